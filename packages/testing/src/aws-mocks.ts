@@ -1,0 +1,139 @@
+import { createHash } from "node:crypto";
+import type * as pulumi from "@pulumi/pulumi";
+
+export const MOCK_ACCOUNT_ID = "123456789012";
+
+/** A short, stable hex id derived from the resource name, so outputs are the same every run. */
+function stableHex(seed: string, length: number): string {
+  return createHash("sha256").update(seed).digest("hex").slice(0, length);
+}
+
+function byteFrom(seed: string): number {
+  return parseInt(stableHex(seed, 2), 16) % 250 + 2;
+}
+
+const ID_PREFIXES: Record<string, string> = {
+  "aws:ec2/vpc:Vpc": "vpc-",
+  "aws:ec2/subnet:Subnet": "subnet-",
+  "aws:ec2/internetGateway:InternetGateway": "igw-",
+  "aws:ec2/routeTable:RouteTable": "rtb-",
+  "aws:ec2/routeTableAssociation:RouteTableAssociation": "rtbassoc-",
+  "aws:ec2/securityGroup:SecurityGroup": "sg-",
+  "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "sg-",
+  "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr-",
+  "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr-",
+  "aws:ec2/natGateway:NatGateway": "nat-",
+  "aws:ec2/eip:Eip": "eipalloc-",
+  "aws:ec2/instance:Instance": "i-",
+  "aws:ec2/keyPair:KeyPair": "key-",
+};
+
+/** The state AWS (or another provider) would report back for a new resource of this type. */
+export function awsLikeState(
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+  region: string,
+): { id: string; state: Record<string, unknown> } {
+  const id = (ID_PREFIXES[type] ?? "") + stableHex(`${type}/${name}`, 17);
+  const service = type.split(":")[1]?.split("/")[0] ?? "mock";
+  const state: Record<string, unknown> = {
+    ...inputs,
+    arn: `arn:aws:${service}:${region}:${MOCK_ACCOUNT_ID}:${name}/${id}`,
+  };
+  switch (type) {
+    case "aws:ec2/vpc:Vpc":
+      state.defaultSecurityGroupId = "sg-" + stableHex(`${name}/default-sg`, 17);
+      state.mainRouteTableId = "rtb-" + stableHex(`${name}/main-rtb`, 17);
+      break;
+    case "aws:rds/instance:Instance": {
+      const identifier = String(inputs.identifier ?? name);
+      const address = `${identifier}.c${stableHex(region, 11)}.${region}.rds.amazonaws.com`;
+      const port = Number(inputs.port ?? 3306);
+      Object.assign(state, { address, port, endpoint: `${address}:${port}`, resourceId: `db-${stableHex(name, 26).toUpperCase()}` });
+      if (inputs.manageMasterUserPassword) {
+        state.masterUserSecrets = [
+          {
+            secretArn: `arn:aws:secretsmanager:${region}:${MOCK_ACCOUNT_ID}:secret:rds!db-${stableHex(name, 36)}-AbCdEf`,
+            secretStatus: "active",
+            kmsKeyId: `arn:aws:kms:${region}:${MOCK_ACCOUNT_ID}:key/aws-rds`,
+          },
+        ];
+      }
+      break;
+    }
+    case "aws:elasticache/replicationGroup:ReplicationGroup": {
+      const groupId = String(inputs.replicationGroupId ?? name);
+      const suffix = `${stableHex(groupId, 6)}.${region.replace(/^(\w+)-(\w)\w*-(\d)$/, "$1$2$3")}.cache.amazonaws.com`;
+      Object.assign(state, {
+        primaryEndpointAddress: `master.${groupId}.${suffix}`,
+        readerEndpointAddress: `replica.${groupId}.${suffix}`,
+        port: Number(inputs.port ?? 6379),
+        memberClusters: [`${groupId}-001`],
+      });
+      break;
+    }
+    case "aws:ec2/instance:Instance": {
+      const last = byteFrom(name);
+      Object.assign(state, {
+        publicIp: `203.0.113.${last}`,
+        publicDns: `ec2-203-0-113-${last}.${region}.compute.amazonaws.com`,
+        privateIp: `10.0.0.${last}`,
+        privateDns: `ip-10-0-0-${last}.${region}.compute.internal`,
+      });
+      break;
+    }
+    case "aws:ec2/eip:Eip": {
+      const last = byteFrom(`${name}/eip`);
+      Object.assign(state, { publicIp: `198.51.100.${last}`, allocationId: id, publicDns: `ec2-198-51-100-${last}.${region}.compute.amazonaws.com` });
+      break;
+    }
+    case "tls:index/privateKey:PrivateKey":
+      Object.assign(state, {
+        privateKeyOpenssh: `-----BEGIN OPENSSH PRIVATE KEY-----\nmock-${stableHex(name, 32)}\n-----END OPENSSH PRIVATE KEY-----\n`,
+        privateKeyPem: `-----BEGIN PRIVATE KEY-----\nmock-${stableHex(name, 32)}\n-----END PRIVATE KEY-----\n`,
+        publicKeyOpenssh: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA${stableHex(name, 32)} mock\n`,
+      });
+      break;
+    case "random:index/randomPassword:RandomPassword": {
+      const length = Number(inputs.length ?? 32);
+      state.result = stableHex(`${name}/password`, 64).repeat(4).slice(0, length);
+      break;
+    }
+    case "command:remote:Command":
+    case "command:local:Command":
+      Object.assign(state, { stdout: "", stderr: "" });
+      break;
+  }
+  return { id, state };
+}
+
+/** Results of the provider functions the components call (data sources). */
+export function awsLikeCall(token: string, inputs: Record<string, unknown>, region: string): Record<string, unknown> {
+  switch (token) {
+    case "aws:index/getAvailabilityZones:getAvailabilityZones":
+      return {
+        names: ["a", "b", "c", "d"].map((letter) => `${region}${letter}`),
+        zoneIds: ["az1", "az2", "az3", "az4"].map((az) => `apne2-${az}`),
+        state: "available",
+        id: region,
+      };
+    case "aws:index/getRegion:getRegion":
+      return { name: region, region, id: region };
+    case "aws:index/getCallerIdentity:getCallerIdentity":
+      return { accountId: MOCK_ACCOUNT_ID, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:user/mock`, userId: "AIDAMOCK" };
+    case "aws:ssm/getParameter:getParameter":
+      return { name: inputs.name, type: "String", value: `ami-${stableHex(String(inputs.name), 17)}`, id: inputs.name };
+    case "aws:ec2/getAmi:getAmi":
+      return { id: `ami-${stableHex(JSON.stringify(inputs), 17)}`, architecture: "x86_64" };
+    default:
+      throw new Error(`@trafficlab/testing has no mock for the provider function ${token}; add one in aws-mocks.ts`);
+  }
+}
+
+export function awsLikeMocks(region: string): pulumi.runtime.Mocks {
+  return {
+    newResource: (args) => awsLikeState(args.type, args.name, args.inputs as Record<string, unknown>, region),
+    call: (args) => awsLikeCall(args.token, args.inputs as Record<string, unknown>, region),
+  };
+}

@@ -1,0 +1,13 @@
+export { installMocks, currentGraph, MockedProgram, type MockOptions } from "./install-mocks";
+export {
+  ResourceGraph,
+  resolveOutput,
+  isSecretOutput,
+  unwrapSecrets,
+  type RegisteredResource,
+  type IngressRule,
+  type CapturedCall,
+} from "./resource-graph";
+export { awsLikeState, awsLikeCall, awsLikeMocks, MOCK_ACCOUNT_ID } from "./aws-mocks";
+export { loadStackConfig, applyStackConfig, type StackConfigFile } from "./stack-config";
+export { expectRejected } from "./expect-rejected";

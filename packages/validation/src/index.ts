@@ -1,0 +1,7 @@
+export {
+  InvalidArgumentError,
+  componentLabel,
+  requireOneOf,
+  requireIntegerInRange,
+  requireSecretInput,
+} from "./argument-checks";
