@@ -41,6 +41,8 @@ export function awsLikeState(
     ...inputs,
     arn: `arn:aws:${service}:${region}:${MOCK_ACCOUNT_ID}:${name}/${id}`,
   };
+  // Pulumi auto-names AWS resources `<name>-<7 random chars>` when no physical name is given.
+  if (type.startsWith("aws:") && inputs.name === undefined) state.name = `${name}-${stableHex(name, 7)}`;
   switch (type) {
     case "aws:ec2/vpc:Vpc":
       state.defaultSecurityGroupId = "sg-" + stableHex(`${name}/default-sg`, 17);

@@ -1,0 +1,127 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { MYSQL_MAJORS } from "./engine";
+import { DATABASE_DEFAULTS, DATABASE_TYPE, resolveDatabaseSettings, type DatabaseArgs, type DatabaseSettings } from "./settings";
+
+/** RDS for MySQL in private subnets: encrypted, reachable only from the security groups it is given. */
+export class Database extends pulumi.ComponentResource {
+  /** Host name clients connect to. */
+  readonly address: pulumi.Output<string>;
+  readonly port: pulumi.Output<number>;
+  /** `address:port` */
+  readonly endpoint: pulumi.Output<string>;
+  readonly databaseName: pulumi.Output<string>;
+  readonly username: pulumi.Output<string>;
+  /** Secrets Manager secret RDS keeps the master password in; undefined when a password was given. */
+  readonly masterUserSecretArn: pulumi.Output<string | undefined>;
+  readonly securityGroupId: pulumi.Output<string>;
+  readonly instanceId: pulumi.Output<string>;
+  /** The settings after defaults, for callers that report on them (e.g. cost). */
+  readonly settings: DatabaseSettings;
+
+  constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Validate before super(): a bad argument must register nothing.
+    const settings = resolveDatabaseSettings(name, args);
+    super(DATABASE_TYPE, name, {}, opts);
+    this.settings = settings;
+    if (settings.costWarning) pulumi.log.warn(settings.costWarning, this);
+
+    const tags = (role: string) => ({ ...args.tags, Name: `${name}-${role}` });
+
+    const securityGroup = new aws.ec2.SecurityGroup(
+      `${name}-sg`,
+      {
+        vpcId: args.vpcId,
+        description: `MySQL for ${name}: port ${DATABASE_DEFAULTS.port} from the API only`,
+        ingress: [
+          {
+            description: "MySQL from the admitted security groups",
+            protocol: "tcp",
+            fromPort: DATABASE_DEFAULTS.port,
+            toPort: DATABASE_DEFAULTS.port,
+            securityGroups: args.allowedSecurityGroupIds ?? [],
+          },
+        ],
+        // RDS opens no outbound connections of its own.
+        egress: [],
+        tags: tags("sg"),
+      },
+      { parent: this },
+    );
+
+    const subnetGroup = new aws.rds.SubnetGroup(
+      `${name}-subnets`,
+      { subnetIds: args.subnetIds, description: `Private subnets for ${name}`, tags: tags("subnets") },
+      { parent: this },
+    );
+
+    const major = MYSQL_MAJORS[settings.engine.major];
+    const parameterGroup = new aws.rds.ParameterGroup(
+      `${name}-params`,
+      {
+        family: major.parameterGroupFamily,
+        description: `utf8mb4, time zone ${settings.timeZone}`,
+        parameters: [
+          { name: "character_set_server", value: "utf8mb4" },
+          { name: "collation_server", value: "utf8mb4_0900_ai_ci" },
+          { name: "time_zone", value: settings.timeZone },
+          { name: "require_secure_transport", value: settings.requireTls ? "1" : "0" },
+        ],
+        tags: tags("params"),
+      },
+      { parent: this },
+    );
+
+    const managedPassword = args.password === undefined;
+    const instance = new aws.rds.Instance(
+      `${name}-mysql`,
+      {
+        engine: "mysql",
+        engineVersion: settings.engineVersion,
+        // 8.4 stays in standard support until 2029; refusing Extended Support there means no surprise bill.
+        engineLifecycleSupport: major.extendedSupport ? "open-source-rds-extended-support" : "open-source-rds-extended-support-disabled",
+        autoMinorVersionUpgrade: true,
+        instanceClass: settings.instanceClass,
+        allocatedStorage: settings.allocatedStorageGiB,
+        maxAllocatedStorage: settings.maxAllocatedStorageGiB,
+        storageType: settings.storageType,
+        storageEncrypted: true,
+        dbName: settings.databaseName,
+        username: settings.username,
+        manageMasterUserPassword: managedPassword ? true : undefined,
+        password: managedPassword ? undefined : pulumi.secret(args.password!),
+        port: DATABASE_DEFAULTS.port,
+        dbSubnetGroupName: subnetGroup.name,
+        vpcSecurityGroupIds: [securityGroup.id],
+        parameterGroupName: parameterGroup.name,
+        publiclyAccessible: false,
+        multiAz: settings.multiAz,
+        backupRetentionPeriod: settings.backupRetentionDays,
+        deletionProtection: settings.deletionProtection,
+        skipFinalSnapshot: settings.skipFinalSnapshot,
+        finalSnapshotIdentifier: settings.skipFinalSnapshot ? undefined : `${name}-final-snapshot`,
+        copyTagsToSnapshot: true,
+        tags: tags("mysql"),
+      },
+      { parent: this },
+    );
+
+    this.address = instance.address;
+    this.port = instance.port;
+    this.endpoint = instance.endpoint;
+    this.databaseName = pulumi.output(settings.databaseName);
+    this.username = pulumi.output(settings.username);
+    this.masterUserSecretArn = instance.masterUserSecrets.apply((secrets) => secrets?.[0]?.secretArn);
+    this.securityGroupId = securityGroup.id;
+    this.instanceId = instance.id;
+    this.registerOutputs({
+      address: this.address,
+      port: this.port,
+      endpoint: this.endpoint,
+      databaseName: this.databaseName,
+      username: this.username,
+      masterUserSecretArn: this.masterUserSecretArn,
+      securityGroupId: this.securityGroupId,
+    });
+  }
+}

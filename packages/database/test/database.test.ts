@@ -1,0 +1,161 @@
+import { expect } from "chai";
+import * as pulumi from "@pulumi/pulumi";
+import { Database, type DatabaseArgs, extendedSupportMonthlyUsd, parseEngineVersion } from "@trafficlab/database";
+import { expectRejected, installMocks, resolveOutput, type MockedProgram } from "@trafficlab/testing";
+
+const RDS = "aws:rds/instance:Instance";
+const ids: DatabaseArgs = { vpcId: "vpc-0abc", subnetIds: ["subnet-a", "subnet-b"], allowedSecurityGroupIds: ["sg-api"] };
+
+async function build(args: Partial<DatabaseArgs> = {}) {
+  const program = installMocks();
+  const database = new Database("db", { ...ids, ...args });
+  const graph = await program.settled();
+  return { database, graph };
+}
+
+describe("@trafficlab/database", () => {
+  describe("defaults", () => {
+    it("creates MySQL 8.4 on db.t3.micro with 20 GiB of encrypted gp3, private", async () => {
+      const { graph } = await build();
+      const rds = graph.one(RDS).inputs;
+      expect(rds).to.include({
+        engine: "mysql",
+        engineVersion: "8.4",
+        engineLifecycleSupport: "open-source-rds-extended-support-disabled",
+        instanceClass: "db.t3.micro",
+        allocatedStorage: 20,
+        storageType: "gp3",
+        storageEncrypted: true,
+        publiclyAccessible: false,
+        multiAz: false,
+        dbName: "trafficlab",
+        username: "admin",
+      });
+    });
+
+    it("has RDS manage the master password in Secrets Manager", async () => {
+      const { database, graph } = await build();
+      const rds = graph.one(RDS).inputs;
+      expect(rds.manageMasterUserPassword).to.equal(true);
+      expect(rds).not.to.have.property("password");
+      expect(await resolveOutput(database.masterUserSecretArn)).to.match(/^arn:aws:secretsmanager:ap-northeast-2:\d+:secret:rds!db-/);
+    });
+
+    it("keeps the safe lifecycle defaults: deletion protection, final snapshot, 7-day backups", async () => {
+      const { graph } = await build();
+      const rds = graph.one(RDS).inputs;
+      expect(rds).to.include({ deletionProtection: true, skipFinalSnapshot: false, backupRetentionPeriod: 7, finalSnapshotIdentifier: "db-final-snapshot" });
+    });
+
+    it("uses a parameter group of the engine's family with utf8mb4, UTC and TLS required", async () => {
+      const { graph } = await build();
+      const params = graph.one("aws:rds/parameterGroup:ParameterGroup");
+      expect(params.inputs.family).to.equal("mysql8.4");
+      const values = Object.fromEntries((params.inputs.parameters as { name: string; value: string }[]).map((p) => [p.name, p.value]));
+      expect(values).to.deep.equal({ character_set_server: "utf8mb4", collation_server: "utf8mb4_0900_ai_ci", time_zone: "UTC", require_secure_transport: "1" });
+      expect(graph.one(RDS).inputs.parameterGroupName).to.equal(params.outputs.name).and.match(/^db-params-/);
+    });
+
+    it("places the instance in its own subnet group over the given private subnets", async () => {
+      const { graph } = await build();
+      const subnetGroup = graph.one("aws:rds/subnetGroup:SubnetGroup");
+      expect(subnetGroup.inputs.subnetIds).to.deep.equal(["subnet-a", "subnet-b"]);
+      expect(graph.waitsFor(graph.one(RDS), subnetGroup)).to.equal(true);
+    });
+
+    it("admits 3306 only from the given security groups, never from a CIDR", async () => {
+      const { database, graph } = await build();
+      const sg = graph.one("aws:ec2/securityGroup:SecurityGroup");
+      expect(graph.one(RDS).inputs.vpcSecurityGroupIds).to.deep.equal([sg.id]);
+      const rules = graph.ingressRules().filter((rule) => rule.resource === sg);
+      expect(rules).to.have.length(1);
+      expect(rules[0]).to.include({ fromPort: 3306, toPort: 3306, sourceSecurityGroupId: "sg-api", cidrIpv4: undefined, cidrIpv6: undefined });
+      expect(sg.inputs.egress).to.deep.equal([]);
+      expect(await resolveOutput(database.securityGroupId)).to.equal(sg.id);
+    });
+
+    it("parents every child to the component and names it after it", async () => {
+      const { graph } = await build();
+      const component = graph.one("trafficlab:database:Database");
+      const children = graph.childrenOf(component);
+      expect(children.map((c) => c.name).sort()).to.deep.equal(["db-mysql", "db-params", "db-sg", "db-subnets"]);
+    });
+
+    it("exposes address, port, endpoint, name and user", async () => {
+      const { database } = await build();
+      const address = await resolveOutput(database.address);
+      expect(address).to.match(/\.ap-northeast-2\.rds\.amazonaws\.com$/);
+      expect(await resolveOutput(database.port)).to.equal(3306);
+      expect(await resolveOutput(database.endpoint)).to.equal(`${address}:3306`);
+      expect(await resolveOutput(database.databaseName)).to.equal("trafficlab");
+      expect(await resolveOutput(database.username)).to.equal("admin");
+    });
+  });
+
+  describe("settings", () => {
+    it("passes the design document's dev choices through", async () => {
+      const { graph } = await build({ timeZone: "Asia/Seoul", backupRetentionDays: 1, deletionProtection: false, skipFinalSnapshot: true });
+      const rds = graph.one(RDS).inputs;
+      expect(rds).to.include({ backupRetentionPeriod: 1, deletionProtection: false, skipFinalSnapshot: true });
+      expect(rds).not.to.have.property("finalSnapshotIdentifier");
+      const params = graph.one("aws:rds/parameterGroup:ParameterGroup").inputs.parameters as { name: string; value: string }[];
+      expect(params).to.deep.include({ name: "time_zone", value: "Asia/Seoul" });
+    });
+
+    it("sends a given password as a secret and nowhere in plain text", async () => {
+      const { database, graph } = await build({ password: pulumi.secret("Correct-Horse-9") });
+      const rds = graph.one(RDS);
+      expect(rds.inputs.password).to.equal("Correct-Horse-9");
+      expect(rds.secretPaths).to.include("password");
+      expect(rds.inputs).not.to.have.property("manageMasterUserPassword");
+      expect(graph.plainUsesOf("Correct-Horse-9")).to.deep.equal([]);
+      expect(await resolveOutput(database.masterUserSecretArn)).to.equal(undefined);
+    });
+
+    it("accepts MySQL 8.0 with Extended Support and family mysql8.0", async () => {
+      const { graph } = await build({ engineVersion: "8.0" });
+      expect(graph.one(RDS).inputs.engineLifecycleSupport).to.equal("open-source-rds-extended-support");
+      expect(graph.one("aws:rds/parameterGroup:ParameterGroup").inputs.family).to.equal("mysql8.0");
+    });
+
+    it("prices 8.0 Extended Support at USD 0.12 per vCPU-hour (about 175/month on 2 vCPUs)", () => {
+      expect(extendedSupportMonthlyUsd("8.0", "db.t3.micro")).to.equal(175.2);
+      expect(extendedSupportMonthlyUsd("8.4", "db.t3.micro")).to.equal(0);
+    });
+
+    it("accepts a pinned minor RDS still creates", () => {
+      expect(parseEngineVersion("8.4.6")).to.deep.equal({ major: "8.4", minor: 6 });
+      expect(parseEngineVersion("8.0.33")).to.equal(undefined);
+    });
+
+    it("turns on storage autoscaling and Multi-AZ when asked", async () => {
+      const { graph } = await build({ maxAllocatedStorageGiB: 100, multiAz: true, instanceClass: "db.t4g.small" });
+      expect(graph.one(RDS).inputs).to.include({ maxAllocatedStorage: 100, multiAz: true, instanceClass: "db.t4g.small" });
+    });
+  });
+
+  describe("bad input fails before any resource is registered", () => {
+    let program: MockedProgram;
+    beforeEach(() => (program = installMocks()));
+    const reject = (args: Partial<DatabaseArgs>, ...fragments: string[]) =>
+      expectRejected(program, () => new Database("db", { ...ids, ...args }), 'trafficlab:database:Database "db"', ...fragments);
+
+    it("MySQL 5.7", () => reject({ engineVersion: "5.7" }, 'engineVersion = "5.7"', "Allowed: 8.4"));
+    it("the design document's 8.0.33", () => reject({ engineVersion: "8.0.33" }, 'engineVersion = "8.0.33"', "8.0.40 or later"));
+    it("a malformed version", () => reject({ engineVersion: "latest" }, 'engineVersion = "latest"'));
+    it("a previous-generation class", () => reject({ instanceClass: "db.t2.micro" }, 'instanceClass = "db.t2.micro"', "db.t2"));
+    it("an unknown class", () => reject({ instanceClass: "t3.micro" }, 'instanceClass = "t3.micro"', "db.t3.micro"));
+    it("0 GiB", () => reject({ allocatedStorageGiB: 0 }, "allocatedStorageGiB = 0", "from 20 to 65536"));
+    it("70000 GiB", () => reject({ allocatedStorageGiB: 70000 }, "allocatedStorageGiB = 70000"));
+    it("an autoscaling ceiling below the size", () => reject({ maxAllocatedStorageGiB: 10 }, "maxAllocatedStorageGiB = 10", "from 21"));
+    it("io2 storage", () => reject({ storageType: "io2" as "gp3" }, 'storageType = "io2"', "gp3, gp2"));
+    it("36 days of backups", () => reject({ backupRetentionDays: 36 }, "backupRetentionDays = 36", "0 to 35"));
+    it("a database name with a dash", () => reject({ databaseName: "traffic-lab" }, 'databaseName = "traffic-lab"', "letters, digits or underscores"));
+    it("rdsadmin as user", () => reject({ username: "rdsadmin" }, 'username = "rdsadmin"'));
+    it("an unknown time zone", () => reject({ timeZone: "Mars/Olympus" }, 'timeZone = "Mars/Olympus"', "Asia/Seoul"));
+    it("a plain-text password", async () => {
+      const error = await reject({ password: "hunter2" }, "password", "Pulumi secret");
+      expect(error.message).not.to.include("hunter2");
+    });
+  });
+});

@@ -1,0 +1,11 @@
+export { TokenCache } from "./token-cache";
+export { CACHE_ENGINES, TOKEN_CACHE_DEFAULTS, TOKEN_CACHE_TYPE, resolveTokenCacheSettings, type CacheEngine, type TokenCacheArgs, type TokenCacheSettings } from "./settings";
+export {
+  CACHE_NODE_MEMORY_GIB,
+  RESERVED_MEMORY_PERCENT,
+  DOCUMENT_USERS,
+  DOCUMENT_BYTES_PER_USER,
+  usableBytes,
+  requiredBytes,
+  smallestNodeTypeFor,
+} from "./sizing";
