@@ -1,0 +1,12 @@
+export { Network } from "./network";
+export {
+  NETWORK_DEFAULTS,
+  NETWORK_TYPE,
+  NAT_MODES,
+  NAT_GATEWAY_MONTHLY_USD,
+  resolveNetworkSettings,
+  type NetworkArgs,
+  type NetworkSettings,
+  type NatMode,
+} from "./settings";
+export { planSubnets, parseVpcCidr, VPC_PREFIX, SMALLEST_SUBNET_PREFIX, SLOTS_PER_TIER, type SubnetPlan, type VpcCidr } from "./subnet-plan";
