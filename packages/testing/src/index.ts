@@ -9,5 +9,5 @@ export {
   type CapturedCall,
 } from "./resource-graph";
 export { awsLikeState, awsLikeCall, awsLikeMocks, MOCK_ACCOUNT_ID } from "./aws-mocks";
-export { loadStackConfig, applyStackConfig, type StackConfigFile } from "./stack-config";
+export { readStackConfigFiles, applyStackConfig, type StackConfigFile } from "./stack-config";
 export { expectRejected } from "./expect-rejected";

@@ -27,7 +27,7 @@ function asConfigString(value: unknown): string {
  * Reads Pulumi.yaml (project-level defaults) and Pulumi.<stack>.yaml the way the CLI merges
  * them, so a test or `pnpm plan` runs the program with the values `pulumi up` would use.
  */
-export function loadStackConfig(projectDir: string, stack: string): StackConfigFile {
+export function readStackConfigFiles(projectDir: string, stack: string): StackConfigFile {
   const project = parse(readFileSync(join(projectDir, "Pulumi.yaml"), "utf8")) as ProjectFile;
   const values: Record<string, string> = {};
   const secretKeys: string[] = [];

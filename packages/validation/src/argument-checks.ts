@@ -1,9 +1,12 @@
+import * as pulumi from "@pulumi/pulumi";
+
 /**
  * Thrown by a component before it registers anything, so a bad argument never leaves a
  * half-made stack behind. The message names the component, the argument, the value given
- * and what is allowed.
+ * and what is allowed. A RunError, so Pulumi prints just the message (no stack trace, and no
+ * slow util.inspect of the error on Node 20.20).
  */
-export class InvalidArgumentError extends Error {
+export class InvalidArgumentError extends pulumi.RunError {
   constructor(
     readonly component: string,
     readonly argument: string,

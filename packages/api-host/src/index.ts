@@ -1,0 +1,51 @@
+export { ApiHost, sha256, type ApiAppArgs, type ApiHostDeployArgs, type HostFile, type RegistryCredentials } from "./api-host";
+export { AppDeployment, APP_DEPLOYMENT_TYPE, type AppDeploymentArgs } from "./app-deployment";
+export { ApiImage, API_IMAGE_TYPE, type ApiImageArgs } from "./api-image";
+export {
+  AMI_PARAMETERS,
+  API_HOST_DEFAULTS,
+  API_HOST_TYPE,
+  HOST_INSTANCE_TYPES,
+  architectureOf,
+  parseCidr,
+  resolveApiHostSettings,
+  type ApiHostArgs,
+  type ApiHostSettings,
+  type ExistingKeyPair,
+  type HostOs,
+} from "./host-settings";
+
+// Pure parts: the scripts the host runs and the compose project it runs.
+export { shellQuote } from "./shell-quote";
+export {
+  COMPOSE_PLUGIN,
+  INSTALL_DOCKER_DEFAULTS,
+  INSTALL_DOCKER_SCRIPT,
+  installDockerScript,
+  type ComposePluginPin,
+  type InstallDockerOptions,
+} from "./install-docker";
+export {
+  DEPLOY_SCRIPTS,
+  DEPLOY_SCRIPT_DEFAULTS,
+  composeDownScript,
+  composeUpScript,
+  pullImagesScript,
+  writeFileScript,
+  type ComposeDownOptions,
+  type ComposeUpOptions,
+  type FileMode,
+  type PullImagesOptions,
+} from "./deploy-scripts";
+export {
+  COMPOSE_PROJECT,
+  COMPOSE_PROJECT_DEFAULTS,
+  ENV_FILE,
+  dataTierEnvironment,
+  renderComposeProject,
+  renderEnvFile,
+  validateImageReference,
+  type ApiCache,
+  type ApiDatabase,
+  type ComposeProjectOptions,
+} from "./compose-project";

@@ -1,0 +1,219 @@
+import { expect } from "chai";
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { ApiHost, AppDeployment, type ApiHostDeployArgs } from "@trafficlab/api-host";
+import { expectRejected, installMocks, resolveOutput, type MockedProgram, type RegisteredResource, type ResourceGraph } from "@trafficlab/testing";
+
+const COMMAND = "command:remote:Command";
+const base: ApiHostDeployArgs = {
+  vpcId: "vpc-0abc",
+  subnetId: "subnet-public-a",
+  sshAllowedCidrs: ["198.51.100.7/32"],
+  app: { image: "example/trafficlab-api:1.0.0" },
+};
+
+function command(graph: ResourceGraph, suffix: string): RegisteredResource {
+  return graph.one(COMMAND, suffix);
+}
+
+/** The host, a stand-in database and cache (real AWS resources under the mocks), and the deployment. */
+async function deploy(args: Partial<ApiHostDeployArgs> = {}) {
+  const program = installMocks();
+  const host = new ApiHost("api", { ...base, ...args });
+  const database = new aws.rds.Instance("db", { instanceClass: "db.t3.micro", engine: "mysql", vpcSecurityGroupIds: [host.securityGroupId] });
+  const cache = new aws.elasticache.ReplicationGroup("cache", { description: "tokens", securityGroupIds: [host.securityGroupId] });
+  const password = pulumi.secret("Db-Password-From-Test-1");
+  new AppDeployment(
+    "app",
+    {
+      host,
+      environment: {
+        SPRING_DATASOURCE_URL: pulumi.interpolate`jdbc:mysql://${database.endpoint}/app`,
+        SPRING_DATASOURCE_PASSWORD: password,
+        SPRING_DATA_REDIS_HOST: cache.primaryEndpointAddress,
+      },
+    },
+    { dependsOn: [database, cache] },
+  );
+  const graph = await program.settled();
+  return { host, graph, database: graph.one("aws:rds/instance:Instance"), cache: graph.one("aws:elasticache/replicationGroup:ReplicationGroup") };
+}
+
+describe("@trafficlab/api-host ApiHost + AppDeployment", () => {
+  describe("the instance", () => {
+    it("runs Amazon Linux 2023 from the public SSM parameter on t3.micro", async () => {
+      const { graph } = await deploy();
+      const lookup = graph.calls.find((call) => call.token === "aws:ssm/getParameter:getParameter");
+      expect(lookup?.inputs.name).to.equal("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64");
+      const instance = graph.one("aws:ec2/instance:Instance");
+      expect(instance.inputs.ami).to.match(/^ami-/);
+      expect(instance.inputs.instanceType).to.equal("t3.micro");
+      expect(instance.ignoreChanges).to.deep.equal(["ami"]);
+    });
+
+    it("requires IMDSv2 with hop limit 2 and encrypts a gp3 root volume", async () => {
+      const { graph } = await deploy();
+      const instance = graph.one("aws:ec2/instance:Instance").inputs;
+      expect(instance.metadataOptions).to.deep.include({ httpTokens: "required", httpPutResponseHopLimit: 2, httpEndpoint: "enabled" });
+      expect(instance.rootBlockDevice).to.deep.include({ volumeType: "gp3", encrypted: true, volumeSize: 20 });
+    });
+
+    it("accepts the document's t2.micro and Amazon Linux 2, and arm64 AMIs for Graviton", async () => {
+      const { graph } = await deploy({ instanceType: "t2.micro", os: "al2" });
+      expect(graph.calls.find((c) => c.token === "aws:ssm/getParameter:getParameter")?.inputs.name).to.equal("/aws/service/ami-amazon-linux-latest/amzn2-ami-hvm-x86_64-gp2");
+      const arm = await deploy({ instanceType: "t4g.small" });
+      expect(arm.graph.calls.find((c) => c.token === "aws:ssm/getParameter:getParameter")?.inputs.name).to.match(/arm64$/);
+    });
+
+    it("generates an ED25519 key, keeps the private half secret and registers the public half", async () => {
+      const { host, graph } = await deploy();
+      const key = graph.one("tls:index/privateKey:PrivateKey");
+      expect(key.inputs.algorithm).to.equal("ED25519");
+      const keyPair = graph.one("aws:ec2/keyPair:KeyPair");
+      expect(keyPair.inputs.publicKey).to.match(/^ssh-ed25519 /);
+      expect(graph.one("aws:ec2/instance:Instance").inputs.keyName).to.equal(keyPair.outputs.keyName ?? keyPair.inputs.keyName);
+      const privateKey = await resolveOutput(host.sshPrivateKey);
+      expect(await pulumi.isSecret(host.sshPrivateKey)).to.equal(true);
+      expect(graph.plainUsesOf(privateKey!)).to.deep.equal([]);
+    });
+
+    it("uses an existing key pair when given one", async () => {
+      const { graph } = await deploy({ existingKeyPair: { name: "ops", privateKey: pulumi.secret("-----BEGIN OPENSSH PRIVATE KEY-----\nops\n") } });
+      expect(graph.ofType("tls:index/privateKey:PrivateKey")).to.have.length(0);
+      expect(graph.one("aws:ec2/instance:Instance").inputs.keyName).to.equal("ops");
+    });
+
+    it("attaches an Elastic IP when asked, and the outputs use it", async () => {
+      const { host, graph } = await deploy({ elasticIp: true });
+      const eip = graph.one("aws:ec2/eip:Eip");
+      expect(eip.inputs.domain).to.equal("vpc");
+      expect(await resolveOutput(host.publicIp)).to.match(/^198\.51\.100\./);
+    });
+  });
+
+  describe("the security group", () => {
+    it("opens 80 and 443 to the world and 22 only to the allowed CIDRs", async () => {
+      const { graph } = await deploy({ sshAllowedCidrs: ["198.51.100.7/32", "2001:db8::/64"] });
+      for (const port of [80, 443]) {
+        const sources = graph.ingressRules(port).map((r) => r.cidrIpv4 ?? r.cidrIpv6);
+        expect(sources).to.have.members(["0.0.0.0/0", "::/0"]);
+      }
+      const ssh = graph.ingressRules(22).map((r) => r.cidrIpv4 ?? r.cidrIpv6);
+      expect(ssh).to.have.members(["198.51.100.7/32", "2001:db8::/64"]);
+      expect(ssh).not.to.include("0.0.0.0/0");
+      expect(graph.ingressRules(8080)).to.deep.equal([]);
+    });
+  });
+
+  describe("the deploy graph", () => {
+    it("installs Docker, copies files and pulls images without waiting for the database or cache", async () => {
+      const { graph, database, cache } = await deploy();
+      const early = graph.ofType(COMMAND).filter((c) => /install-docker|-file-|pull-images/.test(c.name));
+      expect(early.map((c) => c.name).sort()).to.deep.equal(["api-file-compose-yaml", "api-file-nginx-conf-d-default-conf", "api-file-nginx-nginx-conf", "api-install-docker", "api-pull-images"]);
+      for (const step of early) {
+        expect(graph.waitsFor(step, database), `${step.name} waits for RDS`).to.equal(false);
+        expect(graph.waitsFor(step, cache), `${step.name} waits for ElastiCache`).to.equal(false);
+      }
+      const install = command(graph, "install-docker");
+      for (const step of early.filter((s) => s !== install)) expect(graph.waitsFor(step, install), `${step.name} after install`).to.equal(true);
+    });
+
+    it("runs compose up after the env file, the files, the pull and the data tier", async () => {
+      const { graph, database, cache } = await deploy();
+      const up = command(graph, "app-compose-up");
+      for (const step of graph.ofType(COMMAND).filter((c) => c !== up && !c.name.endsWith("reload-proxy"))) {
+        expect(graph.waitsFor(up, step), `up waits for ${step.name}`).to.equal(true);
+      }
+      expect(graph.waitsFor(up, database)).to.equal(true);
+      expect(graph.waitsFor(up, cache)).to.equal(true);
+      expect(graph.waitsFor(command(graph, "app-reload-proxy"), up)).to.equal(true);
+    });
+
+    it("re-runs up in place when the compose project or env changes, and runs down on delete", async () => {
+      const { graph } = await deploy();
+      const up = command(graph, "app-compose-up");
+      expect(up.inputs.update).to.equal(up.inputs.create);
+      expect(String(up.inputs.create)).to.include("docker compose up -d --wait");
+      expect(String(up.inputs.delete)).to.include("docker compose down");
+      expect(up.inputs.triggers).to.have.length(2);
+      expect(up.secretPaths).to.include("triggers");
+    });
+
+    it("reloads nginx, not restarts it, when its config changes", async () => {
+      const { graph } = await deploy();
+      const reload = command(graph, "app-reload-proxy");
+      expect(String(reload.inputs.create)).to.include("nginx -s reload");
+      expect(String(reload.inputs.create)).not.to.include("restart");
+      expect(reload.inputs.triggers).to.have.length(1);
+    });
+  });
+
+  describe("secrets", () => {
+    it("send the env file through stdin as a secret, with mode 600 and logging off", async () => {
+      const { graph } = await deploy();
+      const env = command(graph, "app-env-file");
+      expect(env.secretPaths).to.include("stdin");
+      expect(String(env.inputs.stdin)).to.include("SPRING_DATASOURCE_PASSWORD=");
+      expect(String(env.inputs.create)).to.include("600");
+      expect(env.inputs.logging).to.equal("none");
+      expect(graph.plainUsesOf("Db-Password-From-Test-1")).to.deep.equal([]);
+    });
+
+    it("log in to a private registry with the password on stdin only", async () => {
+      const { graph } = await deploy({
+        app: { image: "registry.example.com/team/api:2.0.0", registry: { server: "registry.example.com", username: "deployer", password: pulumi.secret("Registry-Secret-9") } },
+      });
+      const pull = command(graph, "pull-images");
+      expect(String(pull.inputs.create)).to.include("--password-stdin");
+      expect(pull.secretPaths).to.include("stdin");
+      expect(graph.plainUsesOf("Registry-Secret-9")).to.deep.equal([]);
+    });
+
+    it("keep the SSH private key out of every plain input", async () => {
+      const { host, graph } = await deploy();
+      const privateKey = (await resolveOutput(host.sshPrivateKey))!;
+      for (const step of graph.ofType(COMMAND)) expect(step.secretPaths, step.name).to.include("connection");
+      expect(graph.plainUsesOf(privateKey)).to.deep.equal([]);
+    });
+  });
+
+  describe("the compose project on the host", () => {
+    it("runs the image with no host port for the API and nginx in front", async () => {
+      const { graph } = await deploy();
+      const compose = String(command(graph, "file-compose-yaml").inputs.stdin);
+      expect(compose).to.include("image: example/trafficlab-api:1.0.0");
+      expect(compose).to.include("nginx:1.28.0-alpine");
+      expect(compose).not.to.match(/8080:8080/);
+    });
+  });
+
+  describe("outputs", () => {
+    it("give the URL, the SSH command, the instance and security group ids", async () => {
+      const { host, graph } = await deploy();
+      expect(await resolveOutput(host.url)).to.match(/^http:\/\/ec2-203-0-113-\d+\.ap-northeast-2\.compute\.amazonaws\.com\/$/);
+      expect(await resolveOutput(host.sshCommand)).to.match(/^pulumi stack output --show-secrets sshPrivateKey > api\.pem && chmod 600 api\.pem && ssh -i api\.pem ec2-user@203\.0\.113\.\d+$/);
+      expect(await resolveOutput(host.instanceId)).to.equal(graph.one("aws:ec2/instance:Instance").id);
+      expect(await resolveOutput(host.securityGroupId)).to.equal(graph.one("aws:ec2/securityGroup:SecurityGroup").id);
+    });
+  });
+
+  describe("bad input fails before any resource is registered", () => {
+    let program: MockedProgram;
+    beforeEach(() => (program = installMocks()));
+    const reject = (args: Partial<ApiHostDeployArgs>, ...fragments: string[]) =>
+      expectRejected(program, () => new ApiHost("api", { ...base, ...args }), 'trafficlab:api-host:ApiHost "api"', ...fragments);
+
+    it("no SSH CIDR", () => reject({ sshAllowedCidrs: [] }, "sshAllowedCidrs", "Required", "no default"));
+    it("SSH from anywhere", () => reject({ sshAllowedCidrs: ["0.0.0.0/0"] }, 'sshAllowedCidrs = "0.0.0.0/0"', "refused"));
+    it("SSH from anywhere over IPv6", () => reject({ sshAllowedCidrs: ["::/0"] }, 'sshAllowedCidrs = "::/0"'));
+    it("a malformed SSH CIDR", () => reject({ sshAllowedCidrs: ["198.51.100.7/33"] }, 'sshAllowedCidrs = "198.51.100.7/33"', "203.0.113.7/32"));
+    it("an unknown instance type", () => reject({ instanceType: "t9.huge" }, 'instanceType = "t9.huge"', "t3.micro"));
+    it("an unknown OS", () => reject({ os: "ubuntu" as "al2023" }, 'os = "ubuntu"', "al2023, al2"));
+    it("a 4 GiB root volume", () => reject({ rootVolumeGiB: 4 }, "rootVolumeGiB = 4", "8 to 1024"));
+    it("an image without a tag", () => reject({ app: { image: "example/trafficlab-api" } }, 'app.image = "example/trafficlab-api"', "version tag"));
+    it("an image tagged latest", () => reject({ app: { image: "example/trafficlab-api:latest" } }, 'app.image = "example/trafficlab-api:latest"'));
+    it("a plain registry password", () =>
+      reject({ app: { image: "example/api:1.0.0", registry: { server: "docker.io", username: "u", password: "plain-pass" } } }, "app.registry.password", "Pulumi secret"));
+    it("a relative project directory", () => reject({ projectDirectory: "opt/app" }, 'projectDirectory = "opt/app"', "absolute path"));
+  });
+});

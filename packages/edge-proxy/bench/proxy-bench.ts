@@ -1,0 +1,330 @@
+/**
+ * Loopback benchmark of the rendered nginx config against the seed's hand-written one.
+ *
+ *   pnpm exec tsx packages/edge-proxy/bench/proxy-bench.ts
+ *
+ * Targets, all on 127.0.0.1: "tuned" (renderNginxConf), "seed" (the design document's
+ * default.conf: proxy_pass straight to the API, HTTP/1.0, no upstream keepalive) and
+ * "direct" (the stub API itself). The stub API is a Node HTTP server in two cluster worker
+ * processes answering a small JSON document. Rounds alternate the targets so drift (CPU
+ * frequency, page cache, neighbours) falls on all of them alike; the medians are printed.
+ * The last line is `tuned/seed=<ratio> tuned/direct=<ratio>`.
+ *
+ * Environment overrides: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_WARMUP_SECONDS (1),
+ * BENCH_CONNECTIONS (64), BENCH_THREADS (2), BENCH_NGINX_WORKERS (1).
+ */
+import cluster from "node:cluster";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import * as http from "node:http";
+import * as net from "node:net";
+import { tmpdir } from "node:os";
+import { delimiter, dirname, join } from "node:path";
+import { renderNginxConf } from "@trafficlab/edge-proxy";
+
+const ROUNDS = numberFromEnv("BENCH_ROUNDS", 3);
+const SECONDS = numberFromEnv("BENCH_SECONDS", 5);
+const WARMUP_SECONDS = numberFromEnv("BENCH_WARMUP_SECONDS", 1);
+const CONNECTIONS = numberFromEnv("BENCH_CONNECTIONS", 64);
+const THREADS = numberFromEnv("BENCH_THREADS", 2);
+// One nginx worker for both configs: on 2 cores the wrk threads and the two API processes need the rest.
+const NGINX_WORKERS = numberFromEnv("BENCH_NGINX_WORKERS", 1);
+const API_PROCESSES = 2;
+const UPSTREAM_KEEPALIVE = numberFromEnv("BENCH_UPSTREAM_KEEPALIVE", 32);
+
+const API_BODY = JSON.stringify({ id: 1, name: "Gyeongbokgung", city: "Seoul", rating: 4.7 });
+
+type Target = "tuned" | "seed" | "direct";
+const TARGETS: Target[] = ["tuned", "seed", "direct"];
+
+interface WrkResult {
+  requests: number;
+  seconds: number;
+  failed: number;
+  requestsPerSecond: number;
+  p99Ms: number;
+}
+
+function numberFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name}=${raw}: expected a whole number >= 1`);
+  return value;
+}
+
+function runApiWorker(): void {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(API_BODY) });
+    res.end(API_BODY);
+  });
+  server.keepAliveTimeout = 120_000;
+  server.listen(Number(process.env.BENCH_API_PORT), "127.0.0.1");
+}
+
+function findTool(name: string): string | undefined {
+  const dirs = [...(process.env.PATH ?? "").split(delimiter), "/usr/sbin", "/usr/local/sbin"];
+  return dirs
+    .filter((dir) => dir.startsWith("/"))
+    .map((dir) => join(dir, name))
+    .find((candidate) => existsSync(candidate));
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function writeFiles(dir: string, files: Record<string, string>): void {
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), content);
+  }
+  mkdirSync(join(dir, "temp"), { recursive: true });
+}
+
+/** Paths every nginx here writes, kept inside its own prefix. */
+function processSettings(dir: string): string[] {
+  return [
+    `worker_processes ${NGINX_WORKERS};`,
+    `pid ${dir}/nginx.pid;`,
+    `error_log ${dir}/error.log warn;`,
+  ];
+}
+
+function tempPaths(dir: string): string[] {
+  return ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((kind) => `    ${kind}_temp_path ${dir}/temp/${kind};`);
+}
+
+/**
+ * The seed: the official image's stock nginx.conf (its process paths moved into the
+ * prefix, access_log off as in the tuned run) and the document's default.conf.
+ */
+function seedConfig(dir: string, listenPort: number, apiPort: number): Record<string, string> {
+  const nginxConf = [
+    ...processSettings(dir),
+    "events {",
+    "    worker_connections 1024;",
+    "}",
+    "http {",
+    "    include /etc/nginx/mime.types;",
+    "    default_type application/octet-stream;",
+    "    access_log off;",
+    "    sendfile on;",
+    "    keepalive_timeout 65;",
+    ...tempPaths(dir),
+    `    include ${dir}/conf.d/*.conf;`,
+    "}",
+    "",
+  ].join("\n");
+  const defaultConf = [
+    "server {",
+    `    listen ${listenPort};`,
+    "    server_name localhost;",
+    "    location / {",
+    `        proxy_pass http://127.0.0.1:${apiPort};`,
+    "        proxy_set_header X-Real_IP $remote_addr;",
+    "        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+    "        proxy_set_header Host $host;",
+    "    }",
+    "}",
+    "",
+  ].join("\n");
+  return { "nginx.conf": nginxConf, "conf.d/default.conf": defaultConf };
+}
+
+function tunedConfig(dir: string, listenPort: number, apiPort: number): Record<string, string> {
+  const f = renderNginxConf({
+    upstreamHost: "127.0.0.1",
+    upstreamPort: apiPort,
+    listenPort,
+    workerProcesses: NGINX_WORKERS,
+    upstreamKeepalive: UPSTREAM_KEEPALIVE,
+    user: null,
+    pidPath: `${dir}/nginx.pid`,
+    errorLogPath: `${dir}/error.log`,
+    accessLogPath: "off",
+    includeDir: `${dir}/conf.d`,
+    tempDir: `${dir}/temp`,
+  });
+  if (process.env.X_MA === "off") f["nginx.conf"] = f["nginx.conf"].replace("multi_accept on;", "");
+  return f;
+}
+
+async function waitForHttp(port: number, what: string, child?: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    if (child && child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const req = http.get({ host: "127.0.0.1", port, path: "/", agent: false }, (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode === 200));
+      });
+      req.on("error", () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`${what} did not answer 200 on port ${port}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function parseDuration(value: string, unit: string): number {
+  const factor: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000 };
+  const f = factor[unit];
+  if (f === undefined) throw new Error(`unknown wrk time unit ${unit}`);
+  return Number(value) * f;
+}
+
+function parseWrk(output: string): WrkResult {
+  const total = /(\d+) requests in ([\d.]+)(us|ms|s|m)/.exec(output);
+  const p99 = /^\s*99%\s+([\d.]+)(us|ms|s|m)\s*$/m.exec(output);
+  const rps = /Requests\/sec:\s+([\d.]+)/.exec(output);
+  if (!total || !p99 || !rps) throw new Error(`cannot parse wrk output:\n${output}`);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1] ?? 0);
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
+  const socketErrors = socket ? socket.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0;
+  const requests = Number(total[1]);
+  const seconds = parseDuration(total[2]!, total[3]!) / 1000;
+  return {
+    requests,
+    seconds,
+    failed: non2xx + socketErrors,
+    // Only successful replies count: a config that fails fast must not look fast.
+    requestsPerSecond: (requests - non2xx) / seconds,
+    p99Ms: parseDuration(p99[1]!, p99[2]!),
+  };
+}
+
+/** Async, so the event loop stays free (a cluster primary must keep serving its workers). */
+function runWrk(wrk: string, port: number, seconds: number): Promise<WrkResult> {
+  const args = [`-t${THREADS}`, `-c${CONNECTIONS}`, `-d${seconds}s`, "--latency", "--timeout", "5s", `http://127.0.0.1:${port}/api/places/1`];
+  return new Promise((resolve, reject) => {
+    const child = spawn(wrk, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code !== 0) reject(new Error(`wrk ${args.join(" ")} failed (${code}): ${stderr}`));
+      else {
+        try {
+          resolve(parseWrk(stdout));
+        } catch (error) {
+          reject(error);
+        }
+      }
+    });
+  });
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+async function main(): Promise<void> {
+  const wrk = findTool("wrk");
+  const nginx = findTool("nginx");
+  if (!wrk || !nginx) throw new Error(`needs wrk and nginx on PATH (apt-get install -y wrk nginx); found wrk=${wrk ?? "no"} nginx=${nginx ?? "no"}`);
+
+  const root = mkdtempSync(join(tmpdir(), "proxy-bench-"));
+  const nginxes: ChildProcess[] = [];
+  const cleanup = () => {
+    for (const child of nginxes) if (child.exitCode === null && child.pid) process.kill(child.pid, "SIGTERM");
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.kill("SIGTERM");
+    rmSync(root, { recursive: true, force: true });
+  };
+  process.once("SIGINT", () => {
+    cleanup();
+    process.exit(130);
+  });
+
+  try {
+    const apiPort = await freePort();
+    // Workers accept on the shared socket themselves: with the default round-robin the primary
+    // accepts every connection, a per-connection cost that would land on the seed alone.
+    cluster.schedulingPolicy = process.env.BENCH_SCHED === "rr" ? cluster.SCHED_RR : cluster.SCHED_NONE;
+    const listening = Array.from({ length: API_PROCESSES }, () => {
+      const worker = cluster.fork({ BENCH_API_PORT: String(apiPort) });
+      return new Promise<void>((resolve, reject) => {
+        worker.once("listening", () => resolve());
+        worker.once("exit", (code) => reject(new Error(`API worker exited with ${code}`)));
+      });
+    });
+    await Promise.all(listening);
+    await waitForHttp(apiPort, "the stub API");
+
+    const ports: Record<Target, number> = { tuned: await freePort(), seed: await freePort(), direct: apiPort };
+    for (const [name, render] of [
+      ["tuned", tunedConfig],
+      ["seed", seedConfig],
+    ] as const) {
+      const dir = join(root, name);
+      writeFiles(dir, render(dir, ports[name], apiPort));
+      const check = spawnSync(nginx, ["-t", "-q", "-p", dir, "-c", join(dir, "nginx.conf")], { encoding: "utf8" });
+      if (check.status !== 0) throw new Error(`nginx -t rejected the ${name} config: ${check.stderr}`);
+      const child = spawn(nginx, ["-p", dir, "-c", join(dir, "nginx.conf"), "-g", "daemon off;"], { stdio: "ignore" });
+      nginxes.push(child);
+      await waitForHttp(ports[name], `nginx (${name})`, child);
+    }
+
+    const wrkVersion = (spawnSync(wrk, ["-v"], { encoding: "utf8" }).stdout.split("\n")[0] ?? "").trim();
+    console.log(`wrk -t${THREADS} -c${CONNECTIONS} -d${SECONDS}s --latency; ${ROUNDS} rounds; warmup ${WARMUP_SECONDS}s; nginx workers ${NGINX_WORKERS}; API processes ${API_PROCESSES}`);
+    console.log(wrkVersion);
+
+    const results: Record<Target, WrkResult[]> = { tuned: [], seed: [], direct: [] };
+    for (let round = 0; round < ROUNDS; round++) {
+      // Rotate the order each round so no target always runs first or last.
+      const order = TARGETS.map((_, i) => TARGETS[(i + round) % TARGETS.length]!);
+      for (const target of order) {
+        await runWrk(wrk, ports[target], WARMUP_SECONDS);
+        const result = await runWrk(wrk, ports[target], SECONDS);
+        results[target].push(result);
+        console.log(
+          `round ${round + 1} ${target.padEnd(6)} ${result.requestsPerSecond.toFixed(0).padStart(7)} req/s  p99 ${result.p99Ms.toFixed(2).padStart(7)} ms  failed ${result.failed}`,
+        );
+      }
+    }
+
+    const summary = Object.fromEntries(
+      TARGETS.map((target) => [
+        target,
+        {
+          rps: median(results[target].map((r) => r.requestsPerSecond)),
+          p99: median(results[target].map((r) => r.p99Ms)),
+          failed: results[target].reduce((sum, r) => sum + r.failed, 0),
+        },
+      ]),
+    ) as Record<Target, { rps: number; p99: number; failed: number }>;
+
+    console.log("");
+    console.log("| target | requests/s (median) | p99 latency ms (median) | failed requests (all rounds) |");
+    console.log("|---|---:|---:|---:|");
+    for (const target of TARGETS) {
+      const s = summary[target];
+      console.log(`| ${target} | ${s.rps.toFixed(0)} | ${s.p99.toFixed(2)} | ${s.failed} |`);
+    }
+    console.log("");
+    console.log(`tuned/seed=${(summary.tuned.rps / summary.seed.rps).toFixed(2)} tuned/direct=${(summary.tuned.rps / summary.direct.rps).toFixed(2)}`);
+  } finally {
+    cleanup();
+  }
+}
+
+if (cluster.isWorker) {
+  runApiWorker();
+} else {
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error instanceof Error ? error.message : error);
+      process.exit(1);
+    },
+  );
+}

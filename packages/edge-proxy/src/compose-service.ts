@@ -1,0 +1,129 @@
+import { InvalidArgumentError, requireIntegerInRange, requireOneOf } from "@trafficlab/validation";
+import { NGINX_CONFIG_DIR, NGINX_DEFAULTS } from "./nginx-options";
+
+/** How errors from edgeProxyService and nginxReloadCommand name their source. */
+export const EDGE_PROXY_SERVICE = "@trafficlab/edge-proxy edgeProxyService";
+
+/** Pinned so a host rebuilt next month runs the nginx that was tested (the seed used `latest`). */
+export const NGINX_IMAGE = "nginx:1.28.0-alpine";
+
+export interface EdgeProxyServiceOptions {
+  /** A tagged or digest-pinned image, never `latest`. Default `nginx:1.28.0-alpine`. */
+  image?: string;
+  /** The container's TZ. Default `Asia/Seoul`. */
+  timeZone?: string;
+  /** Port published on the host. Default 80. */
+  hostPort?: number;
+  /** Port nginx listens on in the container; must equal renderNginxConf's listenPort. Default 80. */
+  listenPort?: number;
+  /** Location the healthcheck requests; must equal renderNginxConf's healthPath. Default `/nginx-health`. */
+  healthPath?: string;
+  /** Host directory holding the rendered files, relative to the compose file. Default `./nginx`. */
+  configDir?: string;
+  /** Compose service of the API, waited for until healthy. Default `api`. */
+  upstreamService?: string;
+  /** Default `unless-stopped`: back after a reboot or crash, but a manual stop sticks. */
+  restart?: "unless-stopped" | "always";
+}
+
+export const EDGE_PROXY_SERVICE_DEFAULTS = {
+  image: NGINX_IMAGE,
+  timeZone: "Asia/Seoul",
+  hostPort: 80,
+  listenPort: NGINX_DEFAULTS.listenPort,
+  healthPath: NGINX_DEFAULTS.healthPath,
+  configDir: "./nginx",
+  upstreamService: "api",
+  restart: "unless-stopped",
+} as const;
+
+/** A Docker Compose service definition, ready to put under `services.nginx`. */
+export interface EdgeProxyComposeService {
+  image: string;
+  command: string[];
+  environment: { TZ: string };
+  ports: string[];
+  volumes: string[];
+  depends_on: Record<string, { condition: "service_healthy"; restart: boolean }>;
+  restart: "unless-stopped" | "always";
+  healthcheck: { test: string[]; interval: string; timeout: string; retries: number; start_period: string };
+}
+
+const COMPOSE_SERVICE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+export function edgeProxyService(options: EdgeProxyServiceOptions = {}): EdgeProxyComposeService {
+  const c = EDGE_PROXY_SERVICE;
+  const image = options.image ?? EDGE_PROXY_SERVICE_DEFAULTS.image;
+  requirePinnedImage(image);
+  const timeZone = options.timeZone ?? EDGE_PROXY_SERVICE_DEFAULTS.timeZone;
+  if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(timeZone)) {
+    throw new InvalidArgumentError(c, "timeZone", timeZone, "Allowed: an IANA time zone name such as Asia/Seoul or UTC.");
+  }
+  const hostPort = requireIntegerInRange(c, "hostPort", options.hostPort ?? EDGE_PROXY_SERVICE_DEFAULTS.hostPort, 1, 65535);
+  const listenPort = requireIntegerInRange(c, "listenPort", options.listenPort ?? EDGE_PROXY_SERVICE_DEFAULTS.listenPort, 1, 65535);
+  const healthPath = options.healthPath ?? EDGE_PROXY_SERVICE_DEFAULTS.healthPath;
+  if (!/^\/[^\s;{}'"#\\]*$/.test(healthPath)) {
+    throw new InvalidArgumentError(c, "healthPath", healthPath, "Allowed: a URI path starting with /, e.g. /nginx-health.");
+  }
+  const configDir = options.configDir ?? EDGE_PROXY_SERVICE_DEFAULTS.configDir;
+  if (configDir.length === 0 || /[\s:]/.test(configDir)) {
+    throw new InvalidArgumentError(c, "configDir", configDir, "Allowed: a directory path with no whitespace or colon, e.g. ./nginx.");
+  }
+  const upstreamService = requireServiceName(c, "upstreamService", options.upstreamService ?? EDGE_PROXY_SERVICE_DEFAULTS.upstreamService);
+  const restart = requireOneOf(c, "restart", options.restart ?? EDGE_PROXY_SERVICE_DEFAULTS.restart, ["unless-stopped", "always"] as const);
+
+  return {
+    image,
+    command: ["nginx", "-c", `${NGINX_CONFIG_DIR}/nginx.conf`, "-g", "daemon off;"],
+    environment: { TZ: timeZone },
+    ports: [`${hostPort}:${listenPort}`],
+    // The whole directory, read-only: a file replaced on the host gets a new inode, which a
+    // single-file bind mount would never see, so a reload would keep serving the old config.
+    volumes: [`${configDir.replace(/\/+$/, "")}:${NGINX_CONFIG_DIR}:ro`],
+    // restart: nginx resolves the API's name once at start, so it must restart when the API is recreated.
+    depends_on: { [upstreamService]: { condition: "service_healthy", restart: true } },
+    restart,
+    healthcheck: {
+      // busybox wget is in the alpine image; 127.0.0.1 because localhost may resolve to ::1.
+      test: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${listenPort}${healthPath}`],
+      interval: "10s",
+      timeout: "3s",
+      retries: 3,
+      start_period: "5s",
+    },
+  };
+}
+
+/**
+ * The command the host runs when only the config changed: check it, then reload it in place
+ * (workers finish their requests; no dropped connections, unlike a container restart).
+ */
+export function nginxReloadCommand(composeService = "nginx", configPath = `${NGINX_CONFIG_DIR}/nginx.conf`): string {
+  const c = "@trafficlab/edge-proxy nginxReloadCommand";
+  requireServiceName(c, "composeService", composeService);
+  if (!/^\/[A-Za-z0-9_./-]+$/.test(configPath)) {
+    throw new InvalidArgumentError(c, "configPath", configPath, "Allowed: an absolute path of letters, digits, _, ., - and /.");
+  }
+  const exec = `docker compose exec -T ${composeService} nginx`;
+  return `${exec} -t -c ${configPath} && ${exec} -s reload -c ${configPath}`;
+}
+
+function requireServiceName(component: string, argument: string, value: string): string {
+  if (COMPOSE_SERVICE_NAME.test(value)) return value;
+  throw new InvalidArgumentError(component, argument, value, "Allowed: a compose service name of letters, digits, _, . and -, starting with a letter or digit.");
+}
+
+function requirePinnedImage(image: string): void {
+  // The tag is what follows the last colon after the last slash (a registry may have a port).
+  const name = image.split("@")[0]!;
+  const lastSegment = name.slice(name.lastIndexOf("/") + 1);
+  const tag = lastSegment.includes(":") ? lastSegment.slice(lastSegment.indexOf(":") + 1) : "";
+  const digest = image.includes("@sha256:");
+  if (!/\s/.test(image) && image.length > 0 && (digest || (tag !== "" && tag !== "latest"))) return;
+  throw new InvalidArgumentError(
+    EDGE_PROXY_SERVICE,
+    "image",
+    image,
+    `Allowed: an image pinned to a version tag or digest, e.g. ${NGINX_IMAGE}; "latest" or no tag changes under you.`,
+  );
+}

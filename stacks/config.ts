@@ -1,0 +1,133 @@
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+
+/**
+ * The stack config, typed and validated: the only place in the repo that reads pulumi.Config.
+ * Keys are flat (`trafficlab:dbInstanceClass`) so Pulumi.yaml can declare each with a type and
+ * default, and `pulumi config` lists them. Components check the domain rules (allowed classes,
+ * engine versions, sizing); this schema checks presence and types before any of them runs.
+ */
+export const stackConfigSchema = z.object({
+  /** Marks a stack that holds real data: the safe settings are required there. */
+  environment: z.enum(["dev", "prod"]).default("dev"),
+  timeZone: z.string().min(1).default("Asia/Seoul"),
+  vpcCidr: z.string().default("10.0.0.0/16"),
+  availabilityZones: z.number().int().default(2),
+  nat: z.enum(["none", "single"]).default("none"),
+  dbEngineVersion: z.string().default("8.4"),
+  dbInstanceClass: z.string().default("db.t3.micro"),
+  dbStorageGiB: z.number().int().default(20),
+  dbBackupRetentionDays: z.number().int().default(7),
+  dbDeletionProtection: z.boolean().default(true),
+  dbSkipFinalSnapshot: z.boolean().default(false),
+  dbMultiAz: z.boolean().default(false),
+  cacheEngine: z.enum(["valkey", "redis"]).default("valkey"),
+  cacheNodeType: z.string().default("cache.t4g.micro"),
+  cacheReplicas: z.number().int().default(0),
+  cacheAutomaticFailover: z.boolean().default(false),
+  cacheExpectedUsers: z.number().int().default(886440),
+  /** `protect` on the database and cache, so `pulumi destroy` cannot take the data. */
+  protectData: z.boolean().default(false),
+  hostInstanceType: z.string().default("t3.micro"),
+  hostOs: z.enum(["al2023", "al2"]).default("al2023"),
+  hostElasticIp: z.boolean().default(false),
+  /** Who may SSH in (and so who can run `pulumi up`, which deploys over SSH). No default. */
+  sshAllowedCidrs: z.array(z.string()).min(1),
+  /** `user/image:tag` to run, or to build and push when apiBuildContext is set. No default. */
+  apiImage: z.string().min(1),
+  /** A local directory with the API's Dockerfile: build and push apiImage from it. */
+  apiBuildContext: z.string().optional(),
+  springProfile: z.string().default("prod"),
+  apiHealthPath: z.string().default("/actuator/health"),
+  /** Private registry login; registryPassword (secret) is then required. */
+  registryServer: z.string().optional(),
+  registryUsername: z.string().optional(),
+});
+
+export type StackSettings = z.infer<typeof stackConfigSchema>;
+
+/** Config keys that hold secrets; read with getSecret so they stay encrypted. */
+export const SECRET_KEYS = ["dbPassword", "registryPassword"] as const;
+
+/** How to set each required setting that has no default, for the error message. */
+const HOW_TO_SET: Record<string, string> = {
+  sshAllowedCidrs: "set it with: pulumi config set --path 'sshAllowedCidrs[0]' \"$(curl -s https://checkip.amazonaws.com)/32\"",
+  apiImage: "set it with: pulumi config set apiImage <user>/<image>:<tag>",
+};
+
+export interface StackConfig extends StackSettings {
+  project: string;
+  stack: string;
+  region: string;
+  dbPassword: pulumi.Output<string> | undefined;
+  registryPassword: pulumi.Output<string> | undefined;
+}
+
+/** A RunError, so `pulumi up` prints only the list of problems. */
+export class StackConfigError extends pulumi.RunError {
+  constructor(readonly problems: string[]) {
+    super(`Invalid stack configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "StackConfigError";
+  }
+}
+
+/** Pulumi config values arrive as strings; numbers, booleans and lists are JSON in them. */
+function decode(raw: string, textual: boolean): unknown {
+  if (textual) return raw;
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    return typeof parsed === "string" ? raw : parsed;
+  } catch {
+    return raw;
+  }
+}
+
+function describeIssue(project: string, issue: z.core.$ZodIssue, raw: Record<string, unknown>): string {
+  const key = String(issue.path[0] ?? "");
+  const given = raw[key];
+  const value = given === undefined ? "(missing)" : `= ${JSON.stringify(given)}`;
+  let allowed = issue.message;
+  if (given === undefined && HOW_TO_SET[key]) return `${project}:${key} (missing) is required; ${HOW_TO_SET[key]}`;
+  if (issue.code === "invalid_value") allowed = `allowed: ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+  else if (issue.code === "invalid_type") allowed = `expected ${issue.expected === "int" ? "a whole number" : issue.expected}`;
+  return `${project}:${key} ${value} is not allowed; ${allowed}`;
+}
+
+/** Validates raw config values (already decoded) against the schema; throws one error listing every problem. */
+export function parseStackSettings(project: string, raw: Record<string, unknown>): StackSettings {
+  const unknownKeys = Object.keys(raw).filter((key) => !(key in stackConfigSchema.shape) && !(SECRET_KEYS as readonly string[]).includes(key));
+  const result = stackConfigSchema.safeParse(raw);
+  const problems = [
+    ...unknownKeys.map((key) => `${project}:${key} is not a setting of this project (typo?); known: ${Object.keys(stackConfigSchema.shape).join(", ")}`),
+    ...(result.success ? [] : result.error.issues.map((issue) => describeIssue(project, issue, raw))),
+  ];
+  if (problems.length > 0 || !result.success) throw new StackConfigError(problems);
+  return result.data;
+}
+
+/** Reads and validates the current stack's config. */
+export function loadStackConfig(): StackConfig {
+  const project = pulumi.getProject();
+  const config = new pulumi.Config();
+  const defaults = stackConfigSchema.partial().parse({});
+  const raw: Record<string, unknown> = {};
+  for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
+    const [namespace, key] = fullKey.split(":");
+    if (namespace === project && key !== undefined && !(SECRET_KEYS as readonly string[]).includes(key)) raw[key] = decode(value, typeof defaults[key as keyof StackSettings] === "string");
+  }
+  const settings = parseStackSettings(project, raw);
+  const registryPassword = config.getSecret("registryPassword");
+  if (settings.registryUsername && !registryPassword) {
+    throw new StackConfigError([
+      `${project}:registryPassword (missing) is required because registryUsername is set; set it with: pulumi config set --secret registryPassword`,
+    ]);
+  }
+  return {
+    ...settings,
+    project,
+    stack: pulumi.getStack(),
+    region: new pulumi.Config("aws").get("region") ?? "ap-northeast-2",
+    dbPassword: config.getSecret("dbPassword"),
+    registryPassword,
+  };
+}

@@ -1,0 +1,67 @@
+import { expect } from "chai";
+import { runStack } from "./dev-stack";
+
+describe("dev stack (Pulumi.dev.yaml under mocks)", () => {
+  it("creates the expected resources, one component of each kind", async () => {
+    const { graph } = await runStack("dev");
+    const components = graph.resources.filter((r) => r.type.startsWith("trafficlab:")).map((r) => `${r.type} ${r.name}`).sort();
+    expect(components).to.deep.equal([
+      "trafficlab:api-host:ApiHost dev-api",
+      "trafficlab:api-host:AppDeployment dev-app",
+      "trafficlab:database:Database dev-db",
+      "trafficlab:network:Network dev-network",
+      "trafficlab:token-cache:TokenCache dev-tokens",
+    ]);
+    const counts = (type: string) => graph.ofType(type).length;
+    expect(counts("aws:ec2/vpc:Vpc")).to.equal(1);
+    expect(counts("aws:ec2/subnet:Subnet")).to.equal(4);
+    expect(counts("aws:ec2/natGateway:NatGateway")).to.equal(0);
+    expect(counts("aws:ec2/instance:Instance")).to.equal(1);
+    expect(counts("aws:rds/instance:Instance")).to.equal(1);
+    expect(counts("aws:elasticache/replicationGroup:ReplicationGroup")).to.equal(1);
+    expect(counts("aws:ec2/securityGroup:SecurityGroup")).to.equal(3);
+  });
+
+  it("mirrors the design document: Seoul, t2.micro, db.t3.micro with 20 GiB, one cache node, Asia/Seoul", async () => {
+    const { graph, outputs } = await runStack("dev");
+    expect(outputs.region).to.equal("ap-northeast-2");
+    expect(graph.one("aws:ec2/instance:Instance").inputs.instanceType).to.equal("t2.micro");
+    expect(graph.one("aws:rds/instance:Instance").inputs).to.include({ instanceClass: "db.t3.micro", allocatedStorage: 20, engineVersion: "8.4" });
+    expect(graph.one("aws:elasticache/replicationGroup:ReplicationGroup").inputs).to.include({ numCacheClusters: 1, nodeType: "cache.t4g.micro" });
+    const params = graph.one("aws:rds/parameterGroup:ParameterGroup").inputs.parameters as { name: string; value: string }[];
+    expect(params).to.deep.include({ name: "time_zone", value: "Asia/Seoul" });
+  });
+
+  it("lets the data tier admit only the API host's security group", async () => {
+    const { graph } = await runStack("dev");
+    const apiSg = graph.one("aws:ec2/securityGroup:SecurityGroup", "dev-api-sg");
+    for (const port of [3306, 6379]) {
+      const rules = graph.ingressRules(port);
+      expect(rules, `rules for ${port}`).to.have.length(1);
+      expect(rules[0]!.sourceSecurityGroupId).to.equal(apiSg.id);
+      expect(rules[0]!.cidrIpv4).to.equal(undefined);
+    }
+  });
+
+  it("keeps dev disposable: 1-day backups, no deletion protection, no final snapshot", async () => {
+    const { graph } = await runStack("dev");
+    expect(graph.one("aws:rds/instance:Instance").inputs).to.include({ backupRetentionPeriod: 1, deletionProtection: false, skipFinalSnapshot: true });
+  });
+
+  it("outputs the URL, the SSH command and how to reach MySQL and the cache from the host", async () => {
+    const { outputs } = await runStack("dev");
+    expect(outputs.url).to.match(/^http:\/\/ec2-203-0-113-\d+\.ap-northeast-2\.compute\.amazonaws\.com\/$/);
+    expect(outputs.sshCommand).to.match(/ssh -i dev-api\.pem ec2-user@203\.0\.113\.\d+$/);
+    expect(outputs.mysqlCommand).to.match(/^ssh -t -i dev-api\.pem ec2-user@203\.0\.113\.\d+ docker run --rm -it mysql:8\.4 mysql --ssl-mode=REQUIRED -h dev-db-mysql\..*rds\.amazonaws\.com -P 3306 -u admin -p trafficlab$/);
+    expect(outputs.cacheCommand).to.match(/valkey-cli --tls -h master\..* -p 6379 --askpass$/);
+  });
+
+  it("never puts the database password or the cache token in a non-secret input", async () => {
+    const { graph, outputs } = await runStack("dev");
+    const secrets = [outputs.databasePassword, outputs.cacheAuthToken] as string[];
+    for (const secret of secrets) {
+      expect(secret).to.be.a("string").with.length.greaterThan(20);
+      expect(graph.plainUsesOf(secret), `plain uses of a secret`).to.deep.equal([]);
+    }
+  });
+});
