@@ -44,6 +44,14 @@ export const stackConfigSchema = z.object({
   registryUsername: z.string().optional(),
 });
 
+/** What a stack marked `environment: prod` must keep, because it holds real data. */
+const PRODUCTION_RULES: { key: keyof StackSettings; holds: (s: StackSettings) => boolean; allowed: string }[] = [
+  { key: "dbDeletionProtection", holds: (s) => s.dbDeletionProtection, allowed: "true in a prod stack" },
+  { key: "dbSkipFinalSnapshot", holds: (s) => !s.dbSkipFinalSnapshot, allowed: "false in a prod stack (keep a final snapshot)" },
+  { key: "dbBackupRetentionDays", holds: (s) => s.dbBackupRetentionDays >= 7, allowed: "7 or more in a prod stack" },
+  { key: "protectData", holds: (s) => s.protectData, allowed: "true in a prod stack (Pulumi protect on the database and cache)" },
+];
+
 export type StackSettings = z.infer<typeof stackConfigSchema>;
 
 /** Config keys that hold secrets; read with getSecret so they stay encrypted. */
@@ -87,7 +95,8 @@ function describeIssue(project: string, issue: z.core.$ZodIssue, raw: Record<str
   const given = raw[key];
   const value = given === undefined ? "(missing)" : `= ${JSON.stringify(given)}`;
   let allowed = issue.message;
-  if (given === undefined && HOW_TO_SET[key]) return `${project}:${key} (missing) is required; ${HOW_TO_SET[key]}`;
+  const empty = given === undefined || (Array.isArray(given) && given.length === 0);
+  if (empty && HOW_TO_SET[key]) return `${project}:${key} (missing) is required; ${HOW_TO_SET[key]}`;
   if (issue.code === "invalid_value") allowed = `allowed: ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
   else if (issue.code === "invalid_type") allowed = `expected ${issue.expected === "int" ? "a whole number" : issue.expected}`;
   return `${project}:${key} ${value} is not allowed; ${allowed}`;
@@ -101,6 +110,11 @@ export function parseStackSettings(project: string, raw: Record<string, unknown>
     ...unknownKeys.map((key) => `${project}:${key} is not a setting of this project (typo?); known: ${Object.keys(stackConfigSchema.shape).join(", ")}`),
     ...(result.success ? [] : result.error.issues.map((issue) => describeIssue(project, issue, raw))),
   ];
+  if (result.success && result.data.environment === "prod") {
+    for (const rule of PRODUCTION_RULES) {
+      if (!rule.holds(result.data)) problems.push(`${project}:${rule.key} = ${JSON.stringify(result.data[rule.key])} is not allowed; ${rule.allowed}`);
+    }
+  }
   if (problems.length > 0 || !result.success) throw new StackConfigError(problems);
   return result.data;
 }

@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { ApiHost, ApiImage, AppDeployment, type RegistryCredentials } from "@trafficlab/api-host";
-import { Database } from "@trafficlab/database";
-import { Network } from "@trafficlab/network";
-import { TokenCache } from "@trafficlab/token-cache";
+import { ApiHost, ApiImage, AppDeployment, resolveApiHostSettings, type ApiHostDeployArgs, type RegistryCredentials } from "@trafficlab/api-host";
+import { Database, resolveDatabaseSettings, type DatabaseArgs } from "@trafficlab/database";
+import { Network, resolveNetworkSettings, type NetworkArgs } from "@trafficlab/network";
+import { TokenCache, resolveTokenCacheSettings, type TokenCacheArgs } from "@trafficlab/token-cache";
 import type { StackConfig } from "./config";
 
 /**
@@ -19,70 +19,71 @@ export async function trafficlab(config: StackConfig) {
   const prefix = config.stack;
   const tags = { Project: config.project, Stack: config.stack, ManagedBy: "pulumi" };
 
-  const network = new Network(`${prefix}-network`, {
-    cidrBlock: config.vpcCidr,
-    availabilityZoneCount: config.availabilityZones,
-    nat: config.nat,
-    tags,
-  });
-
   const registry: RegistryCredentials | undefined =
     config.registryUsername && config.registryPassword
       ? { server: config.registryServer ?? "docker.io", username: config.registryUsername, password: config.registryPassword }
       : undefined;
-  const image = config.apiBuildContext
-    ? new ApiImage(`${prefix}-api-image`, { context: config.apiBuildContext, imageName: config.apiImage, registry }).imageRef
-    : config.apiImage;
 
-  const apiHost = new ApiHost(`${prefix}-api`, {
-    vpcId: network.vpcId,
-    subnetId: network.publicSubnetIds.apply((ids) => ids[0]!),
+  // Each component's own settings, apart from the ids that only exist once others are created.
+  const networkArgs: NetworkArgs = { cidrBlock: config.vpcCidr, availabilityZoneCount: config.availabilityZones, nat: config.nat, tags };
+  const hostArgs: Omit<ApiHostDeployArgs, "vpcId" | "subnetId" | "app"> & { app: Omit<ApiHostDeployArgs["app"], "image"> } = {
     sshAllowedCidrs: config.sshAllowedCidrs,
     instanceType: config.hostInstanceType,
     os: config.hostOs,
     elasticIp: config.hostElasticIp,
-    app: { image, springProfile: config.springProfile, healthPath: config.apiHealthPath, timeZone: config.timeZone, registry },
+    app: { springProfile: config.springProfile, healthPath: config.apiHealthPath, timeZone: config.timeZone, registry },
     tags,
-  });
+  };
+  const databaseArgs: Omit<DatabaseArgs, "vpcId" | "subnetIds"> = {
+    engineVersion: config.dbEngineVersion,
+    instanceClass: config.dbInstanceClass,
+    allocatedStorageGiB: config.dbStorageGiB,
+    timeZone: config.timeZone,
+    backupRetentionDays: config.dbBackupRetentionDays,
+    deletionProtection: config.dbDeletionProtection,
+    skipFinalSnapshot: config.dbSkipFinalSnapshot,
+    multiAz: config.dbMultiAz,
+    tags,
+  };
+  const cacheArgs: Omit<TokenCacheArgs, "vpcId" | "subnetIds"> = {
+    engine: config.cacheEngine,
+    nodeType: config.cacheNodeType,
+    replicas: config.cacheReplicas,
+    automaticFailover: config.cacheAutomaticFailover,
+    expectedUsers: config.cacheExpectedUsers,
+    tags,
+  };
 
+  // Every component checks its settings before anything is created, so one bad value fails
+  // the whole `pulumi up` at once instead of after the network and the host exist.
+  const noIds = { vpcId: "", subnetId: "", subnetIds: [] };
+  resolveNetworkSettings(`${prefix}-network`, networkArgs);
+  resolveApiHostSettings(`${prefix}-api`, { ...noIds, ...hostArgs, app: { ...hostArgs.app, image: config.apiImage } });
+  resolveDatabaseSettings(`${prefix}-db`, { ...noIds, ...databaseArgs });
+  resolveTokenCacheSettings(`${prefix}-tokens`, { ...noIds, ...cacheArgs });
+
+  const network = new Network(`${prefix}-network`, networkArgs);
+  const image = config.apiBuildContext
+    ? new ApiImage(`${prefix}-api-image`, { context: config.apiBuildContext, imageName: config.apiImage, registry }).imageRef
+    : config.apiImage;
+  const apiHost = new ApiHost(`${prefix}-api`, {
+    ...hostArgs,
+    vpcId: network.vpcId,
+    subnetId: network.publicSubnetIds.apply((ids) => ids[0]!),
+    app: { ...hostArgs.app, image },
+  });
   // The API needs the password itself, so the stack generates it (a secret in the state) rather
   // than leaving it to RDS-managed rotation, which would change it under the running app.
-  const databasePassword =
-    config.dbPassword ?? new random.RandomPassword(`${prefix}-db-password`, { length: 32, special: false }).result;
+  const databasePassword = config.dbPassword ?? new random.RandomPassword(`${prefix}-db-password`, { length: 32, special: false }).result;
   const dataOptions = { protect: config.protectData };
   const database = new Database(
     `${prefix}-db`,
-    {
-      vpcId: network.vpcId,
-      subnetIds: network.privateSubnetIds,
-      allowedSecurityGroupIds: [apiHost.securityGroupId],
-      engineVersion: config.dbEngineVersion,
-      instanceClass: config.dbInstanceClass,
-      allocatedStorageGiB: config.dbStorageGiB,
-      password: databasePassword,
-      timeZone: config.timeZone,
-      backupRetentionDays: config.dbBackupRetentionDays,
-      deletionProtection: config.dbDeletionProtection,
-      skipFinalSnapshot: config.dbSkipFinalSnapshot,
-      multiAz: config.dbMultiAz,
-      tags,
-    },
+    { ...databaseArgs, password: databasePassword, vpcId: network.vpcId, subnetIds: network.privateSubnetIds, allowedSecurityGroupIds: [apiHost.securityGroupId] },
     dataOptions,
   );
-
   const tokenCache = new TokenCache(
     `${prefix}-tokens`,
-    {
-      vpcId: network.vpcId,
-      subnetIds: network.privateSubnetIds,
-      allowedSecurityGroupIds: [apiHost.securityGroupId],
-      engine: config.cacheEngine,
-      nodeType: config.cacheNodeType,
-      replicas: config.cacheReplicas,
-      automaticFailover: config.cacheAutomaticFailover,
-      expectedUsers: config.cacheExpectedUsers,
-      tags,
-    },
+    { ...cacheArgs, vpcId: network.vpcId, subnetIds: network.privateSubnetIds, allowedSecurityGroupIds: [apiHost.securityGroupId] },
     dataOptions,
   );
 

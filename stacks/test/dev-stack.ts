@@ -16,6 +16,11 @@ export async function runStack(stack: string, extra: Record<string, string> = {}
   const program = installMocks({ stack });
   const files = readStackConfigFiles(projectDir, stack);
   applyStackConfig({ ...files, values: { ...files.values, ...USER_SETTINGS, ...extra } });
-  const outputs = await program.runStack(() => trafficlab(loadStackConfig()));
-  return { outputs, graph: program.graph };
+  try {
+    const outputs = await program.runStack(() => trafficlab(loadStackConfig()));
+    return { outputs, graph: program.graph };
+  } finally {
+    // Also after a failure, so a test sees every registration the program started.
+    await program.settled();
+  }
 }

@@ -3,40 +3,12 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as command from "@pulumi/command";
 import * as tls from "@pulumi/tls";
-import { edgeProxyService, renderNginxConf, type NginxOptions } from "@trafficlab/edge-proxy";
-import { componentLabel, InvalidArgumentError } from "@trafficlab/validation";
+import { edgeProxyService, renderNginxConf } from "@trafficlab/edge-proxy";
+import { componentLabel } from "@trafficlab/validation";
 import { installDockerScript } from "./install-docker";
 import { pullImagesScript, writeFileScript } from "./deploy-scripts";
 import { renderComposeProject, validateImageReference } from "./compose-project";
-import { AMI_PARAMETERS, API_HOST_DEFAULTS, API_HOST_TYPE, resolveApiHostSettings, type ApiHostArgs, type ApiHostSettings } from "./host-settings";
-
-export interface RegistryCredentials {
-  /** e.g. `docker.io`, `123456789012.dkr.ecr.ap-northeast-2.amazonaws.com` */
-  server: string;
-  username: string;
-  /** A Pulumi secret; reaches the host on stdin for `docker login --password-stdin`. */
-  password: pulumi.Input<string>;
-}
-
-export interface ApiAppArgs {
-  /** `user/image:tag` or a digest reference. A tag or digest is required; `latest` is refused. */
-  image: pulumi.Input<string>;
-  /** SPRING_PROFILES_ACTIVE. Default `prod`. */
-  springProfile?: string;
-  /** The API's health endpoint the compose healthcheck calls. Default `/actuator/health`. */
-  healthPath?: string;
-  /** Container TZ. Default `Asia/Seoul`. */
-  timeZone?: string;
-  /** For a private registry. Default: none (public images). */
-  registry?: RegistryCredentials;
-}
-
-export interface ApiHostDeployArgs extends ApiHostArgs {
-  /** The API container. Required. */
-  app: ApiAppArgs;
-  /** nginx settings (see @trafficlab/edge-proxy); upstream is the `api` service on 8080. */
-  proxy?: Partial<NginxOptions>;
-}
+import { AMI_PARAMETERS, API_HOST_DEFAULTS, API_HOST_TYPE, resolveApiHostSettings, type ApiHostDeployArgs, type ApiHostSettings } from "./host-settings";
 
 /** One file of the compose project, as it is written on the host. */
 export interface HostFile {
@@ -74,13 +46,9 @@ export class ApiHost extends pulumi.ComponentResource {
   readonly proxyConfigHash: string;
 
   constructor(name: string, args: ApiHostDeployArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Validate before super(): a bad argument must register nothing.
     const settings = resolveApiHostSettings(name, args);
     const component = componentLabel(API_HOST_TYPE, name);
-    if (!args.app?.image) throw new InvalidArgumentError(component, "app.image", args.app?.image, "Required: the API image, e.g. user/image:1.0.0.");
-    if (typeof args.app.image === "string") validateImageReference(component, "app.image", args.app.image);
-    if (args.app.registry && typeof args.app.registry.password === "string") {
-      throw new InvalidArgumentError(component, "app.registry.password", "<a plain string, value not shown>", "Pass it as a Pulumi secret.");
-    }
     const nginxFiles = renderNginxConf({ ...args.proxy, upstreamHost: "api", upstreamPort: 8080 });
     super(API_HOST_TYPE, name, {}, opts);
     this.settings = settings;

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import type { RegistryCredentials } from "./api-host";
+import type { RegistryCredentials } from "./host-settings";
 
 export const API_IMAGE_TYPE = "trafficlab:api-host:ApiImage";
 

@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as ipaddr from "ipaddr.js";
+import type { NginxOptions } from "@trafficlab/edge-proxy";
+import { validateImageReference } from "./compose-project";
 import { InvalidArgumentError, componentLabel, requireIntegerInRange, requireOneOf, requireSecretInput } from "@trafficlab/validation";
 
 export const API_HOST_TYPE = "trafficlab:api-host:ApiHost";
@@ -66,6 +68,34 @@ export const API_HOST_DEFAULTS = {
   sshUser: "ec2-user",
 } as const;
 
+export interface RegistryCredentials {
+  /** e.g. `docker.io`, `123456789012.dkr.ecr.ap-northeast-2.amazonaws.com` */
+  server: string;
+  username: string;
+  /** A Pulumi secret; reaches the host on stdin for `docker login --password-stdin`. */
+  password: pulumi.Input<string>;
+}
+
+export interface ApiAppArgs {
+  /** `user/image:tag` or a digest reference. A tag or digest is required; `latest` is refused. */
+  image: pulumi.Input<string>;
+  /** SPRING_PROFILES_ACTIVE. Default `prod`. */
+  springProfile?: string;
+  /** The API's health endpoint the compose healthcheck calls. Default `/actuator/health`. */
+  healthPath?: string;
+  /** Container TZ. Default `Asia/Seoul`. */
+  timeZone?: string;
+  /** For a private registry. Default: none (public images). */
+  registry?: RegistryCredentials;
+}
+
+export interface ApiHostDeployArgs extends ApiHostArgs {
+  /** The API container. Required. */
+  app: ApiAppArgs;
+  /** nginx settings (see @trafficlab/edge-proxy); upstream is the `api` service on 8080. */
+  proxy?: Partial<NginxOptions>;
+}
+
 export interface ApiHostSettings {
   instanceType: string;
   architecture: "x86_64" | "arm64";
@@ -89,7 +119,8 @@ export function parseCidr(cidr: string): { family: "ipv4" | "ipv6"; prefix: numb
   }
 }
 
-export function resolveApiHostSettings(name: string, args: ApiHostArgs): ApiHostSettings {
+/** Checks every plain argument of ApiHost, including the app's; throws before anything is registered. */
+export function resolveApiHostSettings(name: string, args: ApiHostDeployArgs): ApiHostSettings {
   const component = componentLabel(API_HOST_TYPE, name);
   const instanceType = args.instanceType ?? API_HOST_DEFAULTS.instanceType;
   if (!HOST_INSTANCE_TYPES.includes(instanceType)) {
@@ -117,6 +148,9 @@ export function resolveApiHostSettings(name: string, args: ApiHostArgs): ApiHost
     throw new InvalidArgumentError(component, "projectDirectory", projectDirectory, "Allowed: an absolute path of letters, digits, '.', '_', '-' and '/'.");
   }
   if (args.existingKeyPair) requireSecretInput(component, "existingKeyPair.privateKey", args.existingKeyPair.privateKey);
+  if (!args.app?.image) throw new InvalidArgumentError(component, "app.image", args.app?.image, "Required: the API image, e.g. user/image:1.0.0.");
+  if (typeof args.app.image === "string") validateImageReference(component, "app.image", args.app.image);
+  if (args.app.registry) requireSecretInput(component, "app.registry.password", args.app.registry.password);
   return {
     instanceType,
     architecture: architectureOf(instanceType),

@@ -1,4 +1,4 @@
-export { ApiHost, sha256, type ApiAppArgs, type ApiHostDeployArgs, type HostFile, type RegistryCredentials } from "./api-host";
+export { ApiHost, sha256, type HostFile } from "./api-host";
 export { AppDeployment, APP_DEPLOYMENT_TYPE, type AppDeploymentArgs } from "./app-deployment";
 export { ApiImage, API_IMAGE_TYPE, type ApiImageArgs } from "./api-image";
 export {
@@ -10,6 +10,9 @@ export {
   parseCidr,
   resolveApiHostSettings,
   type ApiHostArgs,
+  type ApiAppArgs,
+  type ApiHostDeployArgs,
+  type RegistryCredentials,
   type ApiHostSettings,
   type ExistingKeyPair,
   type HostOs,

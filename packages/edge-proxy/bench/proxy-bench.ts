@@ -10,8 +10,13 @@
  * frequency, page cache, neighbours) falls on all of them alike; the medians are printed.
  * The last line is `tuned/seed=<ratio> tuned/direct=<ratio>`.
  *
- * Environment overrides: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_WARMUP_SECONDS (1),
- * BENCH_CONNECTIONS (64), BENCH_THREADS (2), BENCH_NGINX_WORKERS (1).
+ * Both nginx configs run with the same worker count (`auto`, as in the official image's
+ * stock nginx.conf) and access_log off. The tuned config's upstream keepalive is sized to
+ * the client connections (64), because every one of them can be in flight at once.
+ *
+ * Environment overrides: BENCH_ROUNDS (5), BENCH_SECONDS (4), BENCH_WARMUP_SECONDS (1),
+ * BENCH_CONNECTIONS (64), BENCH_THREADS (2), BENCH_NGINX_WORKERS (auto),
+ * BENCH_UPSTREAM_KEEPALIVE (= BENCH_CONNECTIONS).
  */
 import cluster from "node:cluster";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -22,15 +27,14 @@ import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { renderNginxConf } from "@trafficlab/edge-proxy";
 
-const ROUNDS = numberFromEnv("BENCH_ROUNDS", 3);
-const SECONDS = numberFromEnv("BENCH_SECONDS", 5);
+const ROUNDS = numberFromEnv("BENCH_ROUNDS", 5);
+const SECONDS = numberFromEnv("BENCH_SECONDS", 4);
 const WARMUP_SECONDS = numberFromEnv("BENCH_WARMUP_SECONDS", 1);
 const CONNECTIONS = numberFromEnv("BENCH_CONNECTIONS", 64);
 const THREADS = numberFromEnv("BENCH_THREADS", 2);
-// One nginx worker for both configs: on 2 cores the wrk threads and the two API processes need the rest.
-const NGINX_WORKERS = numberFromEnv("BENCH_NGINX_WORKERS", 1);
+const NGINX_WORKERS: "auto" | number = process.env.BENCH_NGINX_WORKERS ? numberFromEnv("BENCH_NGINX_WORKERS", 1) : "auto";
+const UPSTREAM_KEEPALIVE = numberFromEnv("BENCH_UPSTREAM_KEEPALIVE", CONNECTIONS);
 const API_PROCESSES = 2;
-const UPSTREAM_KEEPALIVE = numberFromEnv("BENCH_UPSTREAM_KEEPALIVE", 32);
 
 const API_BODY = JSON.stringify({ id: 1, name: "Gyeongbokgung", city: "Seoul", rating: 4.7 });
 
@@ -138,7 +142,7 @@ function seedConfig(dir: string, listenPort: number, apiPort: number): Record<st
 }
 
 function tunedConfig(dir: string, listenPort: number, apiPort: number): Record<string, string> {
-  const f = renderNginxConf({
+  return renderNginxConf({
     upstreamHost: "127.0.0.1",
     upstreamPort: apiPort,
     listenPort,
@@ -151,8 +155,6 @@ function tunedConfig(dir: string, listenPort: number, apiPort: number): Record<s
     includeDir: `${dir}/conf.d`,
     tempDir: `${dir}/temp`,
   });
-  if (process.env.X_MA === "off") f["nginx.conf"] = f["nginx.conf"].replace("multi_accept on;", "");
-  return f;
 }
 
 async function waitForHttp(port: number, what: string, child?: ChildProcess): Promise<void> {
@@ -235,21 +237,23 @@ async function main(): Promise<void> {
 
   const root = mkdtempSync(join(tmpdir(), "proxy-bench-"));
   const nginxes: ChildProcess[] = [];
-  const cleanup = () => {
-    for (const child of nginxes) if (child.exitCode === null && child.pid) process.kill(child.pid, "SIGTERM");
+  const cleanup = async () => {
+    const running = nginxes.filter((child) => child.exitCode === null && child.signalCode === null);
+    const exits = running.map((child) => new Promise((resolve) => child.once("exit", resolve)));
+    for (const child of running) child.kill("SIGTERM");
     for (const worker of Object.values(cluster.workers ?? {})) worker?.kill("SIGTERM");
+    await Promise.all(exits);
     rmSync(root, { recursive: true, force: true });
   };
   process.once("SIGINT", () => {
-    cleanup();
-    process.exit(130);
+    void cleanup().then(() => process.exit(130));
   });
 
   try {
     const apiPort = await freePort();
     // Workers accept on the shared socket themselves: with the default round-robin the primary
     // accepts every connection, a per-connection cost that would land on the seed alone.
-    cluster.schedulingPolicy = process.env.BENCH_SCHED === "rr" ? cluster.SCHED_RR : cluster.SCHED_NONE;
+    cluster.schedulingPolicy = cluster.SCHED_NONE;
     const listening = Array.from({ length: API_PROCESSES }, () => {
       const worker = cluster.fork({ BENCH_API_PORT: String(apiPort) });
       return new Promise<void>((resolve, reject) => {
@@ -275,7 +279,10 @@ async function main(): Promise<void> {
     }
 
     const wrkVersion = (spawnSync(wrk, ["-v"], { encoding: "utf8" }).stdout.split("\n")[0] ?? "").trim();
-    console.log(`wrk -t${THREADS} -c${CONNECTIONS} -d${SECONDS}s --latency; ${ROUNDS} rounds; warmup ${WARMUP_SECONDS}s; nginx workers ${NGINX_WORKERS}; API processes ${API_PROCESSES}`);
+    console.log(
+      `wrk -t${THREADS} -c${CONNECTIONS} -d${SECONDS}s --latency; ${ROUNDS} rounds, warmup ${WARMUP_SECONDS}s; ` +
+        `nginx worker_processes ${NGINX_WORKERS}; tuned upstream keepalive ${UPSTREAM_KEEPALIVE}; API processes ${API_PROCESSES}`,
+    );
     console.log(wrkVersion);
 
     const results: Record<Target, WrkResult[]> = { tuned: [], seed: [], direct: [] };
@@ -313,7 +320,7 @@ async function main(): Promise<void> {
     console.log("");
     console.log(`tuned/seed=${(summary.tuned.rps / summary.seed.rps).toFixed(2)} tuned/direct=${(summary.tuned.rps / summary.direct.rps).toFixed(2)}`);
   } finally {
-    cleanup();
+    await cleanup();
   }
 }
 

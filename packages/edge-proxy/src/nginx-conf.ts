@@ -41,8 +41,8 @@ export function renderNginxConf(options: NginxOptions = {}): NginxConfFiles {
     "",
     "events {",
     `    worker_connections ${o.workerConnections};`,
-    // Drain the accept queue in one go: a small host sees bursts, not a steady trickle.
-    "    multi_accept on;",
+    // multi_accept stays off: with several workers and one listen socket it lets one worker
+    // take a whole burst of connections while the others idle.
     "}",
     "",
     "http {",

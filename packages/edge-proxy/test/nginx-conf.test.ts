@@ -63,7 +63,6 @@ describe("@trafficlab/edge-proxy renderNginxConf", () => {
         "pid /var/run/nginx.pid;",
         "error_log /var/log/nginx/error.log warn;",
         "worker_connections 1024;",
-        "multi_accept on;",
         "include /etc/nginx/mime.types;",
         "server_tokens off;",
         "access_log /var/log/nginx/access.log;",
