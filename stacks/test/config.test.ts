@@ -38,7 +38,7 @@ describe("stack config", () => {
     applyStackConfig({ ...files, values: { ...REQUIRED_CONFIG, ...files.values } });
     const config = loadStackConfig();
     expect(config).to.include({
-      hostInstanceType: "t2.micro",
+      hostInstanceType: "t3.micro",
       hostOs: "al2023",
       springProfile: "dev",
       stack: "dev",

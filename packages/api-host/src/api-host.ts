@@ -97,6 +97,7 @@ export class ApiHost extends pulumi.ComponentResource {
         associatePublicIpAddress: true,
         // IMDSv2 only; hop limit 2 because containers sit one network hop further than the host.
         metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 2 },
+        creditSpecification: settings.cpuCredits ? { cpuCredits: settings.cpuCredits } : undefined,
         rootBlockDevice: { volumeType: "gp3", volumeSize: settings.rootVolumeGiB, encrypted: true, deleteOnTermination: true },
         tags: tags("instance"),
       },

@@ -47,8 +47,13 @@ export interface ApiHostArgs {
   instanceType?: string;
   /** `al2023` (default) or `al2` (end of support 2026-06-30). */
   os?: HostOs;
-  /** GiB of the encrypted gp3 root volume. Default 20. */
+  /** GiB of the encrypted gp3 root volume. Default 10 (Amazon Linux needs 8; the rest holds the images). */
   rootVolumeGiB?: number;
+  /**
+   * CPU credits of burstable types: `standard` (default: throttled when credits run out, never
+   * billed extra) or `unlimited` (AWS's T3 default: bursts on, surplus credits billed).
+   */
+  cpuCredits?: "standard" | "unlimited";
   /** Attach an Elastic IP, so the address survives a stop/start. Default false. */
   elasticIp?: boolean;
   /** Use this key pair instead of generating one. Default: an ED25519 key generated with @pulumi/tls. */
@@ -62,7 +67,8 @@ export interface ApiHostArgs {
 export const API_HOST_DEFAULTS = {
   instanceType: "t3.micro",
   os: "al2023",
-  rootVolumeGiB: 20,
+  rootVolumeGiB: 10,
+  cpuCredits: "standard",
   elasticIp: false,
   projectDirectory: "/opt/trafficlab",
   sshUser: "ec2-user",
@@ -98,6 +104,8 @@ export interface ApiHostDeployArgs extends ApiHostArgs {
 
 export interface ApiHostSettings {
   instanceType: string;
+  /** undefined for non-burstable types, which have no credits */
+  cpuCredits: "standard" | "unlimited" | undefined;
   architecture: "x86_64" | "arm64";
   os: HostOs;
   rootVolumeGiB: number;
@@ -151,8 +159,10 @@ export function resolveApiHostSettings(name: string, args: ApiHostDeployArgs): A
   if (!args.app?.image) throw new InvalidArgumentError(component, "app.image", args.app?.image, "Required: the API image, e.g. user/image:1.0.0.");
   if (typeof args.app.image === "string") validateImageReference(component, "app.image", args.app.image);
   if (args.app.registry) requireSecretInput(component, "app.registry.password", args.app.registry.password);
+  const cpuCredits = requireOneOf(component, "cpuCredits", args.cpuCredits ?? API_HOST_DEFAULTS.cpuCredits, ["standard", "unlimited"] as const);
   return {
     instanceType,
+    cpuCredits: /^t\d/.test(instanceType) ? cpuCredits : undefined,
     architecture: architectureOf(instanceType),
     os,
     rootVolumeGiB,

@@ -55,12 +55,14 @@ describe("@trafficlab/api-host ApiHost + AppDeployment", () => {
       const { graph } = await deploy();
       const instance = graph.one("aws:ec2/instance:Instance").inputs;
       expect(instance.metadataOptions).to.deep.include({ httpTokens: "required", httpPutResponseHopLimit: 2, httpEndpoint: "enabled" });
-      expect(instance.rootBlockDevice).to.deep.include({ volumeType: "gp3", encrypted: true, volumeSize: 20 });
+      expect(instance.rootBlockDevice).to.deep.include({ volumeType: "gp3", encrypted: true, volumeSize: 10 });
+      expect(instance.creditSpecification).to.deep.equal({ cpuCredits: "standard" });
     });
 
     it("accepts the document's t2.micro and Amazon Linux 2, and arm64 AMIs for Graviton", async () => {
       const { graph } = await deploy({ instanceType: "t2.micro", os: "al2" });
       expect(graph.calls.find((c) => c.token === "aws:ssm/getParameter:getParameter")?.inputs.name).to.equal("/aws/service/ami-amazon-linux-latest/amzn2-ami-hvm-x86_64-gp2");
+      expect(graph.one("aws:ec2/instance:Instance").inputs.creditSpecification).to.deep.equal({ cpuCredits: "standard" });
       const arm = await deploy({ instanceType: "t4g.small" });
       expect(arm.graph.calls.find((c) => c.token === "aws:ssm/getParameter:getParameter")?.inputs.name).to.match(/arm64$/);
     });
@@ -209,6 +211,7 @@ describe("@trafficlab/api-host ApiHost + AppDeployment", () => {
     it("a malformed SSH CIDR", () => reject({ sshAllowedCidrs: ["198.51.100.7/33"] }, 'sshAllowedCidrs = "198.51.100.7/33"', "203.0.113.7/32"));
     it("an unknown instance type", () => reject({ instanceType: "t9.huge" }, 'instanceType = "t9.huge"', "t3.micro"));
     it("an unknown OS", () => reject({ os: "ubuntu" as "al2023" }, 'os = "ubuntu"', "al2023, al2"));
+    it("unknown CPU credits", () => reject({ cpuCredits: "infinite" as "standard" }, 'cpuCredits = "infinite"', "standard, unlimited"));
     it("a 4 GiB root volume", () => reject({ rootVolumeGiB: 4 }, "rootVolumeGiB = 4", "8 to 1024"));
     it("an image without a tag", () => reject({ app: { image: "example/trafficlab-api" } }, 'app.image = "example/trafficlab-api"', "version tag"));
     it("an image tagged latest", () => reject({ app: { image: "example/trafficlab-api:latest" } }, 'app.image = "example/trafficlab-api:latest"'));

@@ -16,7 +16,7 @@
  *
  * Environment overrides: BENCH_ROUNDS (5), BENCH_SECONDS (4), BENCH_WARMUP_SECONDS (1),
  * BENCH_CONNECTIONS (64), BENCH_THREADS (2), BENCH_NGINX_WORKERS (auto),
- * BENCH_UPSTREAM_KEEPALIVE (= BENCH_CONNECTIONS).
+ * BENCH_UPSTREAM_KEEPALIVE (the shipped default, 64).
  */
 import cluster from "node:cluster";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -25,7 +25,7 @@ import * as http from "node:http";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
-import { renderNginxConf } from "@trafficlab/edge-proxy";
+import { NGINX_DEFAULTS, renderNginxConf } from "@trafficlab/edge-proxy";
 
 const ROUNDS = numberFromEnv("BENCH_ROUNDS", 5);
 const SECONDS = numberFromEnv("BENCH_SECONDS", 4);
@@ -33,7 +33,7 @@ const WARMUP_SECONDS = numberFromEnv("BENCH_WARMUP_SECONDS", 1);
 const CONNECTIONS = numberFromEnv("BENCH_CONNECTIONS", 64);
 const THREADS = numberFromEnv("BENCH_THREADS", 2);
 const NGINX_WORKERS: "auto" | number = process.env.BENCH_NGINX_WORKERS ? numberFromEnv("BENCH_NGINX_WORKERS", 1) : "auto";
-const UPSTREAM_KEEPALIVE = numberFromEnv("BENCH_UPSTREAM_KEEPALIVE", CONNECTIONS);
+const UPSTREAM_KEEPALIVE = numberFromEnv("BENCH_UPSTREAM_KEEPALIVE", NGINX_DEFAULTS.upstreamKeepalive);
 const API_PROCESSES = 2;
 
 const API_BODY = JSON.stringify({ id: 1, name: "Gyeongbokgung", city: "Seoul", rating: 4.7 });

@@ -77,6 +77,9 @@ export function renderNginxConf(options: NginxOptions = {}): NginxConfFiles {
     `    server ${o.upstreamHost}:${o.upstreamPort};`,
     // Idle connections kept per worker, so a request does not pay for a new TCP connection.
     `    keepalive ${o.upstreamKeepalive};`,
+    // Below Spring Boot's (Tomcat's) 20 s keep-alive timeout: nginx must never reuse a
+    // connection the API is about to close, which would surface as a 502.
+    "    keepalive_timeout 15s;",
     "}",
     "",
     "server {",

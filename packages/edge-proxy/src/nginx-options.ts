@@ -23,7 +23,7 @@ export interface NginxOptions {
   proxyReadTimeout?: string;
   /** Longest pause between two writes to the API. Default `60s`. */
   proxySendTimeout?: string;
-  /** Idle connections to the API each worker keeps open for reuse. Default 32. */
+  /** Idle connections to the API each worker keeps open for reuse; size it to peak in-flight requests per worker. Default 64. */
   upstreamKeepalive?: number;
   /** `auto` (one per CPU) or a count. Default `auto`. */
   workerProcesses?: "auto" | number;
@@ -58,7 +58,7 @@ export const NGINX_DEFAULTS: ResolvedNginxOptions = {
   proxyConnectTimeout: "5s",
   proxyReadTimeout: "60s",
   proxySendTimeout: "60s",
-  upstreamKeepalive: 32,
+  upstreamKeepalive: 64,
   workerProcesses: "auto",
   workerConnections: 1024,
   gzipMinLength: 1024,

@@ -41,7 +41,7 @@ describe("@trafficlab/edge-proxy renderNginxConf", () => {
         proxyConnectTimeout: "5s",
         proxyReadTimeout: "60s",
         proxySendTimeout: "60s",
-        upstreamKeepalive: 32,
+        upstreamKeepalive: 64,
         workerProcesses: "auto",
         workerConnections: 1024,
         gzipMinLength: 1024,
@@ -81,7 +81,7 @@ describe("@trafficlab/edge-proxy renderNginxConf", () => {
     it("proxies to the api service over kept-alive HTTP/1.1 connections", () => {
       const { server } = render();
       const upstream = server.slice(server.indexOf("upstream api_upstream {"), server.indexOf("}") + 1);
-      expect(upstream).to.deep.equal(["upstream api_upstream {", "server api:8080;", "keepalive 32;", "}"]);
+      expect(upstream).to.deep.equal(["upstream api_upstream {", "server api:8080;", "keepalive 64;", "keepalive_timeout 15s;", "}"]);
       expect(server).to.include.members([
         "listen 80 default_server;",
         "proxy_pass http://api_upstream;",
@@ -127,7 +127,7 @@ describe("@trafficlab/edge-proxy renderNginxConf", () => {
   describe("options", () => {
     it("upstreamHost, upstreamPort and upstreamKeepalive shape the upstream block", () => {
       const { server } = render({ upstreamHost: "10.0.1.5", upstreamPort: 9000, upstreamKeepalive: 8 });
-      expect(server).to.include.members(["server 10.0.1.5:9000;", "keepalive 8;"]);
+      expect(server).to.include.members(["server 10.0.1.5:9000;", "keepalive 8;", "keepalive_timeout 15s;"]);
     });
 
     it("listenPort and healthPath shape the server", () => {

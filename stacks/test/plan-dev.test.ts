@@ -1,0 +1,121 @@
+import { expect } from "chai";
+import { execFile } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import type { RegisteredResource } from "@trafficlab/testing";
+import { recordStack, type RecordedStack } from "../plan/record-stack";
+import { regionPrices } from "../plan/prices";
+import { buildPlan, type Plan } from "../plan/report";
+
+const root = join(__dirname, "..", "..");
+const DATA_TIER = ["aws:rds/instance:Instance", "aws:elasticache/replicationGroup:ReplicationGroup"];
+
+/** Runs the plan CLI as `pnpm plan` would, in a child process: what a user gets on a fresh clone. */
+async function runPlan(...args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)("pnpm", ["exec", "tsx", "stacks/plan/plan.ts", ...args], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
+  return stdout;
+}
+
+function cents(usd: number): number {
+  return Math.round(usd * 100) / 100;
+}
+
+describe("plan: the dev stack", () => {
+  let plan: Plan;
+  let recorded: RecordedStack;
+
+  before(async () => {
+    plan = JSON.parse(await runPlan("dev", "--json")) as Plan;
+    recorded = await recordStack(root, "dev");
+  });
+
+  it("prints one JSON object with the inventory, exposure, cost, critical path and notes", () => {
+    expect(plan).to.include.keys("resources", "exposure", "monthlyCostUsd", "costLines", "criticalPath", "notes");
+    expect(plan.monthlyCostUsd).to.be.a("number");
+    expect(plan.criticalPath.seconds).to.be.a("number").above(0);
+    expect(plan.criticalPath.chain).to.be.an("array").with.length.above(0);
+    expect(plan.resources.map((r) => `${r.type} ${r.name}`).sort()).to.deep.equal(
+      recorded.graph.resources.filter((r) => r.type !== "pulumi:pulumi:Stack" && !r.type.startsWith("pulumi:providers:")).map((r) => `${r.type} ${r.name}`).sort(),
+    );
+  });
+
+  it("prices what the inventory holds: one line per billable setting, and a total that is the sum of the lines", () => {
+    const ofType = (type: string) => plan.resources.filter((r) => r.type === type);
+    const linesOf = (prefix: string) => plan.costLines.filter((l) => l.priceKey.startsWith(prefix));
+    expect(linesOf("ec2:").map((l) => l.priceKey)).to.deep.equal(ofType("aws:ec2/instance:Instance").map((r) => `ec2:${r.settings.instanceType}`));
+    expect(linesOf("rds:").map((l) => l.priceKey)).to.deep.equal(ofType("aws:rds/instance:Instance").map((r) => `rds:mysql:${r.settings.instanceClass}`));
+    expect(linesOf("elasticache:").map((l) => l.priceKey)).to.deep.equal(
+      ofType("aws:elasticache/replicationGroup:ReplicationGroup").map((r) => `elasticache:${String(r.settings.engine).split(" ")[0]}:${r.settings.nodeType}`),
+    );
+    for (const line of linesOf("ebs:")) {
+      const instance = plan.resources.find((r) => r.name === line.resource)!;
+      expect(instance.settings.rootVolume).to.match(new RegExp(`^${line.quantity} GB ${line.priceKey.slice(4)}`));
+    }
+    for (const line of plan.costLines) expect(line.monthlyUsd, line.item).to.equal(cents(line.quantity * line.unitPriceUsd!));
+    expect(plan.monthlyCostUsd).to.equal(cents(plan.costLines.reduce((sum, l) => sum + l.monthlyUsd!, 0)));
+  });
+
+  it("costs at most USD 50 a month on-demand, with every price known and no NAT gateway", () => {
+    expect(plan.resources.some((r) => r.type === "aws:ec2/natGateway:NatGateway")).to.equal(false);
+    expect(plan.costLines.some((l) => l.priceKey.startsWith("nat-gateway"))).to.equal(false);
+    expect(plan.costComplete).to.equal(true);
+    const lines = plan.costLines.map((l) => `${l.item} ${l.monthlyUsd}`).join("; ");
+    expect(plan.monthlyCostUsd, lines).to.be.at.most(50);
+  });
+
+  it("keeps Docker install, file copies and image pull off the data tier: they wait for neither RDS nor ElastiCache", () => {
+    const graph = recorded.graph;
+    const hostSteps = graph.ofType("command:remote:Command").filter((c) => /install-docker$|-file-|pull-images$/.test(c.name));
+    expect(hostSteps.map((c) => c.name).join(" ")).to.match(/install-docker/).and.match(/-file-/).and.match(/pull-images/);
+    for (const dataTier of DATA_TIER.map((type) => graph.one(type))) {
+      for (const step of hostSteps) expect(graph.waitsFor(step, dataTier), `${step.name} waits for ${dataTier.name}`).to.equal(false);
+    }
+    // ...while the steps that need the endpoints do wait for both.
+    for (const step of graph.ofType("command:remote:Command").filter((c) => /env-file$|compose-up$/.test(c.name))) {
+      for (const dataTier of DATA_TIER.map((type) => graph.one(type))) expect(graph.waitsFor(step, dataTier), `${step.name} waits for ${dataTier.name}`).to.equal(true);
+    }
+  });
+
+  it("has the slowest data-tier resource on the critical path, with no host step before it and only steps needing its endpoint after it", () => {
+    const graph = recorded.graph;
+    const chain = plan.criticalPath.chain;
+    const at = chain.findIndex((step) => DATA_TIER.includes(step.type));
+    expect(at, JSON.stringify(chain)).to.be.at.least(0);
+    const dataTier = graph.named(chain[at]!.name);
+    const isHostStep = (r: RegisteredResource) => r.type === "command:remote:Command" || r.type === "aws:ec2/instance:Instance";
+    for (const step of chain.slice(0, at)) expect(isHostStep(graph.named(step.name)), `${step.name} before ${dataTier.name}`).to.equal(false);
+    for (const step of chain.slice(at + 1)) expect(graph.waitsFor(graph.named(step.name), dataTier), `${step.name} after ${dataTier.name}`).to.equal(true);
+    expect(plan.criticalPath.seconds).to.equal(chain.reduce((sum, step) => sum + step.seconds, 0));
+  });
+
+  it("lists every port open to the internet, and SSH only from named addresses", () => {
+    expect(plan.exposure.length).to.be.above(0);
+    for (const entry of plan.exposure.filter((e) => e.anywhere)) expect(["80", "443"]).to.include(entry.ports);
+    for (const entry of plan.exposure.filter((e) => e.ports === "22")) expect(entry.anywhere).to.equal(false);
+  });
+
+  it("applies a --prices file and says so", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "plan-")), "prices.json");
+    writeFileSync(file, JSON.stringify({ "ebs:gp3": { usd: 0.1, source: "test", date: "2026-11" } }));
+    const overridden = JSON.parse(await runPlan("dev", "--json", "--prices", file)) as Plan;
+    const root = overridden.costLines.find((l) => l.priceKey === "ebs:gp3")!;
+    expect(root.monthlyUsd).to.equal(cents(root.quantity * 0.1));
+    expect(overridden.notes).to.deep.include({ kind: "price-override", message: `prices overridden from ${file}` });
+  });
+
+  it("prices nothing and says so when the region has no prices in the repo", () => {
+    const elsewhere = buildPlan({ ...recorded, region: "eu-west-1", prices: regionPrices("eu-west-1") });
+    expect(elsewhere.costLines.length).to.equal(plan.costLines.length);
+    expect(elsewhere.costLines.every((l) => l.missing && l.monthlyUsd === undefined)).to.equal(true);
+    expect(elsewhere.costComplete).to.equal(false);
+    expect(elsewhere.notes.map((n) => n.kind)).to.include("region");
+  });
+
+  it("prints the same plan as text, section by section", async () => {
+    const text = await runPlan("dev");
+    for (const heading of ["== Inventory", "== Exposure", "== Monthly cost", "== Deploy critical path", "== Notes"]) expect(text).to.include(heading);
+    expect(text).to.match(new RegExp(`total\\s+${plan.monthlyCostUsd.toFixed(2).replace(".", "\\.")}`));
+  });
+});
