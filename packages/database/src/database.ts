@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { privateTierSecurityGroup } from "@trafficlab/network";
 import { MYSQL_MAJORS } from "./engine";
 import { DATABASE_DEFAULTS, DATABASE_TYPE, resolveDatabaseSettings, type DatabaseArgs, type DatabaseSettings } from "./settings";
 
@@ -28,24 +29,9 @@ export class Database extends pulumi.ComponentResource {
 
     const tags = (role: string) => ({ ...args.tags, Name: `${name}-${role}` });
 
-    const securityGroup = new aws.ec2.SecurityGroup(
+    const securityGroup = privateTierSecurityGroup(
       `${name}-sg`,
-      {
-        vpcId: args.vpcId,
-        description: `MySQL for ${name}: port ${DATABASE_DEFAULTS.port} from the API only`,
-        ingress: [
-          {
-            description: "MySQL from the admitted security groups",
-            protocol: "tcp",
-            fromPort: DATABASE_DEFAULTS.port,
-            toPort: DATABASE_DEFAULTS.port,
-            securityGroups: args.allowedSecurityGroupIds ?? [],
-          },
-        ],
-        // RDS opens no outbound connections of its own.
-        egress: [],
-        tags: tags("sg"),
-      },
+      { vpcId: args.vpcId, port: DATABASE_DEFAULTS.port, service: `MySQL for ${name}`, allowedSecurityGroupIds: args.allowedSecurityGroupIds, tags: tags("sg") },
       { parent: this },
     );
 

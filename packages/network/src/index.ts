@@ -10,3 +10,4 @@ export {
   type NatMode,
 } from "./settings";
 export { planSubnets, parseVpcCidr, VPC_PREFIX, SMALLEST_SUBNET_PREFIX, SLOTS_PER_TIER, type SubnetPlan, type VpcCidr } from "./subnet-plan";
+export { privateTierSecurityGroup, type PrivateTierSecurityGroupArgs } from "./private-tier-security-group";

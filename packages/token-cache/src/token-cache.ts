@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { privateTierSecurityGroup } from "@trafficlab/network";
 import * as random from "@pulumi/random";
 import { RESERVED_MEMORY_PERCENT } from "./sizing";
 import { TOKEN_CACHE_DEFAULTS, TOKEN_CACHE_TYPE, resolveTokenCacheSettings, type TokenCacheArgs, type TokenCacheSettings } from "./settings";
@@ -26,23 +27,9 @@ export class TokenCache extends pulumi.ComponentResource {
     const port = TOKEN_CACHE_DEFAULTS.port;
     const tags = (role: string) => ({ ...args.tags, Name: `${name}-${role}` });
 
-    const securityGroup = new aws.ec2.SecurityGroup(
+    const securityGroup = privateTierSecurityGroup(
       `${name}-sg`,
-      {
-        vpcId: args.vpcId,
-        description: `Token cache ${name}: port ${port} from the API only`,
-        ingress: [
-          {
-            description: "Valkey/Redis from the admitted security groups",
-            protocol: "tcp",
-            fromPort: port,
-            toPort: port,
-            securityGroups: args.allowedSecurityGroupIds ?? [],
-          },
-        ],
-        egress: [],
-        tags: tags("sg"),
-      },
+      { vpcId: args.vpcId, port: port, service: `Valkey/Redis for ${name}`, allowedSecurityGroupIds: args.allowedSecurityGroupIds, tags: tags("sg") },
       { parent: this },
     );
 
