@@ -21,6 +21,8 @@ export const stackConfigSchema = z.object({
   dbDeletionProtection: z.boolean().default(true),
   dbSkipFinalSnapshot: z.boolean().default(false),
   dbMultiAz: z.boolean().default(false),
+  /** Create the database from this RDS snapshot (see README, Operations). */
+  dbRestoreFromSnapshot: z.string().optional(),
   cacheEngine: z.enum(["valkey", "redis"]).default("valkey"),
   cacheNodeType: z.string().default("cache.t4g.micro"),
   cacheReplicas: z.number().int().default(0),

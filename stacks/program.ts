@@ -43,6 +43,7 @@ export async function trafficlab(config: StackConfig) {
     deletionProtection: config.dbDeletionProtection,
     skipFinalSnapshot: config.dbSkipFinalSnapshot,
     multiAz: config.dbMultiAz,
+    restoreFromSnapshot: config.dbRestoreFromSnapshot,
     tags,
   };
   const cacheArgs: Omit<TokenCacheArgs, "vpcId" | "subnetIds"> = {

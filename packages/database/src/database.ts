@@ -72,7 +72,8 @@ export class Database extends pulumi.ComponentResource {
         maxAllocatedStorage: settings.maxAllocatedStorageGiB,
         storageType: settings.storageType,
         storageEncrypted: true,
-        dbName: settings.databaseName,
+        // A restored instance keeps the snapshot's schema; RDS refuses dbName with a snapshot.
+        dbName: args.restoreFromSnapshot ? undefined : settings.databaseName,
         username: settings.username,
         manageMasterUserPassword: managedPassword ? true : undefined,
         password: managedPassword ? undefined : pulumi.secret(args.password!),
@@ -87,6 +88,7 @@ export class Database extends pulumi.ComponentResource {
         skipFinalSnapshot: settings.skipFinalSnapshot,
         finalSnapshotIdentifier: settings.skipFinalSnapshot ? undefined : `${name}-final-snapshot`,
         copyTagsToSnapshot: true,
+        snapshotIdentifier: args.restoreFromSnapshot,
         tags: tags("mysql"),
       },
       { parent: this },

@@ -39,6 +39,8 @@ export interface DatabaseArgs {
   multiAz?: boolean;
   /** Refuse unencrypted client connections (`require_secure_transport`). Default true. */
   requireTls?: boolean;
+  /** Create the database from this RDS snapshot (identifier or ARN) instead of empty. Default: none. */
+  restoreFromSnapshot?: string;
   /** Added to every resource's tags. Default {}. */
   tags?: Record<string, string>;
 }

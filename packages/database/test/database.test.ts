@@ -128,6 +128,12 @@ describe("@trafficlab/database", () => {
       expect(parseEngineVersion("8.0.33")).to.equal(undefined);
     });
 
+    it("restores from a snapshot when asked", async () => {
+      const { graph } = await build({ restoreFromSnapshot: "dev-db-final-snapshot" });
+      expect(graph.one(RDS).inputs).to.include({ snapshotIdentifier: "dev-db-final-snapshot" });
+      expect(graph.one(RDS).inputs).not.to.have.property("dbName");
+    });
+
     it("turns on storage autoscaling and Multi-AZ when asked", async () => {
       const { graph } = await build({ maxAllocatedStorageGiB: 100, multiAz: true, instanceClass: "db.t4g.small" });
       expect(graph.one(RDS).inputs).to.include({ maxAllocatedStorage: 100, multiAz: true, instanceClass: "db.t4g.small" });

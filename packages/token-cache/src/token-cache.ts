@@ -81,6 +81,8 @@ export class TokenCache extends pulumi.ComponentResource {
         atRestEncryptionEnabled: true,
         transitEncryptionEnabled: true,
         authToken,
+        // A new token is added beside the old one, so clients keep working while they move over.
+        authTokenUpdateStrategy: "ROTATE",
         autoMinorVersionUpgrade: true,
         snapshotRetentionLimit: settings.snapshotRetentionDays,
         tags: tags("group"),
