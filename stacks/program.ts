@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { ApiHost, ApiImage, AppDeployment, resolveApiHostSettings, type ApiHostDeployArgs, type RegistryCredentials } from "@trafficlab/api-host";
+import { ApiHost, ApiImage, AppDeployment, dataTierEnvironment, resolveApiHostSettings, type ApiHostDeployArgs, type RegistryCredentials } from "@trafficlab/api-host";
 import { Database, resolveDatabaseSettings, type DatabaseArgs } from "@trafficlab/database";
 import { Network, resolveNetworkSettings, type NetworkArgs } from "@trafficlab/network";
 import { TokenCache, resolveTokenCacheSettings, type TokenCacheArgs } from "@trafficlab/token-cache";
@@ -88,25 +88,25 @@ export async function trafficlab(config: StackConfig) {
     dataOptions,
   );
 
-  new AppDeployment(
+  const app = new AppDeployment(
     `${prefix}-app`,
     {
       host: apiHost,
-      environment: {
-        SPRING_DATASOURCE_URL: pulumi.interpolate`jdbc:mysql://${database.endpoint}/${database.databaseName}?sslMode=REQUIRED&serverTimezone=${config.timeZone}`,
-        SPRING_DATASOURCE_USERNAME: database.username,
-        SPRING_DATASOURCE_PASSWORD: databasePassword,
-        SPRING_DATA_REDIS_HOST: tokenCache.primaryEndpoint,
-        SPRING_DATA_REDIS_PORT: tokenCache.port.apply(String),
-        SPRING_DATA_REDIS_PASSWORD: tokenCache.authToken,
-      },
+      environment: pulumi
+        .all([database.address, database.port, database.databaseName, database.username, tokenCache.primaryEndpoint, tokenCache.port])
+        .apply(([host, port, name, username, cacheHost, cachePort]) => ({
+          ...dataTierEnvironment({ host, port, name, username }, { host: cacheHost, port: cachePort }),
+          SPRING_DATASOURCE_PASSWORD: databasePassword,
+          SPRING_DATA_REDIS_PASSWORD: tokenCache.authToken,
+        })),
     },
-    // The data tier's security groups (and their rules admitting the API) exist before `up`.
+    // The data tier's security groups (and their rules admitting the API) exist before the app starts.
     { dependsOn: [database, tokenCache] },
   );
 
   return {
     url: apiHost.url,
+    previousImage: app.previousImage,
     sshCommand: apiHost.sshCommand,
     sshPrivateKey: apiHost.sshPrivateKey,
     publicIp: apiHost.publicIp,

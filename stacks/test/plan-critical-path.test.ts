@@ -33,12 +33,12 @@ const GRAPH: GraphResource[] = [
   custom("db-mysql", "aws:rds/instance:Instance", "urn:db", ["urn:db-sg", "urn:db-subnets"]),
   component("app"),
   custom("app-env-file", "command:remote:Command", "urn:app", ["urn:db", "urn:host-pull-images"]),
-  custom("app-compose-up", "command:remote:Command", "urn:app", ["urn:app-env-file"]),
+  custom("app-api-deploy", "command:remote:Command", "urn:app", ["urn:app-env-file"]),
 ];
 
 describe("plan: deploy critical path", () => {
   it("finds the longest chain of a hand-made graph weighted by the create-time table", () => {
-    // vpc 3 + host-sg 3 + db-sg 3 + db-mysql 600 + env-file 3 + compose-up 60 = 672;
+    // vpc 3 + host-sg 3 + db-sg 3 + db-mysql 600 + env-file 3 + api-deploy 60 = 672;
     // the host branch: vpc 3 + subnet 3 + instance 70 + install 90 + file 3 + pull 60 + env 3 + up 60 = 292.
     expect(criticalPath(GRAPH)).to.deep.equal({
       seconds: 672,
@@ -48,7 +48,7 @@ describe("plan: deploy critical path", () => {
         { type: "aws:ec2/securityGroup:SecurityGroup", name: "db-sg", seconds: 3 },
         { type: "aws:rds/instance:Instance", name: "db-mysql", seconds: 600 },
         { type: "command:remote:Command", name: "app-env-file", seconds: 3 },
-        { type: "command:remote:Command", name: "app-compose-up", seconds: 60 },
+        { type: "command:remote:Command", name: "app-api-deploy", seconds: 60 },
       ],
     });
   });
@@ -66,7 +66,7 @@ describe("plan: deploy critical path", () => {
       "host-file-compose-yaml",
       "host-pull-images",
       "app-env-file",
-      "app-compose-up",
+      "app-api-deploy",
     ]);
   });
 

@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as command from "@pulumi/command";
 import * as tls from "@pulumi/tls";
-import { edgeProxyService, renderNginxConf } from "@trafficlab/edge-proxy";
+import { edgeProxyService, renderNginxConf, withUpstreamInclude } from "@trafficlab/edge-proxy";
+import { ROLLING_DEPLOY_DEFAULTS } from "./rolling-deploy";
 import { componentLabel } from "@trafficlab/validation";
 import { installDockerScript } from "./install-docker";
 import { pullImagesScript, writeFileScript } from "./deploy-scripts";
@@ -38,10 +39,16 @@ export class ApiHost extends pulumi.ComponentResource {
   readonly connection: pulumi.Output<command.types.input.remote.ConnectionArgs>;
   readonly projectDirectory: string;
   readonly settings: ApiHostSettings;
-  /** What `docker compose up` must wait for: Docker installed, files copied, images pulled. */
+  /** What the app deploy must wait for: Docker installed, files copied, images pulled. */
   readonly deployPrerequisites: pulumi.Resource[];
-  /** Hash of the compose project and image reference: redeploys when it changes. */
-  readonly composeHash: pulumi.Output<string>;
+  /** The API image, checked (a tag or digest, never latest). */
+  readonly image: pulumi.Output<string>;
+  /** Non-secret variables of the API container: SPRING_PROFILES_ACTIVE, TZ. */
+  readonly appEnvironment: Record<string, string>;
+  /** The path the API container's healthcheck requests. */
+  readonly healthPath: string;
+  /** Hash of the compose project (nginx): restarts it when it changes. */
+  readonly composeHash: string;
   /** Hash of the nginx config: reloads nginx when it changes. */
   readonly proxyConfigHash: string;
 
@@ -49,7 +56,8 @@ export class ApiHost extends pulumi.ComponentResource {
     // Validate before super(): a bad argument must register nothing.
     const settings = resolveApiHostSettings(name, args);
     const component = componentLabel(API_HOST_TYPE, name);
-    const nginxFiles = renderNginxConf({ ...args.proxy, upstreamHost: "api", upstreamPort: 8080 });
+    // The upstream's server line lives in nginx/upstream.conf, which the blue/green deploy rewrites.
+    const nginxFiles = withUpstreamInclude(renderNginxConf({ ...args.proxy, upstreamPort: ROLLING_DEPLOY_DEFAULTS.apiPort }));
     super(API_HOST_TYPE, name, {}, opts);
     this.settings = settings;
     this.projectDirectory = settings.projectDirectory;
@@ -131,15 +139,12 @@ export class ApiHost extends pulumi.ComponentResource {
 
     const install = remote("install-docker", { create: installDockerScript() });
 
-    const compose = pulumi.output(args.app.image).apply((image) => {
-      validateImageReference(component, "app.image", image);
-      return renderComposeProject({
-        image,
-        springProfile: args.app.springProfile ?? "prod",
-        healthPath: args.app.healthPath ?? "/actuator/health",
-        timeZone: args.app.timeZone ?? "Asia/Seoul",
-        extraServices: { nginx: edgeProxyService({ timeZone: args.app.timeZone ?? "Asia/Seoul", listenPort: 80 }) },
-      });
+    const timeZone = args.app.timeZone ?? "Asia/Seoul";
+    // nginx lives as long as the host, in compose; the API runs beside it as blue/green
+    // containers on an external network (rollingDeployScript, run by AppDeployment).
+    const compose = renderComposeProject({
+      services: { nginx: edgeProxyService({ timeZone, listenPort: 80, upstreamService: null, networks: ["default", "api"] }) },
+      externalNetworks: { api: ROLLING_DEPLOY_DEFAULTS.network },
     });
     const files: HostFile[] = [
       { path: `${settings.projectDirectory}/compose.yaml`, content: compose },
@@ -149,11 +154,12 @@ export class ApiHost extends pulumi.ComponentResource {
       remote(`file-${file.path.slice(settings.projectDirectory.length + 1).replace(/[^A-Za-z0-9]+/g, "-")}`, { create: writeFileScript(file.path, "644"), stdin: file.content }, { dependsOn: [install] }),
     );
 
+    this.image = pulumi.output(args.app.image).apply((image) => validateImageReference(component, "app.image", image));
     const registry = args.app.registry;
     const pull = remote(
       "pull-images",
       {
-        create: pullImagesScript({ projectDir: settings.projectDirectory, registry: registry?.server, username: registry?.username }),
+        create: this.image.apply((image) => pullImagesScript({ projectDir: settings.projectDirectory, registry: registry?.server, username: registry?.username, images: [image] })),
         stdin: registry ? pulumi.secret(registry.password) : undefined,
         triggers: [compose],
       },
@@ -161,7 +167,9 @@ export class ApiHost extends pulumi.ComponentResource {
     );
 
     this.deployPrerequisites = [install, ...copied, pull];
-    this.composeHash = compose.apply((text) => sha256(text));
+    this.appEnvironment = { SPRING_PROFILES_ACTIVE: args.app.springProfile ?? "prod", TZ: timeZone };
+    this.healthPath = args.app.healthPath ?? "/actuator/health";
+    this.composeHash = sha256(compose);
     this.proxyConfigHash = sha256(JSON.stringify(nginxFiles));
     this.instanceId = instance.id;
     this.securityGroupId = securityGroup.id;

@@ -3,22 +3,13 @@ import { InvalidArgumentError, requireIntegerInRange } from "@trafficlab/validat
 
 /** How errors from renderComposeProject name their source. */
 export const COMPOSE_PROJECT = "@trafficlab/api-host renderComposeProject";
-/** How errors from renderEnvFile name their source. */
-export const ENV_FILE = "@trafficlab/api-host renderEnvFile";
-
 export const COMPOSE_PROJECT_DEFAULTS = {
   projectName: "trafficlab",
-  springProfile: "prod",
-  timeZone: "Asia/Seoul",
-  healthPath: "/actuator/health",
-  apiPort: 8080,
-  envFile: ".env",
   databasePort: 3306,
   /** Connector/J: TLS to RDS always; UTF-8 so Korean text survives. */
   jdbcParameters: { sslMode: "REQUIRED", characterEncoding: "UTF-8" } as Readonly<Record<string, string>>,
   cachePort: 6379,
   cacheTls: true,
-  healthcheck: { interval: "10s", timeout: "5s", retries: 6, start_period: "90s" },
 } as const;
 
 /** The database the API connects to. The password goes in the env file, never here. */
@@ -45,26 +36,12 @@ export interface ApiCache {
 }
 
 export interface ComposeProjectOptions {
-  /** `user/image:tag`, `registry:5000/team/image:tag` or `image@sha256:...`. Required; `latest` is refused. */
-  image: string;
-  /** SPRING_PROFILES_ACTIVE. Default `prod`. */
-  springProfile?: string;
-  /** Container TZ. Default `Asia/Seoul`. */
-  timeZone?: string;
-  /** Path the healthcheck requests. Default `/actuator/health`. */
-  healthPath?: string;
-  /** Port the API listens on inside its network; exposed to nginx, never published. Default 8080. */
-  apiPort?: number;
-  /** When given, SPRING_DATASOURCE_URL and SPRING_DATASOURCE_USERNAME are set in the compose file. Default: from the env file. */
-  database?: ApiDatabase;
-  /** When given, SPRING_DATA_REDIS_HOST, _PORT and _SSL_ENABLED are set in the compose file. Default: from the env file. */
-  cache?: ApiCache;
-  /** Env file with the secrets, relative to the project directory, written separately with mode 600. Default `.env`. */
-  envFile?: string;
   /** Compose project name. Default `trafficlab`. */
   projectName?: string;
-  /** More services, e.g. `{ nginx: edgeProxyService() }` from @trafficlab/edge-proxy. Default none. */
-  extraServices?: Record<string, object>;
+  /** The services, e.g. `{ nginx: edgeProxyService(...) }` from @trafficlab/edge-proxy. Required. */
+  services: Record<string, object>;
+  /** Networks made outside compose that services join, as key -> docker network name. Default none. */
+  externalNetworks?: Record<string, string>;
 }
 
 const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
@@ -138,99 +115,31 @@ function requireHost(argument: string, host: string): void {
 }
 
 /**
- * The Docker Compose project (compose.yaml) of the host: the `api` service, reachable only on
- * the compose network (exposed, never published: nginx is the way in), plus `extraServices`.
- * Secrets are never in it: they come from the env file, written separately with mode 600.
+ * The Docker Compose project (compose.yaml) of the host: the services that live as long as the
+ * host (nginx), and the external networks they share with containers run outside compose (the
+ * API's blue/green containers, which rollingDeployScript starts). No secrets are ever in it.
  */
 export function renderComposeProject(options: ComposeProjectOptions): string {
   const c = COMPOSE_PROJECT;
-  const image = validateImageReference(c, "image", options.image);
-  const springProfile = options.springProfile ?? COMPOSE_PROJECT_DEFAULTS.springProfile;
-  if (!/^[A-Za-z0-9_-]+(,[A-Za-z0-9_-]+)*$/.test(springProfile)) {
-    throw new InvalidArgumentError(c, "springProfile", springProfile, "Allowed: Spring profile names of letters, digits, '_' and '-', separated by commas, e.g. prod.");
-  }
-  const timeZone = options.timeZone ?? COMPOSE_PROJECT_DEFAULTS.timeZone;
-  if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(timeZone)) {
-    throw new InvalidArgumentError(c, "timeZone", timeZone, "Allowed: an IANA time zone name such as Asia/Seoul or UTC.");
-  }
-  const healthPath = options.healthPath ?? COMPOSE_PROJECT_DEFAULTS.healthPath;
-  // No quotes, spaces or '$': the path goes into a shell command and compose interpolates '$'.
-  if (!/^\/[A-Za-z0-9._~/%?=&+-]*$/.test(healthPath)) {
-    throw new InvalidArgumentError(c, "healthPath", healthPath, "Allowed: a URI path starting with /, of letters, digits and . _ ~ / % ? = & + -, e.g. /actuator/health.");
-  }
-  const apiPort = requireIntegerInRange(c, "apiPort", options.apiPort ?? COMPOSE_PROJECT_DEFAULTS.apiPort, 1, 65535);
-  const envFile = options.envFile ?? COMPOSE_PROJECT_DEFAULTS.envFile;
-  if (!/^[A-Za-z0-9._-]+$/.test(envFile) || envFile === "." || envFile === "..") {
-    throw new InvalidArgumentError(c, "envFile", envFile, "Allowed: a file name in the project directory, e.g. .env.");
-  }
   const projectName = options.projectName ?? COMPOSE_PROJECT_DEFAULTS.projectName;
   if (!/^[a-z0-9][a-z0-9_-]*$/.test(projectName)) {
     throw new InvalidArgumentError(c, "projectName", projectName, "Allowed: lowercase letters, digits, '_' and '-', starting with a letter or digit.");
   }
-  const extraServices = options.extraServices ?? {};
-  for (const name of Object.keys(extraServices)) {
-    if (name === "api" || !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) {
-      throw new InvalidArgumentError(c, "extraServices", name, "Allowed: compose service names of letters, digits, '_', '.' and '-', other than api.");
+  const names = Object.keys(options.services ?? {});
+  if (names.length === 0) throw new InvalidArgumentError(c, "services", options.services, "Required: at least one service, e.g. { nginx: edgeProxyService() }.");
+  for (const name of names) {
+    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) {
+      throw new InvalidArgumentError(c, "services", name, "Allowed: compose service names of letters, digits, '_', '.' and '-'.");
     }
   }
-
-  const url = `http://127.0.0.1:${apiPort}${healthPath}`;
-  const api = {
-    image,
-    restart: "unless-stopped",
-    // required: false so `pull` and `down` work before the env file exists or after it is gone
-    // (compose refuses to load the project otherwise); composeUpScript checks it is there.
-    env_file: [{ path: envFile, required: false }],
-    environment: {
-      SPRING_PROFILES_ACTIVE: springProfile,
-      TZ: timeZone,
-      ...dataTierEnvironment(options.database, options.cache),
-    },
-    expose: [String(apiPort)],
-    healthcheck: {
-      // JRE images carry wget or curl, rarely both; 127.0.0.1 because localhost may resolve to ::1.
-      test: ["CMD-SHELL", `wget -qO /dev/null '${url}' || curl -fsS -o /dev/null '${url}'`],
-      ...COMPOSE_PROJECT_DEFAULTS.healthcheck,
-    },
-    // Docker keeps json-file logs forever by default; a long load test would fill the root volume.
-    logging: { driver: "json-file", options: { "max-size": "10m", "max-file": "5" } },
-  };
-  const document = new Document({ name: projectName, services: { api, ...extraServices } });
-  document.commentBefore = ` Rendered by @trafficlab/api-host renderComposeProject. Secrets are in ${envFile} (mode 600), not here.`;
+  const networks: Record<string, { name: string; external: true }> = {};
+  for (const [key, name] of Object.entries(options.externalNetworks ?? {})) {
+    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(key) || !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) {
+      throw new InvalidArgumentError(c, "externalNetworks", { [key]: name }, "Allowed: network keys and names of letters, digits, '_', '.' and '-'.");
+    }
+    networks[key] = { name, external: true };
+  }
+  const document = new Document({ name: projectName, services: options.services, ...(Object.keys(networks).length > 0 ? { networks } : {}) });
+  document.commentBefore = " Rendered by @trafficlab/api-host renderComposeProject. The API runs beside it (rollingDeployScript); secrets are in api.env (mode 600).";
   return document.toString({ lineWidth: 0 });
-}
-
-/**
- * The env file with the API's secrets (and any other variables): one `KEY='value'` line per
- * entry, sorted by key. Values are single-quoted, which compose reads literally (no `$`
- * interpolation); a value containing `'` is double-quoted with `\\`, `\"` and `\$` escapes.
- * Newlines are refused, as are values compose-go's dotenv parser cannot read back.
- */
-export function renderEnvFile(secrets: Record<string, string>): string {
-  const lines = Object.keys(secrets)
-    .sort()
-    .map((key) => {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
-        throw new InvalidArgumentError(ENV_FILE, "key", key, "Allowed: a variable name of letters, digits and '_', not starting with a digit, e.g. SPRING_DATASOURCE_PASSWORD.");
-      }
-      return `${key}=${quoteEnvValue(key, secrets[key]!)}`;
-    });
-  return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
-}
-
-function quoteEnvValue(key: string, value: string): string {
-  const hidden = "<value not shown>";
-  if (typeof value !== "string") {
-    throw new InvalidArgumentError(ENV_FILE, key, typeof value, "Allowed: a string value.");
-  }
-  if (/[\n\r\0]/.test(value)) {
-    throw new InvalidArgumentError(ENV_FILE, key, hidden, "Allowed: a single line; the value contains a newline, carriage return or NUL.");
-  }
-  // compose-go (dotenv/parser.go) ends a quoted value at the first quote not preceded by a
-  // backslash, so a value ending in a backslash cannot be quoted at all.
-  if (value.endsWith("\\")) {
-    throw new InvalidArgumentError(ENV_FILE, key, hidden, "Allowed: a value that does not end with a backslash (compose cannot read one back).");
-  }
-  if (!value.includes("'")) return `'${value}'`;
-  return `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\$/g, "\\$")}"`;
 }

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, requireIntegerInRange } from "@trafficlab/validation";
 import { shellQuote } from "./shell-quote";
+import { validateImageReference } from "./compose-project";
 
 /** How errors from the deploy script functions name their source. */
 export const DEPLOY_SCRIPTS = "@trafficlab/api-host deploy scripts";
@@ -79,6 +80,8 @@ export interface PullImagesOptions {
   registry?: string;
   /** Registry user; when set, the password is read from the script's stdin (`--password-stdin`). Default: no login. */
   username?: string;
+  /** Images run outside the compose project (the API), pulled too. Default none. */
+  images?: string[];
 }
 
 /**
@@ -103,12 +106,15 @@ export function pullImagesScript(options: PullImagesOptions = {}): string {
       : `printf 'pull-images: logging in to %s as %s\\n' ${shellQuote(registry ?? "Docker Hub")} ${shellQuote(username)}
 as_root docker login ${registry === undefined ? "" : `${shellQuote(registry)} `}--username ${shellQuote(username)} --password-stdin
 `;
+  const images = (options.images ?? []).map((image) => validateImageReference(DEPLOY_SCRIPTS, "images", image));
+  const pullImages = images.map((image) => `as_root docker pull --quiet ${shellQuote(image)}
+`).join("");
   return `#!/usr/bin/env bash
-# Pulls the images of the compose project in ${projectDir}.
+# Pulls the images of the compose project in ${projectDir}${images.length > 0 ? " and the API's" : ""}.
 ${PRELUDE}
 cd ${shellQuote(projectDir)}
 ${login}as_root docker compose pull --quiet
-echo "pull-images: images of $(pwd) pulled"
+${pullImages}echo "pull-images: images of $(pwd) pulled"
 `;
 }
 

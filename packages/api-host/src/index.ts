@@ -43,12 +43,21 @@ export {
 export {
   COMPOSE_PROJECT,
   COMPOSE_PROJECT_DEFAULTS,
-  ENV_FILE,
   dataTierEnvironment,
   renderComposeProject,
-  renderEnvFile,
   validateImageReference,
   type ApiCache,
   type ApiDatabase,
   type ComposeProjectOptions,
 } from "./compose-project";
+export {
+  CONTAINER_ENV_FILE,
+  ROLLING_DEPLOY,
+  ROLLING_DEPLOY_DEFAULTS,
+  parsePreviousImage,
+  renderContainerEnvFile,
+  rollingDeployScript,
+  rollingTeardownScript,
+  type RollingDeployOptions,
+  type RollingTeardownOptions,
+} from "./rolling-deploy";

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { ApiHost, AppDeployment, type ApiHostDeployArgs } from "@trafficlab/api-host";
-import { expectRejected, installMocks, resolveOutput, type MockedProgram, type RegisteredResource, type ResourceGraph } from "@trafficlab/testing";
+import { awsLikeState, expectRejected, installMocks, resolveOutput, type MockedProgram, type RegisteredResource, type ResourceGraph } from "@trafficlab/testing";
 
 const COMMAND = "command:remote:Command";
 const base: ApiHostDeployArgs = {
@@ -131,14 +131,41 @@ describe("@trafficlab/api-host ApiHost + AppDeployment", () => {
       expect(graph.waitsFor(command(graph, "app-reload-proxy"), up)).to.equal(true);
     });
 
-    it("re-runs up in place when the compose project or env changes, and runs down on delete", async () => {
+    it("deploys the API blue/green in place when the image or env changes, and tears it down on delete", async () => {
       const { graph } = await deploy();
-      const up = command(graph, "app-compose-up");
-      expect(up.inputs.update).to.equal(up.inputs.create);
-      expect(String(up.inputs.create)).to.include("docker compose up -d --wait");
-      expect(String(up.inputs.delete)).to.include("docker compose down");
-      expect(up.inputs.triggers).to.have.length(2);
-      expect(up.secretPaths).to.include("triggers");
+      const api = command(graph, "app-api-deploy");
+      expect(api.inputs.update).to.equal(api.inputs.create);
+      expect(String(api.inputs.create)).to.include("example/trafficlab-api:1.0.0").and.include("nginx -s reload");
+      expect(String(api.inputs.delete)).to.match(/docker rm/);
+      expect(api.inputs.triggers).to.have.length(1);
+      expect(api.secretPaths).to.include("triggers");
+      // nginx's compose project comes up after the first API container exists.
+      const proxy = command(graph, "app-compose-up");
+      expect(proxy.inputs.update).to.equal(proxy.inputs.create);
+      expect(String(proxy.inputs.create)).to.include("docker compose up -d --wait");
+      expect(String(proxy.inputs.delete)).to.include("docker compose down");
+      expect(graph.waitsFor(proxy, api)).to.equal(true);
+    });
+
+    it("pulls the API image with the compose images, before the data tier exists", async () => {
+      const { graph } = await deploy();
+      expect(String(command(graph, "pull-images").inputs.create)).to.include("docker pull --quiet 'example/trafficlab-api:1.0.0'");
+    });
+
+    it("exposes the image the API ran before, as the deploy reported it, for a rollback", async () => {
+      const program = installMocks({
+        mocks: {
+          newResource: (args) => {
+            const answer = awsLikeState(args.type, args.name, args.inputs, "ap-northeast-2");
+            if (args.name === "app-api-deploy") answer.state.stdout = "deploy: green healthy\nprevious-image=example/trafficlab-api:0.9.0\n";
+            return answer;
+          },
+        },
+      });
+      const host = new ApiHost("api", base);
+      const app = new AppDeployment("app", { host, environment: { A: "b" } });
+      expect(await resolveOutput(app.previousImage)).to.equal("example/trafficlab-api:0.9.0");
+      await program.settled();
     });
 
     it("reloads nginx, not restarts it, when its config changes", async () => {
@@ -155,7 +182,8 @@ describe("@trafficlab/api-host ApiHost + AppDeployment", () => {
       const { graph } = await deploy();
       const env = command(graph, "app-env-file");
       expect(env.secretPaths).to.include("stdin");
-      expect(String(env.inputs.stdin)).to.include("SPRING_DATASOURCE_PASSWORD=");
+      expect(String(env.inputs.stdin)).to.include("SPRING_DATASOURCE_PASSWORD=Db-Password-From-Test-1");
+      expect(String(env.inputs.create)).to.include("api.env");
       expect(String(env.inputs.create)).to.include("600");
       expect(env.inputs.logging).to.equal("none");
       expect(graph.plainUsesOf("Db-Password-From-Test-1")).to.deep.equal([]);
@@ -180,12 +208,14 @@ describe("@trafficlab/api-host ApiHost + AppDeployment", () => {
   });
 
   describe("the compose project on the host", () => {
-    it("runs the image with no host port for the API and nginx in front", async () => {
+    it("runs nginx in compose, the API beside it on its own network with no published port", async () => {
       const { graph } = await deploy();
       const compose = String(command(graph, "file-compose-yaml").inputs.stdin);
-      expect(compose).to.include("image: example/trafficlab-api:1.0.0");
-      expect(compose).to.include("nginx:1.28.0-alpine");
-      expect(compose).not.to.match(/8080:8080/);
+      expect(compose).to.include("nginx:1.28.0-alpine").and.include("external: true");
+      expect(compose).not.to.include("trafficlab-api:1.0.0");
+      const run = String(command(graph, "app-api-deploy").inputs.create);
+      expect(run).not.to.match(/--publish|\s-p\s/);
+      expect(String(command(graph, "file-nginx-conf-d-default-conf").inputs.stdin)).to.include("include /etc/nginx/trafficlab/upstream.conf;");
     });
   });
 

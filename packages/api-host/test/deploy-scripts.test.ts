@@ -114,6 +114,15 @@ describe("@trafficlab/api-host deploy scripts", () => {
       expect(sandbox.calls()).to.deep.equal(["docker compose pull --quiet"]);
     });
 
+    it("also pulls the images run outside compose (the API's), and refuses a floating tag", async () => {
+      sandbox = createSandbox([DOCKER]);
+      const projectDir = projectWith(sandbox, ["compose.yaml"]);
+      const result = await sandbox.run(pullImagesScript({ projectDir, images: ["example/trafficlab-api:1.4.0"] }));
+      expect(result.code, result.stderr).to.equal(0);
+      expect(sandbox.calls()).to.deep.equal(["docker compose pull --quiet", "docker pull --quiet example/trafficlab-api:1.4.0"]);
+      expect(() => pullImagesScript({ images: ["example/trafficlab-api:latest"] })).to.throw(InvalidArgumentError, "images");
+    });
+
     it("logs in to Docker Hub when a user is given without a registry", async () => {
       sandbox = createSandbox([DOCKER]);
       const projectDir = projectWith(sandbox, ["compose.yaml"]);

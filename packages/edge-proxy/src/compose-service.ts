@@ -20,8 +20,13 @@ export interface EdgeProxyServiceOptions {
   healthPath?: string;
   /** Host directory holding the rendered files, relative to the compose file. Default `./nginx`. */
   configDir?: string;
-  /** Compose service of the API, waited for until healthy. Default `api`. */
-  upstreamService?: string;
+  /**
+   * Compose service of the API, waited for until healthy. Default `api`. null when the API runs
+   * outside the compose project (the blue/green deploy of @trafficlab/api-host).
+   */
+  upstreamService?: string | null;
+  /** Compose networks to join (e.g. the API's external network too). Default: the project's default network only. */
+  networks?: string[];
   /** Default `unless-stopped`: back after a reboot or crash, but a manual stop sticks. */
   restart?: "unless-stopped" | "always";
 }
@@ -44,7 +49,8 @@ export interface EdgeProxyComposeService {
   environment: { TZ: string };
   ports: string[];
   volumes: string[];
-  depends_on: Record<string, { condition: "service_healthy"; restart: boolean }>;
+  depends_on?: Record<string, { condition: "service_healthy"; restart: boolean }>;
+  networks?: string[];
   restart: "unless-stopped" | "always";
   healthcheck: { test: string[]; interval: string; timeout: string; retries: number; start_period: string };
 }
@@ -69,7 +75,9 @@ export function edgeProxyService(options: EdgeProxyServiceOptions = {}): EdgePro
   if (configDir.length === 0 || /[\s:]/.test(configDir)) {
     throw new InvalidArgumentError(c, "configDir", configDir, "Allowed: a directory path with no whitespace or colon, e.g. ./nginx.");
   }
-  const upstreamService = requireServiceName(c, "upstreamService", options.upstreamService ?? EDGE_PROXY_SERVICE_DEFAULTS.upstreamService);
+  const upstreamService =
+    options.upstreamService === null ? null : requireServiceName(c, "upstreamService", options.upstreamService ?? EDGE_PROXY_SERVICE_DEFAULTS.upstreamService);
+  const networks = (options.networks ?? []).map((network) => requireServiceName(c, "networks", network));
   const restart = requireOneOf(c, "restart", options.restart ?? EDGE_PROXY_SERVICE_DEFAULTS.restart, ["unless-stopped", "always"] as const);
 
   return {
@@ -81,7 +89,8 @@ export function edgeProxyService(options: EdgeProxyServiceOptions = {}): EdgePro
     // single-file bind mount would never see, so a reload would keep serving the old config.
     volumes: [`${configDir.replace(/\/+$/, "")}:${NGINX_CONFIG_DIR}:ro`],
     // restart: nginx resolves the API's name once at start, so it must restart when the API is recreated.
-    depends_on: { [upstreamService]: { condition: "service_healthy", restart: true } },
+    ...(upstreamService === null ? {} : { depends_on: { [upstreamService]: { condition: "service_healthy" as const, restart: true } } }),
+    ...(networks.length > 0 ? { networks } : {}),
     restart,
     healthcheck: {
       // busybox wget is in the alpine image; 127.0.0.1 because localhost may resolve to ::1.

@@ -10,3 +10,4 @@ export {
   type EdgeProxyComposeService,
 } from "./compose-service";
 export { configHash } from "./config-hash";
+export { UPSTREAM_FILE, UPSTREAM_INCLUDE_PATH, renderUpstreamServer, withUpstreamInclude } from "./upstream-file";

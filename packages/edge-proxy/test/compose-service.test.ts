@@ -45,6 +45,14 @@ describe("@trafficlab/edge-proxy edgeProxyService", () => {
     expect(edgeProxyService({ upstreamService: "backend" }).depends_on).to.have.keys("backend");
   });
 
+  it("waits for no compose service when the API runs outside the project, and joins the networks given", () => {
+    const service = edgeProxyService({ upstreamService: null, networks: ["default", "api"] });
+    expect(service).not.to.have.property("depends_on");
+    expect(service.networks).to.deep.equal(["default", "api"]);
+    expect(edgeProxyService()).not.to.have.property("networks");
+    expect(() => edgeProxyService({ networks: ["bad name"] })).to.throw('networks = "bad name"');
+  });
+
   it("runs in Asia/Seoul time, publishes port 80 and comes back after a reboot", () => {
     const service = edgeProxyService();
     expect(service.environment).to.deep.equal({ TZ: "Asia/Seoul" });
