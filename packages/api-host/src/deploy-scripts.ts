@@ -1,5 +1,6 @@
 import { InvalidArgumentError, requireIntegerInRange } from "@trafficlab/validation";
 import { shellQuote } from "./shell-quote";
+import { SCRIPT_PRELUDE, hostLockSection, requireHostPath } from "./script-prelude";
 import { validateImageReference } from "./compose-project";
 
 /** How errors from the deploy script functions name their source. */
@@ -20,28 +21,6 @@ export const DEPLOY_SCRIPT_DEFAULTS = {
 export type FileMode = "600" | "640" | "644" | "700" | "750" | "755";
 const FILE_MODES: readonly string[] = ["600", "640", "644", "700", "750", "755"];
 
-const HOST_PATH = /^\/[A-Za-z0-9._/-]+$/;
-
-function requireHostPath(argument: string, value: string): string {
-  if (typeof value === "string" && HOST_PATH.test(value) && !value.split("/").includes("..") && !value.endsWith("/")) return value;
-  throw new InvalidArgumentError(DEPLOY_SCRIPTS, argument, value, "Allowed: an absolute path of letters, digits, '.', '_', '-' and '/', with no '..' and no trailing '/', e.g. /opt/trafficlab.");
-}
-
-// Shared by every script: privileged commands go through sudo when the SSH user is not root.
-const PRELUDE = `set -euo pipefail
-as_root() { if [ "\${EUID}" -eq 0 ]; then "$@"; else sudo -n -- "$@"; fi; }`;
-
-function lockSection(tag: string, lockFile: string, timeoutSeconds: number): string {
-  // A read-only descriptor is enough for flock(2), so the SSH user can hold a lock file root created.
-  return `lock_file=${shellQuote(lockFile)}
-as_root touch "$lock_file"
-exec 9<"$lock_file"
-if ! flock --exclusive --nonblock 9; then
-  echo "${tag}: another deploy holds $lock_file; waiting up to ${timeoutSeconds} s"
-  flock --exclusive --timeout ${timeoutSeconds} 9 || { echo "${tag}: gave up waiting for $lock_file" >&2; exit 1; }
-fi`;
-}
-
 /**
  * Writes the script's stdin to `path` with `mode`, atomically (a temporary file in the same
  * directory, then a rename), creating the directory if needed. The content comes only from
@@ -49,7 +28,7 @@ fi`;
  * `umask 077` it is never readable by others, not even while being written.
  */
 export function writeFileScript(path: string, mode: FileMode = "644"): string {
-  requireHostPath("path", path);
+  requireHostPath(DEPLOY_SCRIPTS, "path", path);
   if (!FILE_MODES.includes(mode)) {
     throw new InvalidArgumentError(DEPLOY_SCRIPTS, "mode", mode, `Allowed: ${FILE_MODES.join(", ")} (600 for secrets).`);
   }
@@ -58,7 +37,7 @@ export function writeFileScript(path: string, mode: FileMode = "644"): string {
   const name = path.slice(slash + 1);
   return `#!/usr/bin/env bash
 # Writes stdin to ${path} (mode ${mode}) atomically.
-${PRELUDE}
+${SCRIPT_PRELUDE}
 umask 077
 target=${shellQuote(path)}
 directory=${shellQuote(directory)}
@@ -89,7 +68,7 @@ export interface PullImagesOptions {
  * line), then `docker compose pull` in the project directory.
  */
 export function pullImagesScript(options: PullImagesOptions = {}): string {
-  const projectDir = requireHostPath("projectDir", options.projectDir ?? DEPLOY_SCRIPT_DEFAULTS.projectDir);
+  const projectDir = requireHostPath(DEPLOY_SCRIPTS, "projectDir", options.projectDir ?? DEPLOY_SCRIPT_DEFAULTS.projectDir);
   const { registry, username } = options;
   if (registry !== undefined && !/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?$/.test(registry)) {
     throw new InvalidArgumentError(DEPLOY_SCRIPTS, "registry", registry, "Allowed: a registry host name with an optional port, e.g. docker.io or 123456789012.dkr.ecr.ap-northeast-2.amazonaws.com.");
@@ -111,7 +90,7 @@ as_root docker login ${registry === undefined ? "" : `${shellQuote(registry)} `}
 `).join("");
   return `#!/usr/bin/env bash
 # Pulls the images of the compose project in ${projectDir}${images.length > 0 ? " and the API's" : ""}.
-${PRELUDE}
+${SCRIPT_PRELUDE}
 cd ${shellQuote(projectDir)}
 ${login}as_root docker compose pull --quiet
 ${pullImages}echo "pull-images: images of $(pwd) pulled"
@@ -137,9 +116,9 @@ export interface ComposeUpOptions {
  * service that is not running and healthy, then exits non-zero.
  */
 export function composeUpScript(options: ComposeUpOptions = {}): string {
-  const projectDir = requireHostPath("projectDir", options.projectDir ?? DEPLOY_SCRIPT_DEFAULTS.projectDir);
+  const projectDir = requireHostPath(DEPLOY_SCRIPTS, "projectDir", options.projectDir ?? DEPLOY_SCRIPT_DEFAULTS.projectDir);
   const wait = requireIntegerInRange(DEPLOY_SCRIPTS, "waitTimeoutSeconds", options.waitTimeoutSeconds ?? DEPLOY_SCRIPT_DEFAULTS.waitTimeoutSeconds, 1, 3600);
-  const lockFile = requireHostPath("lockFile", options.lockFile ?? DEPLOY_SCRIPT_DEFAULTS.lockFile);
+  const lockFile = requireHostPath(DEPLOY_SCRIPTS, "lockFile", options.lockFile ?? DEPLOY_SCRIPT_DEFAULTS.lockFile);
   const lockTimeout = requireIntegerInRange(DEPLOY_SCRIPTS, "lockTimeoutSeconds", options.lockTimeoutSeconds ?? DEPLOY_SCRIPT_DEFAULTS.lockTimeoutSeconds, 1, 86400);
   const requiredFiles = options.requiredFiles ?? [...DEPLOY_SCRIPT_DEFAULTS.requiredFiles];
   for (const file of requiredFiles) {
@@ -152,8 +131,8 @@ export function composeUpScript(options: ComposeUpOptions = {}): string {
     .join("\n");
   return `#!/usr/bin/env bash
 # Starts or updates the compose project in ${projectDir} and waits until it is healthy.
-${PRELUDE}
-${lockSection("deploy", lockFile, lockTimeout)}
+${SCRIPT_PRELUDE}
+${hostLockSection("deploy", lockFile, lockTimeout)}
 cd ${shellQuote(projectDir)}
 ${checks}
 
@@ -198,13 +177,13 @@ export interface ComposeDownOptions {
 
 /** `docker compose down --remove-orphans` under the deploy lock; nothing to do (exit 0) when the project is not there. */
 export function composeDownScript(options: ComposeDownOptions = {}): string {
-  const projectDir = requireHostPath("projectDir", options.projectDir ?? DEPLOY_SCRIPT_DEFAULTS.projectDir);
-  const lockFile = requireHostPath("lockFile", options.lockFile ?? DEPLOY_SCRIPT_DEFAULTS.lockFile);
+  const projectDir = requireHostPath(DEPLOY_SCRIPTS, "projectDir", options.projectDir ?? DEPLOY_SCRIPT_DEFAULTS.projectDir);
+  const lockFile = requireHostPath(DEPLOY_SCRIPTS, "lockFile", options.lockFile ?? DEPLOY_SCRIPT_DEFAULTS.lockFile);
   const lockTimeout = requireIntegerInRange(DEPLOY_SCRIPTS, "lockTimeoutSeconds", options.lockTimeoutSeconds ?? DEPLOY_SCRIPT_DEFAULTS.lockTimeoutSeconds, 1, 86400);
   return `#!/usr/bin/env bash
 # Stops and removes the compose project in ${projectDir}, if there is one.
-${PRELUDE}
-${lockSection("teardown", lockFile, lockTimeout)}
+${SCRIPT_PRELUDE}
+${hostLockSection("teardown", lockFile, lockTimeout)}
 project_dir=${shellQuote(projectDir)}
 if [ ! -d "$project_dir" ]; then
   echo "teardown: $project_dir does not exist, nothing to stop"

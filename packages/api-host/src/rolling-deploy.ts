@@ -3,6 +3,7 @@ import { InvalidArgumentError, requireIntegerInRange } from "@trafficlab/validat
 import { validateImageReference } from "./compose-project";
 import { DEPLOY_SCRIPT_DEFAULTS } from "./deploy-scripts";
 import { shellQuote } from "./shell-quote";
+import { SCRIPT_PRELUDE, hostLockSection, requireHostPath } from "./script-prelude";
 
 /** How errors from rollingDeployScript and rollingTeardownScript name their source. */
 export const ROLLING_DEPLOY = "@trafficlab/api-host rollingDeployScript";
@@ -94,11 +95,6 @@ const DOCKER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,56}$/;
 const COMPOSE_SERVICE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const VARIABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-function requireHostPath(argument: string, value: string): string {
-  if (typeof value === "string" && HOST_PATH.test(value) && !value.split("/").includes("..") && !value.endsWith("/")) return value;
-  throw new InvalidArgumentError(ROLLING_DEPLOY, argument, value, "Allowed: an absolute path of letters, digits, '.', '_', '-' and '/', with no '..' and no trailing '/', e.g. /opt/trafficlab.");
-}
-
 function requireRelativePath(argument: string, value: string): string {
   if (typeof value === "string" && RELATIVE_PATH.test(value) && !value.split("/").some((part) => part === ".." || part === ".")) return value;
   throw new InvalidArgumentError(ROLLING_DEPLOY, argument, value, "Allowed: a path inside the project directory, of letters, digits, '.', '_', '-' and '/', e.g. api.env.");
@@ -111,20 +107,6 @@ function requireDockerName(argument: string, value: string): string {
 
 function requireSeconds(argument: string, value: number, min: number, max: number): number {
   return requireIntegerInRange(ROLLING_DEPLOY, argument, value, min, max);
-}
-
-// Same prelude and lock as composeUpScript (deploy-scripts.ts), so both queue on one host lock.
-const PRELUDE = `set -euo pipefail
-as_root() { if [ "\${EUID}" -eq 0 ]; then "$@"; else sudo -n -- "$@"; fi; }`;
-
-function lockSection(tag: string, lockFile: string, timeoutSeconds: number): string {
-  return `lock_file=${shellQuote(lockFile)}
-as_root touch "$lock_file"
-exec 9<"$lock_file"
-if ! flock --exclusive --nonblock 9; then
-  echo "${tag}: another deploy holds $lock_file; waiting up to ${timeoutSeconds} s"
-  flock --exclusive --timeout ${timeoutSeconds} 9 || { echo "${tag}: gave up waiting for $lock_file" >&2; exit 1; }
-fi`;
 }
 
 /**
@@ -146,7 +128,7 @@ fi`;
 export function rollingDeployScript(options: RollingDeployOptions): string {
   const d = ROLLING_DEPLOY_DEFAULTS;
   const image = validateImageReference(ROLLING_DEPLOY, "image", options.image);
-  const projectDir = requireHostPath("projectDir", options.projectDir ?? d.projectDir);
+  const projectDir = requireHostPath(ROLLING_DEPLOY, "projectDir", options.projectDir ?? d.projectDir);
   const healthTimeout = requireSeconds("healthTimeoutSeconds", options.healthTimeoutSeconds ?? d.healthTimeoutSeconds, 1, 3600);
   const poll = requireSeconds("pollSeconds", options.pollSeconds ?? d.pollSeconds, 1, 60);
   const drain = requireSeconds("drainSeconds", options.drainSeconds ?? d.drainSeconds, 0, 3600);
@@ -169,7 +151,7 @@ export function rollingDeployScript(options: RollingDeployOptions): string {
   if (!HOST_PATH.test(proxyConfigPath)) {
     throw new InvalidArgumentError(ROLLING_DEPLOY, "proxyConfigPath", proxyConfigPath, "Allowed: an absolute path of letters, digits, _, ., - and /.");
   }
-  const lockFile = requireHostPath("lockFile", options.lockFile ?? d.lockFile);
+  const lockFile = requireHostPath(ROLLING_DEPLOY, "lockFile", options.lockFile ?? d.lockFile);
   const lockTimeout = requireSeconds("lockTimeoutSeconds", options.lockTimeoutSeconds ?? d.lockTimeoutSeconds, 1, 86400);
   const environment = Object.entries(options.environment ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   for (const [key, value] of environment) {
@@ -199,8 +181,8 @@ export function rollingDeployScript(options: RollingDeployOptions): string {
 
   return `#!/usr/bin/env bash
 # Rolls the API in ${projectDir} onto ${image}: blue/green behind nginx, no request dropped.
-${PRELUDE}
-${lockSection("rolling-deploy", lockFile, lockTimeout)}
+${SCRIPT_PRELUDE}
+${hostLockSection("rolling-deploy", lockFile, lockTimeout)}
 cd ${shellQuote(projectDir)}
 image=${shellQuote(image)}
 network=${shellQuote(network)}
@@ -396,16 +378,16 @@ printf 'previous-image=%s\\n' "$previous_image"
  */
 export function rollingTeardownScript(options: RollingTeardownOptions = {}): string {
   const d = ROLLING_DEPLOY_DEFAULTS;
-  const projectDir = requireHostPath("projectDir", options.projectDir ?? d.projectDir);
+  const projectDir = requireHostPath(ROLLING_DEPLOY, "projectDir", options.projectDir ?? d.projectDir);
   const network = requireDockerName("network", options.network ?? d.network);
   const prefix = requireDockerName("containerPrefix", options.containerPrefix ?? d.containerPrefix);
   const stateDir = requireRelativePath("stateDir", options.stateDir ?? d.stateDir);
-  const lockFile = requireHostPath("lockFile", options.lockFile ?? d.lockFile);
+  const lockFile = requireHostPath(ROLLING_DEPLOY, "lockFile", options.lockFile ?? d.lockFile);
   const lockTimeout = requireSeconds("lockTimeoutSeconds", options.lockTimeoutSeconds ?? d.lockTimeoutSeconds, 1, 86400);
   return `#!/usr/bin/env bash
 # Removes the API containers ${prefix}-blue and ${prefix}-green, network ${network} and the deploy state.
-${PRELUDE}
-${lockSection("rolling-teardown", lockFile, lockTimeout)}
+${SCRIPT_PRELUDE}
+${hostLockSection("rolling-teardown", lockFile, lockTimeout)}
 for container in ${shellQuote(`${prefix}-blue`)} ${shellQuote(`${prefix}-green`)}; do
   if as_root docker inspect --type container "$container" >/dev/null 2>&1; then
     as_root docker rm --force "$container" >/dev/null

@@ -9,7 +9,7 @@ import {
   rollingDeployScript,
   rollingTeardownScript,
   type RollingDeployOptions,
-} from "../src/rolling-deploy";
+} from "@trafficlab/api-host";
 import { createSandbox, findTool, requireTools, stub, type RunResult, type Sandbox } from "./sandbox";
 
 /**

@@ -8,7 +8,7 @@ import { delimiter, dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { renderNginxConf } from "@trafficlab/edge-proxy";
 import { InvalidArgumentError } from "@trafficlab/validation";
-import { renderUpstreamServer, withUpstreamInclude } from "../src/upstream-file";
+import { renderUpstreamServer, withUpstreamInclude } from "@trafficlab/edge-proxy";
 
 /**
  * The zero-downtime switch of the rolling deploy, with a real nginx on loopback: two API

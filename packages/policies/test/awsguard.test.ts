@@ -9,7 +9,7 @@ import * as network from "@pulumi/awsguard/network";
 import * as security from "@pulumi/awsguard/security";
 import * as storage from "@pulumi/awsguard/storage";
 import type { Policies } from "@pulumi/policy";
-import { runPolicies } from "../src";
+import { runPolicies } from "@trafficlab/policies";
 import { runTrafficlabStack } from "./stack-under-mocks";
 
 const awsGuardPolicies = [apiGateway, compute, database, elasticsearch, network, security, storage].flatMap(

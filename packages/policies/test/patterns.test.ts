@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { admitsTcpPort, composeImages, environmentOf, floatingImageProblem, holdsComposeFile, ingressRulesOf, internetCidrs, secretLookingValues } from "../src";
+import { admitsTcpPort, composeImages, environmentOf, floatingImageProblem, holdsComposeFile, ingressRulesOf, internetCidrs, secretLookingValues } from "@trafficlab/policies";
 
 describe("image references", () => {
   it("finds the image lines of a compose file, quoted or not, and nothing in other text", () => {

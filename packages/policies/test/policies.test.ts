@@ -4,7 +4,7 @@ import * as aws from "@pulumi/aws";
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import { installMocks } from "@trafficlab/testing";
-import { runPolicies, trafficlabPolicies, type Environment, type Violation } from "../src";
+import { runPolicies, trafficlabPolicies, type Environment, type Violation } from "@trafficlab/policies";
 
 /** Builds resources under fresh mocks and runs the trafficlab policies over what was registered. */
 async function violationsOf(build: () => void, environment: Environment = "dev"): Promise<Violation[]> {

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import * as aws from "@pulumi/aws";
 import { validateResourceOfType, validateStackResourcesOfType, type ResourceValidationArgs, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
 import { installMocks, type RegisteredResource } from "@trafficlab/testing";
-import { runPolicies } from "../src";
+import { runPolicies } from "@trafficlab/policies";
 
 /** What the mocks recorded; typed as @trafficlab/testing's records, so the compiler checks the runner takes them as they are. */
 async function recorded(build: () => void): Promise<RegisteredResource[]> {

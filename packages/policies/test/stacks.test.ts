@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { mandatoryViolations, runPolicies, type Violation } from "../src";
+import { mandatoryViolations, runPolicies, type Violation } from "@trafficlab/policies";
 import { runTrafficlabStack } from "./stack-under-mocks";
 
 const summary = (violations: Violation[]) => violations.map((v) => `${v.enforcementLevel} ${v.policyName} ${v.resourceName ?? "(stack)"}`);
