@@ -65,3 +65,13 @@ describe("dev stack (Pulumi.dev.yaml under mocks)", () => {
     }
   });
 });
+
+describe("dev stack with the API built from a local directory", () => {
+  it("builds and pushes the image, and the host pulls and runs the pushed digest", async () => {
+    const { graph } = await runStack("dev", { "trafficlab:apiBuildContext": "../trafficlab-api" });
+    const digest = String(graph.one("docker:index/image:Image").outputs.repoDigest);
+    expect(digest).to.match(/^example\/trafficlab-api@sha256:/);
+    expect(String(graph.one("command:remote:Command", "pull-images").inputs.create)).to.include(digest);
+    expect(String(graph.one("command:remote:Command", "api-deploy").inputs.create)).to.include(digest);
+  });
+});

@@ -102,6 +102,12 @@ export function awsLikeState(
       state.result = stableHex(`${name}/password`, 64).repeat(4).slice(0, length);
       break;
     }
+    case "docker:index/image:Image": {
+      // The registry answers the push with the image's content digest.
+      const repository = String(inputs.imageName ?? name).replace(/:[^/:]+$/, "");
+      state.repoDigest = `${repository}@sha256:${createHash("sha256").update(JSON.stringify(inputs)).digest("hex")}`;
+      break;
+    }
     case "command:remote:Command":
     case "command:local:Command":
       Object.assign(state, { stdout: "", stderr: "" });
