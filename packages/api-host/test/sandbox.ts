@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
-import { accessSync, chmodSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
 
 /**
  * A directory where the host scripts run for real, with PATH limited to stub commands (that log
@@ -31,27 +31,9 @@ const REAL_TOOLS = [
   "rm", "mv", "cp", "chmod", "touch", "tee", "sleep", "flock", "dirname", "basename", "mkdir", "ls", "pwd", "date",
 ];
 
-export function findTool(name: string): string | undefined {
-  for (const directory of (process.env.PATH ?? "").split(delimiter)) {
-    const candidate = join(directory, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  return undefined;
-}
-
-/** Skips the test when a real tool is missing, saying which; with CI=true the test fails instead. */
-export function requireTools(test: Mocha.Context, ...tools: string[]): void {
-  const missing = tools.filter((tool) => !findTool(tool));
-  if (missing.length === 0) return;
-  const message = `${missing.join(", ")} not installed (apt-get install -y ${missing.map((tool) => (tool === "flock" ? "util-linux" : tool)).join(" ")})`;
-  if (process.env.CI === "true") throw new Error(`${message}; CI must have it.`);
-  test.skip();
-}
+// Tool look-up and the skip-or-fail rule live in the test kit; the sandbox links the real ones in.
+export { findTool, requireTools } from "@trafficlab/testing";
+import { findTool } from "@trafficlab/testing";
 
 /** A stub command: logs `name argv` to the call log, then runs `body` (bash). */
 export function stub(name: string, body = ""): [string, string] {

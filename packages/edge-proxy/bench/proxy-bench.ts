@@ -20,12 +20,12 @@
  */
 import cluster from "node:cluster";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as http from "node:http";
-import * as net from "node:net";
 import { tmpdir } from "node:os";
-import { delimiter, dirname, join } from "node:path";
+import { dirname, join } from "node:path";
 import { NGINX_DEFAULTS, renderNginxConf } from "@trafficlab/edge-proxy";
+import { findTool, freeLoopbackPort } from "@trafficlab/testing";
 
 const ROUNDS = numberFromEnv("BENCH_ROUNDS", 5);
 const SECONDS = numberFromEnv("BENCH_SECONDS", 4);
@@ -67,21 +67,7 @@ function runApiWorker(): void {
   server.listen(Number(process.env.BENCH_API_PORT), "127.0.0.1");
 }
 
-function findTool(name: string): string | undefined {
-  const dirs = [...(process.env.PATH ?? "").split(delimiter), "/usr/sbin", "/usr/local/sbin"];
-  return dirs
-    .filter((dir) => dir.startsWith("/"))
-    .map((dir) => join(dir, name))
-    .find((candidate) => existsSync(candidate));
-}
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function writeFiles(dir: string, files: Record<string, string>): void {
   for (const [name, content] of Object.entries(files)) {
@@ -250,7 +236,7 @@ async function main(): Promise<void> {
   });
 
   try {
-    const apiPort = await freePort();
+    const apiPort = await freeLoopbackPort();
     // Workers accept on the shared socket themselves: with the default round-robin the primary
     // accepts every connection, a per-connection cost that would land on the seed alone.
     cluster.schedulingPolicy = cluster.SCHED_NONE;
@@ -264,7 +250,7 @@ async function main(): Promise<void> {
     await Promise.all(listening);
     await waitForHttp(apiPort, "the stub API");
 
-    const ports: Record<Target, number> = { tuned: await freePort(), seed: await freePort(), direct: apiPort };
+    const ports: Record<Target, number> = { tuned: await freeLoopbackPort(), seed: await freeLoopbackPort(), direct: apiPort };
     for (const [name, render] of [
       ["tuned", tunedConfig],
       ["seed", seedConfig],

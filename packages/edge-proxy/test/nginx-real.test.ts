@@ -1,28 +1,17 @@
 import { expect } from "chai";
+import { findTool, freeLoopbackPort, requireTools } from "@trafficlab/testing";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as http from "node:http";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
-import { delimiter, dirname, join } from "node:path";
+import { dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { renderNginxConf, type NginxConfFiles, type NginxOptions } from "@trafficlab/edge-proxy";
 
-// sbin is often missing from a non-root PATH, where Debian installs nginx.
-function findNginx(): string | undefined {
-  const dirs = [...(process.env.PATH ?? "").split(delimiter), "/usr/sbin", "/usr/local/sbin", "/usr/local/nginx/sbin"];
-  return dirs
-    .filter((dir) => dir.startsWith("/"))
-    .map((dir) => join(dir, "nginx"))
-    .find((candidate) => existsSync(candidate));
-}
 
-function requireNginx(mocha: Mocha.Context): string {
-  const nginx = findNginx();
-  if (nginx) return nginx;
-  if (process.env.CI === "true") throw new Error("nginx is not installed, and CI=true forbids skipping the real-nginx tests (apt-get install -y nginx).");
-  mocha.skip();
-  throw new Error("unreachable: skip() throws");
+function requireNginx(test: Mocha.Context): string {
+  return requireTools(test, "nginx")[0]!;
 }
 
 /** Renders into a fresh prefix directory, with every path nginx writes kept inside it. */
@@ -45,13 +34,6 @@ function writeConfig(prefix: string, options: NginxOptions): NginxConfFiles {
   return files;
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 interface Reply {
   status: number;
@@ -200,7 +182,7 @@ describe("@trafficlab/edge-proxy with a real nginx", function () {
       const binary = requireNginx(this);
       const stub = await startStubApi(seen);
       api = stub.server;
-      port = await freePort();
+      port = await freeLoopbackPort();
       dir = prefix();
       writeConfig(dir, { upstreamHost: "127.0.0.1", upstreamPort: stub.port, listenPort: port, workerProcesses: 2, clientMaxBodySize: "1k" });
       nginx = spawn(binary, ["-p", dir, "-c", join(dir, "nginx.conf"), "-g", "daemon off;"], { detached: true, stdio: ["ignore", "ignore", "pipe"] });
@@ -280,7 +262,7 @@ describe("@trafficlab/edge-proxy with a real nginx", function () {
       const oldWorkers = workersOf(master);
       expect(oldWorkers).to.have.length(2);
       writeConfig(dir, { upstreamHost: "127.0.0.1", upstreamPort: (api!.address() as net.AddressInfo).port, listenPort: port, workerProcesses: 2, healthPath: "/healthz" });
-      const result = spawnSync(findNginx()!, ["-p", dir, "-c", join(dir, "nginx.conf"), "-s", "reload"], { encoding: "utf8" });
+      const result = spawnSync(findTool("nginx")!, ["-p", dir, "-c", join(dir, "nginx.conf"), "-s", "reload"], { encoding: "utf8" });
       expect(result.status, result.stderr).to.equal(0);
       // Until the old workers have exited, a connection may still reach one of them.
       await waitUntilGone(oldWorkers, () => nginxStderr);

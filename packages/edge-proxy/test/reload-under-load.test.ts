@@ -1,10 +1,11 @@
 import { expect } from "chai";
+import { freeLoopbackPort, requireTools } from "@trafficlab/testing";
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as http from "node:http";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
-import { delimiter, dirname, join } from "node:path";
+import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { renderNginxConf } from "@trafficlab/edge-proxy";
 import { InvalidArgumentError } from "@trafficlab/validation";
@@ -16,21 +17,9 @@ import { renderUpstreamServer, withUpstreamInclude } from "@trafficlab/edge-prox
  * file is replaced and nginx gets SIGHUP (what `nginx -s reload` sends). No request may fail.
  */
 
-// sbin is often missing from a non-root PATH, where Debian installs nginx.
-function findNginx(): string | undefined {
-  const dirs = [...(process.env.PATH ?? "").split(delimiter), "/usr/sbin", "/usr/local/sbin", "/usr/local/nginx/sbin"];
-  return dirs
-    .filter((dir) => dir.startsWith("/"))
-    .map((dir) => join(dir, "nginx"))
-    .find((candidate) => existsSync(candidate));
-}
 
-function requireNginx(mocha: Mocha.Context): string {
-  const nginx = findNginx();
-  if (nginx) return nginx;
-  if (process.env.CI === "true") throw new Error("nginx is not installed, and CI=true forbids skipping the real-nginx tests (apt-get install -y nginx).");
-  mocha.skip();
-  throw new Error("unreachable: skip() throws");
+function requireNginx(test: Mocha.Context): string {
+  return requireTools(test, "nginx")[0]!;
 }
 
 const TOTAL_REQUESTS = 2000;
@@ -78,13 +67,6 @@ function startColor(name: string): Promise<Color> {
   );
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 interface Outcome {
   path: string;
@@ -192,7 +174,7 @@ describe("@trafficlab/edge-proxy reload under load with a real nginx", function 
     colors.push(blue!, green!);
     dir = mkdtempSync(join(tmpdir(), "edge-proxy-reload-"));
     const upstreamFile = join(dir, "upstream.conf");
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     const files = withUpstreamInclude(
       renderNginxConf({
         user: null,

@@ -11,3 +11,4 @@ export {
 export { awsLikeState, awsLikeCall, awsLikeMocks, MOCK_ACCOUNT_ID } from "./aws-mocks";
 export { readStackConfigFiles, applyStackConfig, type StackConfigFile } from "./stack-config";
 export { expectRejected } from "./expect-rejected";
+export { findTool, requireTools, freeLoopbackPort } from "./local-tools";
