@@ -71,6 +71,7 @@ export async function trafficlab(config: StackConfig) {
     ...hostArgs,
     vpcId: network.vpcId,
     subnetId: network.publicSubnetIds.apply((ids) => ids[0]!),
+    internetAccess: network.publicInternetAccess,
     app: { ...hostArgs.app, image },
   });
   // The API needs the password itself, so the stack generates it (a secret in the state) rather

@@ -43,6 +43,13 @@ describe("dev stack (Pulumi.dev.yaml under mocks)", () => {
     }
   });
 
+  it("installs Docker on the host only after its subnet routes to the internet", async () => {
+    const { graph } = await runStack("dev");
+    const install = graph.one("command:remote:Command", "install-docker");
+    expect(graph.waitsFor(install, graph.named("dev-network-public-default-route"))).to.equal(true);
+    expect(graph.waitsFor(install, graph.named("dev-network-public-rta-0"))).to.equal(true);
+  });
+
   it("keeps dev disposable: 1-day backups, no deletion protection, no final snapshot", async () => {
     const { graph } = await runStack("dev");
     expect(graph.one("aws:rds/instance:Instance").inputs).to.include({ backupRetentionPeriod: 1, deletionProtection: false, skipFinalSnapshot: true });

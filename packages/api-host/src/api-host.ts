@@ -137,7 +137,8 @@ export class ApiHost extends pulumi.ComponentResource {
     const remote = (role: string, commandArgs: Omit<command.remote.CommandArgs, "connection">, options: pulumi.CustomResourceOptions = {}) =>
       new command.remote.Command(`${name}-${role}`, { connection: this.connection, ...commandArgs }, { parent: this, ...options });
 
-    const install = remote("install-docker", { create: installDockerScript() });
+    // dnf and the Compose download need the internet: wait for the subnet's route, not just the instance.
+    const install = remote("install-docker", { create: installDockerScript() }, { dependsOn: args.internetAccess ?? [] });
 
     const timeZone = args.app.timeZone ?? "Asia/Seoul";
     // nginx lives as long as the host, in compose; the API runs beside it as blue/green

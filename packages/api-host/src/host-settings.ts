@@ -58,6 +58,11 @@ export interface ApiHostArgs {
   elasticIp?: boolean;
   /** Use this key pair instead of generating one. Default: an ED25519 key generated with @pulumi/tls. */
   existingKeyPair?: ExistingKeyPair;
+  /**
+   * Resources the host needs before it can reach the internet (e.g. Network.publicInternetAccess:
+   * the subnet's route to the internet gateway); the Docker install waits for them. Default none.
+   */
+  internetAccess?: pulumi.Resource[];
   /** Where the compose project lives on the host. Default `/opt/trafficlab`. */
   projectDirectory?: string;
   /** Added to every resource's tags. Default {}. */

@@ -120,6 +120,14 @@ describe("@trafficlab/api-host ApiHost + AppDeployment", () => {
       for (const step of early.filter((s) => s !== install)) expect(graph.waitsFor(step, install), `${step.name} after install`).to.equal(true);
     });
 
+    it("installs Docker only once the host can reach the internet", async () => {
+      const program = installMocks();
+      const route = new aws.ec2.Route("public-default-route", { routeTableId: "rtb-1", destinationCidrBlock: "0.0.0.0/0", gatewayId: "igw-1" });
+      new ApiHost("api", { ...base, internetAccess: [route] });
+      const graph = await program.settled();
+      expect(graph.waitsFor(command(graph, "install-docker"), graph.named("public-default-route"))).to.equal(true);
+    });
+
     it("runs compose up after the env file, the files, the pull and the data tier", async () => {
       const { graph, database, cache } = await deploy();
       const up = command(graph, "app-compose-up");

@@ -18,6 +18,8 @@ export class Network extends pulumi.ComponentResource {
   /** Index i is in availabilityZones[i]. */
   readonly privateSubnetIds: pulumi.Output<string[]>;
   readonly availabilityZones: pulumi.Output<string[]>;
+  /** What a host in a public subnet needs before it can reach the internet: the route to the gateway and the subnets' associations. */
+  readonly publicInternetAccess: pulumi.Resource[];
   /** The settings after defaults, including the subnet layout. */
   readonly settings: NetworkSettings;
 
@@ -77,15 +79,16 @@ export class Network extends pulumi.ComponentResource {
     // Routes are separate aws.ec2.Route resources (never inline), so other projects can add their own.
     const routeTable = (tier: "public" | "private", tierSubnets: aws.ec2.Subnet[]) => {
       const table = new aws.ec2.RouteTable(`${name}-${tier}-rt`, { vpcId: vpc.id, tags: tags(`${tier}-rt`) }, { parent: this });
-      tierSubnets.forEach(
+      const associations = tierSubnets.map(
         (subnet, i) => new aws.ec2.RouteTableAssociation(`${name}-${tier}-rta-${i}`, { subnetId: subnet.id, routeTableId: table.id }, { parent: this }),
       );
-      return table;
+      return { table, associations };
     };
-    const publicRouteTable = routeTable("public", publicSubnets);
-    const privateRouteTable = routeTable("private", privateSubnets);
+    const publicRoutes = routeTable("public", publicSubnets);
+    const publicRouteTable = publicRoutes.table;
+    const privateRouteTable = routeTable("private", privateSubnets).table;
 
-    new aws.ec2.Route(
+    const internetRoute = new aws.ec2.Route(
       `${name}-public-default-route`,
       { routeTableId: publicRouteTable.id, destinationCidrBlock: ANYWHERE, gatewayId: internetGateway.id },
       { parent: this },
@@ -111,6 +114,7 @@ export class Network extends pulumi.ComponentResource {
     this.publicSubnetIds = pulumi.all(publicSubnets.map((subnet) => subnet.id));
     this.privateSubnetIds = pulumi.all(privateSubnets.map((subnet) => subnet.id));
     this.availabilityZones = availabilityZones;
+    this.publicInternetAccess = [internetRoute, ...publicRoutes.associations];
     this.registerOutputs({
       vpcId: this.vpcId,
       cidrBlock: this.cidrBlock,

@@ -79,6 +79,13 @@ describe("@trafficlab/network", () => {
       expect(associated).to.have.members(subnetsOf(graph, "public").map((s) => s.id));
     });
 
+    it("hands out the internet route and the public associations as what a public host must wait for", async () => {
+      const { network, graph } = await build();
+      const names = await Promise.all(network.publicInternetAccess.map((r) => resolveOutput(r.urn)));
+      expect(names.map((urn) => urn.split("::").pop()).sort()).to.deep.equal(["net-public-default-route", "net-public-rta-0", "net-public-rta-1"]);
+      expect(graph.named("net-public-default-route").inputs.gatewayId).to.equal(graph.one(T.igw).id);
+    });
+
     it("gives the private subnets one route table with no route to the internet, and no NAT gateway or EIP", async () => {
       const { graph } = await build();
       expect(graph.ofType(T.routeTable)).to.have.length(2);
