@@ -13,7 +13,7 @@ import type { StackConfig } from "./config";
  * Order matters only for who admits whom: the API host (and its security group) comes first,
  * the database and cache admit that group, and the app deployment waits for both, so every
  * rule exists before the app starts. Docker install, file copy and image pull wait for nothing
- * but the host, so they run while RDS and ElastiCache are being created.
+ * but the host and its route to the internet, so they run while RDS and ElastiCache are created.
  */
 export async function trafficlab(config: StackConfig) {
   const prefix = config.stack;
