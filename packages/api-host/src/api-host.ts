@@ -3,12 +3,12 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as command from "@pulumi/command";
 import * as tls from "@pulumi/tls";
-import { edgeProxyService, renderNginxConf, withUpstreamInclude } from "@trafficlab/edge-proxy";
+import { configHash, edgeProxyService, renderNginxConf, withUpstreamInclude } from "@trafficlab/edge-proxy";
 import { ROLLING_DEPLOY_DEFAULTS } from "./rolling-deploy";
-import { componentLabel } from "@trafficlab/validation";
+import { componentLabel, requirePinnedImage } from "@trafficlab/validation";
 import { installDockerScript } from "./install-docker";
 import { pullImagesScript, writeFileScript } from "./deploy-scripts";
-import { renderComposeProject, validateImageReference } from "./compose-project";
+import { renderComposeProject } from "./compose-project";
 import { AMI_PARAMETERS, API_HOST_DEFAULTS, API_HOST_TYPE, resolveApiHostSettings, type ApiHostDeployArgs, type ApiHostSettings } from "./host-settings";
 
 /** One file of the compose project, as it is written on the host. */
@@ -155,7 +155,7 @@ export class ApiHost extends pulumi.ComponentResource {
       remote(`file-${file.path.slice(settings.projectDirectory.length + 1).replace(/[^A-Za-z0-9]+/g, "-")}`, { create: writeFileScript(file.path, "644"), stdin: file.content }, { dependsOn: [install] }),
     );
 
-    this.image = pulumi.output(args.app.image).apply((image) => validateImageReference(component, "app.image", image));
+    this.image = pulumi.output(args.app.image).apply((image) => requirePinnedImage(component, "app.image", image));
     const registry = args.app.registry;
     const pull = remote(
       "pull-images",
@@ -171,7 +171,7 @@ export class ApiHost extends pulumi.ComponentResource {
     this.appEnvironment = { SPRING_PROFILES_ACTIVE: args.app.springProfile ?? "prod", TZ: timeZone };
     this.healthPath = args.app.healthPath ?? "/actuator/health";
     this.composeHash = sha256(compose);
-    this.proxyConfigHash = sha256(JSON.stringify(nginxFiles));
+    this.proxyConfigHash = configHash(nginxFiles);
     this.instanceId = instance.id;
     this.securityGroupId = securityGroup.id;
     this.registerOutputs({

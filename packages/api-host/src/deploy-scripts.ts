@@ -1,7 +1,6 @@
-import { InvalidArgumentError, requireIntegerInRange } from "@trafficlab/validation";
+import { InvalidArgumentError, requireIntegerInRange, requirePinnedImage } from "@trafficlab/validation";
 import { shellQuote } from "./shell-quote";
 import { SCRIPT_PRELUDE, hostLockSection, requireHostPath } from "./script-prelude";
-import { validateImageReference } from "./compose-project";
 
 /** How errors from the deploy script functions name their source. */
 export const DEPLOY_SCRIPTS = "@trafficlab/api-host deploy scripts";
@@ -12,8 +11,8 @@ export const DEPLOY_SCRIPT_DEFAULTS = {
   lockFile: "/var/lock/trafficlab-deploy.lock",
   lockTimeoutSeconds: 900,
   waitTimeoutSeconds: 300,
-  /** Files `compose up` refuses to start without (the env file with the credentials). */
-  requiredFiles: [".env"],
+  /** Files `compose up` refuses to start without; AppDeployment names nginx's upstream file. */
+  requiredFiles: [] as readonly string[],
   logLines: 50,
 } as const;
 
@@ -85,7 +84,7 @@ export function pullImagesScript(options: PullImagesOptions = {}): string {
       : `printf 'pull-images: logging in to %s as %s\\n' ${shellQuote(registry ?? "Docker Hub")} ${shellQuote(username)}
 as_root docker login ${registry === undefined ? "" : `${shellQuote(registry)} `}--username ${shellQuote(username)} --password-stdin
 `;
-  const images = (options.images ?? []).map((image) => validateImageReference(DEPLOY_SCRIPTS, "images", image));
+  const images = (options.images ?? []).map((image) => requirePinnedImage(DEPLOY_SCRIPTS, "images", image));
   const pullImages = images.map((image) => `as_root docker pull --quiet ${shellQuote(image)}
 `).join("");
   return `#!/usr/bin/env bash
@@ -106,7 +105,7 @@ export interface ComposeUpOptions {
   lockFile?: string;
   /** Seconds to wait for another deploy to release the lock. Default 900. */
   lockTimeoutSeconds?: number;
-  /** Files in the project directory that must exist before starting. Default `[".env"]`. */
+  /** Files in the project directory that must exist before starting, e.g. `nginx/upstream.conf`. Default none. */
   requiredFiles?: string[];
 }
 

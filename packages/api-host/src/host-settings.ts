@@ -1,8 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as ipaddr from "ipaddr.js";
 import type { NginxOptions } from "@trafficlab/edge-proxy";
-import { validateImageReference } from "./compose-project";
-import { InvalidArgumentError, componentLabel, requireIntegerInRange, requireOneOf, requireSecretInput } from "@trafficlab/validation";
+import { componentLabel, InvalidArgumentError, requireIntegerInRange, requireOneOf, requirePinnedImage, requireSecretInput } from "@trafficlab/validation";
 
 export const API_HOST_TYPE = "trafficlab:api-host:ApiHost";
 
@@ -122,6 +121,8 @@ export interface ApiHostSettings {
 
 /** Parses a CIDR; undefined when malformed or when host bits are set. */
 export function parseCidr(cidr: string): { family: "ipv4" | "ipv6"; prefix: number } | undefined {
+  // Four-part decimal only: ipaddr.js would otherwise read `10.0/8` or `010.0.0.0/8` the way inet_aton does.
+  if (!ipaddr.IPv4.isValidCIDRFourPartDecimal(cidr) && !ipaddr.IPv6.isValidCIDR(cidr)) return undefined;
   try {
     const [address, prefix] = ipaddr.parseCIDR(cidr);
     const network = address.kind() === "ipv4" ? ipaddr.IPv4.networkAddressFromCIDR(cidr) : ipaddr.IPv6.networkAddressFromCIDR(cidr);
@@ -162,7 +163,7 @@ export function resolveApiHostSettings(name: string, args: ApiHostDeployArgs): A
   }
   if (args.existingKeyPair) requireSecretInput(component, "existingKeyPair.privateKey", args.existingKeyPair.privateKey);
   if (!args.app?.image) throw new InvalidArgumentError(component, "app.image", args.app?.image, "Required: the API image, e.g. user/image:1.0.0.");
-  if (typeof args.app.image === "string") validateImageReference(component, "app.image", args.app.image);
+  if (typeof args.app.image === "string") requirePinnedImage(component, "app.image", args.app.image);
   if (args.app.registry) requireSecretInput(component, "app.registry.password", args.app.registry.password);
   const cpuCredits = requireOneOf(component, "cpuCredits", args.cpuCredits ?? API_HOST_DEFAULTS.cpuCredits, ["standard", "unlimited"] as const);
   return {

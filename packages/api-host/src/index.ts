@@ -45,7 +45,6 @@ export {
   COMPOSE_PROJECT_DEFAULTS,
   dataTierEnvironment,
   renderComposeProject,
-  validateImageReference,
   type ApiCache,
   type ApiDatabase,
   type ComposeProjectOptions,

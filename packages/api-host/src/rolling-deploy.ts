@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
-import { InvalidArgumentError, requireIntegerInRange } from "@trafficlab/validation";
-import { validateImageReference } from "./compose-project";
+import { InvalidArgumentError, requireIntegerInRange, requirePinnedImage } from "@trafficlab/validation";
 import { DEPLOY_SCRIPT_DEFAULTS } from "./deploy-scripts";
 import { shellQuote } from "./shell-quote";
 import { SCRIPT_PRELUDE, hostLockSection, requireHostPath } from "./script-prelude";
@@ -127,7 +126,7 @@ function requireSeconds(argument: string, value: number, min: number, max: numbe
  */
 export function rollingDeployScript(options: RollingDeployOptions): string {
   const d = ROLLING_DEPLOY_DEFAULTS;
-  const image = validateImageReference(ROLLING_DEPLOY, "image", options.image);
+  const image = requirePinnedImage(ROLLING_DEPLOY, "image", options.image);
   const projectDir = requireHostPath(ROLLING_DEPLOY, "projectDir", options.projectDir ?? d.projectDir);
   const healthTimeout = requireSeconds("healthTimeoutSeconds", options.healthTimeoutSeconds ?? d.healthTimeoutSeconds, 1, 3600);
   const poll = requireSeconds("pollSeconds", options.pollSeconds ?? d.pollSeconds, 1, 60);

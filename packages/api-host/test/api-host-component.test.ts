@@ -247,6 +247,7 @@ describe("@trafficlab/api-host ApiHost + AppDeployment", () => {
     it("SSH from anywhere", () => reject({ sshAllowedCidrs: ["0.0.0.0/0"] }, 'sshAllowedCidrs = "0.0.0.0/0"', "refused"));
     it("SSH from anywhere over IPv6", () => reject({ sshAllowedCidrs: ["::/0"] }, 'sshAllowedCidrs = "::/0"'));
     it("a malformed SSH CIDR", () => reject({ sshAllowedCidrs: ["198.51.100.7/33"] }, 'sshAllowedCidrs = "198.51.100.7/33"', "203.0.113.7/32"));
+    it("an SSH CIDR that only inet_aton would read", () => reject({ sshAllowedCidrs: ["198.51.100/24"] }, 'sshAllowedCidrs = "198.51.100/24"', "203.0.113.7/32"));
     it("an unknown instance type", () => reject({ instanceType: "t9.huge" }, 'instanceType = "t9.huge"', "t3.micro"));
     it("an unknown OS", () => reject({ os: "ubuntu" as "al2023" }, 'os = "ubuntu"', "al2023, al2"));
     it("unknown CPU credits", () => reject({ cpuCredits: "infinite" as "standard" }, 'cpuCredits = "infinite"', "standard, unlimited"));

@@ -168,10 +168,10 @@ describe("@trafficlab/api-host deploy scripts", () => {
       expect(sandbox.calls()).not.to.include("docker compose logs --no-color --tail 50 worker");
     });
 
-    it("refuses to start without the env file", async () => {
+    it("refuses to start without a required file", async () => {
       sandbox = createSandbox([DOCKER]);
       const projectDir = projectWith(sandbox, ["compose.yaml"]);
-      const result = await sandbox.run(composeUpScript({ projectDir, lockFile: lockFile(sandbox) }));
+      const result = await sandbox.run(composeUpScript({ projectDir, lockFile: lockFile(sandbox), requiredFiles: [".env"] }));
       expect(result.code).to.equal(1);
       expect(result.stderr).to.include(`deploy: ${projectDir}/.env is missing; not starting`);
       expect(sandbox.calls()).to.deep.equal([]);

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, requireIntegerInRange, requireOneOf } from "@trafficlab/validation";
+import { InvalidArgumentError, requireIntegerInRange, requireOneOf, requirePinnedImage } from "@trafficlab/validation";
 import { NGINX_CONFIG_DIR, NGINX_DEFAULTS } from "./nginx-options";
 
 /** How errors from edgeProxyService and nginxReloadCommand name their source. */
@@ -60,7 +60,7 @@ const COMPOSE_SERVICE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 export function edgeProxyService(options: EdgeProxyServiceOptions = {}): EdgeProxyComposeService {
   const c = EDGE_PROXY_SERVICE;
   const image = options.image ?? EDGE_PROXY_SERVICE_DEFAULTS.image;
-  requirePinnedImage(image);
+  requirePinnedImage(c, "image", image);
   const timeZone = options.timeZone ?? EDGE_PROXY_SERVICE_DEFAULTS.timeZone;
   if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(timeZone)) {
     throw new InvalidArgumentError(c, "timeZone", timeZone, "Allowed: an IANA time zone name such as Asia/Seoul or UTC.");
@@ -122,17 +122,3 @@ function requireServiceName(component: string, argument: string, value: string):
   throw new InvalidArgumentError(component, argument, value, "Allowed: a compose service name of letters, digits, _, . and -, starting with a letter or digit.");
 }
 
-function requirePinnedImage(image: string): void {
-  // The tag is what follows the last colon after the last slash (a registry may have a port).
-  const name = image.split("@")[0]!;
-  const lastSegment = name.slice(name.lastIndexOf("/") + 1);
-  const tag = lastSegment.includes(":") ? lastSegment.slice(lastSegment.indexOf(":") + 1) : "";
-  const digest = image.includes("@sha256:");
-  if (!/\s/.test(image) && image.length > 0 && (digest || (tag !== "" && tag !== "latest"))) return;
-  throw new InvalidArgumentError(
-    EDGE_PROXY_SERVICE,
-    "image",
-    image,
-    `Allowed: an image pinned to a version tag or digest, e.g. ${NGINX_IMAGE}; "latest" or no tag changes under you.`,
-  );
-}

@@ -95,8 +95,8 @@ describe("@trafficlab/edge-proxy edgeProxyService", () => {
     const component = "@trafficlab/edge-proxy edgeProxyService";
     const cases: [EdgeProxyServiceOptions, string, unknown, string][] = [
       [{ image: "nginx:latest" }, "image", "nginx:latest", '"latest" or no tag changes under you'],
-      [{ image: "nginx" }, "image", "nginx", "pinned to a version tag or digest"],
-      [{ image: "registry.local:5000/nginx" }, "image", "registry.local:5000/nginx", "pinned to a version tag or digest"],
+      [{ image: "nginx" }, "image", "nginx", "a version tag or a digest"],
+      [{ image: "registry.local:5000/nginx" }, "image", "registry.local:5000/nginx", "a version tag or a digest"],
       [{ timeZone: "Seoul time" }, "timeZone", "Seoul time", "an IANA time zone name"],
       [{ hostPort: 0 }, "hostPort", 0, "a whole number from 1 to 65535"],
       [{ listenPort: 70000 }, "listenPort", 70000, "a whole number from 1 to 65535"],

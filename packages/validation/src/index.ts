@@ -5,3 +5,4 @@ export {
   requireIntegerInRange,
   requireSecretInput,
 } from "./argument-checks";
+export { requirePinnedImage } from "./image-reference";

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { InvalidArgumentError, requireIntegerInRange, requireOneOf, requireSecretInput } from "@trafficlab/validation";
+import { InvalidArgumentError, requireIntegerInRange, requireOneOf, requirePinnedImage, requireSecretInput } from "@trafficlab/validation";
 
 describe("@trafficlab/validation", () => {
   it("names the component, the argument, the value and what is allowed", () => {
@@ -22,5 +22,29 @@ describe("@trafficlab/validation", () => {
     }
     expect(message).to.include("password").and.include("Pulumi secret");
     expect(message).not.to.include("hunter2");
+  });
+});
+
+describe("@trafficlab/validation requirePinnedImage", () => {
+  it("accepts private-registry and digest references", () => {
+    for (const image of [
+      "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/trafficlab/api:1.4.0",
+      "registry.example.com:5000/team/api:2025.11.24-3",
+      "localhost:5000/api:dev-1",
+      `example/trafficlab-api@sha256:${"a".repeat(64)}`,
+      `example/trafficlab-api:1.4.0@sha256:${"0".repeat(64)}`,
+      "nginx:1.28.0-alpine",
+    ]) {
+      expect(requirePinnedImage("C", "image", image)).to.equal(image);
+    }
+  });
+
+  it("refuses latest, a missing tag and malformed references, naming the setting, the value and what is allowed", () => {
+    for (const image of ["example/trafficlab-api:latest", "example/trafficlab-api", "Example/API:1.0", "example/api:1.0 ; reboot", "example/api@sha256:abc", ""]) {
+      expect(() => requirePinnedImage("ApiHost", "app.image", image))
+        .to.throw(InvalidArgumentError, `ApiHost: app.image = ${JSON.stringify(image)} is not allowed`)
+        .with.property("message")
+        .that.includes("version tag or a digest");
+    }
   });
 });
