@@ -164,7 +164,8 @@ export class ApiHost extends pulumi.ComponentResource {
         stdin: registry ? pulumi.secret(registry.password) : undefined,
         triggers: [compose],
       },
-      { dependsOn: [install, ...copied] },
+      // compose pull reads compose.yaml only; the nginx config files need not be there yet.
+      { dependsOn: [install, copied[0]!] },
     );
 
     this.deployPrerequisites = [install, ...copied, pull];

@@ -118,6 +118,9 @@ describe("@trafficlab/api-host ApiHost + AppDeployment", () => {
       }
       const install = command(graph, "install-docker");
       for (const step of early.filter((s) => s !== install)) expect(graph.waitsFor(step, install), `${step.name} after install`).to.equal(true);
+      // The pull needs compose.yaml, not the nginx config.
+      expect(graph.waitsFor(command(graph, "pull-images"), command(graph, "file-compose-yaml"))).to.equal(true);
+      expect(graph.waitsFor(command(graph, "pull-images"), command(graph, "file-nginx-nginx-conf"))).to.equal(false);
     });
 
     it("installs Docker only once the host can reach the internet", async () => {
