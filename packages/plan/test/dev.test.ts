@@ -5,16 +5,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { RegisteredResource } from "@trafficlab/testing";
-import { recordStack, type RecordedStack } from "../plan/record-stack";
-import { regionPrices } from "../plan/prices";
-import { buildPlan, type Plan } from "../plan/report";
+import { recordStack, type RecordedStack } from "../src/record-stack";
+import { regionPrices } from "../src/prices";
+import { buildPlan, type Plan } from "../src/report";
 
-const root = join(__dirname, "..", "..");
+const root = join(__dirname, "..", "..", "..");
 const DATA_TIER = ["aws:rds/instance:Instance", "aws:elasticache/replicationGroup:ReplicationGroup"];
 
 /** Runs the plan CLI as `pnpm plan` would, in a child process: what a user gets on a fresh clone. */
 async function runPlan(...args: string[]): Promise<string> {
-  const { stdout } = await promisify(execFile)("pnpm", ["exec", "tsx", "stacks/plan/plan.ts", ...args], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await promisify(execFile)("pnpm", ["exec", "tsx", "packages/plan/src/plan.ts", ...args], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
   return stdout;
 }
 
@@ -28,7 +28,7 @@ describe("plan: the dev stack", () => {
 
   before(async () => {
     plan = JSON.parse(await runPlan("dev", "--json")) as Plan;
-    recorded = await recordStack(root, "dev");
+    recorded = await recordStack("dev");
   });
 
   it("prints one JSON object with the inventory, exposure, cost, critical path and notes", () => {

@@ -3,8 +3,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EXTENDED_SUPPORT_USD_PER_VCPU_HOUR } from "@trafficlab/database";
-import { monthlyCost, type BillableResource } from "../plan/cost";
-import { PriceOverrideError, REGION_PRICES, applyPriceOverrides, loadPrices, regionPrices } from "../plan/prices";
+import { monthlyCost, type BillableResource } from "../src/cost";
+import { PriceOverrideError, REGION_PRICES, applyPriceOverrides, loadPrices, regionPrices } from "../src/prices";
 
 const SEOUL = regionPrices("ap-northeast-2").prices;
 

@@ -3,6 +3,7 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { loadPrices } from "./prices";
+import { PROJECT_DIR } from "@trafficlab/stacks/under-mocks";
 import { recordStack } from "./record-stack";
 import { buildPlan, renderPlan } from "./report";
 
@@ -45,10 +46,10 @@ async function main(): Promise<string> {
   // `pnpm` passes a lone "--" through when called as `pnpm plan -- dev`.
   const args = parseArguments(process.argv.slice(2).filter((arg) => arg !== "--"));
   if (args === "help") return USAGE;
-  const projectDir = resolve(__dirname, "..", "..");
+  const projectDir = PROJECT_DIR;
   if (args.pricesFile !== undefined && !existsSync(args.pricesFile)) throw new UsageError(`--prices ${args.pricesFile}: no such file`);
-  const recorded = await recordStack(projectDir, args.stack);
-  const overrideFiles = [join(__dirname, `prices.${args.stack}.json`), ...(args.pricesFile ? [resolve(args.pricesFile)] : [])];
+  const recorded = await recordStack(args.stack);
+  const overrideFiles = [join(projectDir, `prices.${args.stack}.json`), ...(args.pricesFile ? [resolve(args.pricesFile)] : [])];
   const plan = buildPlan({ ...recorded, prices: loadPrices(recorded.region, overrideFiles) });
   return args.json ? JSON.stringify(plan, null, 2) : renderPlan(plan);
 }

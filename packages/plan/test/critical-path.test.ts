@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { CREATE_TIMES, createTimeOf } from "../plan/create-times";
-import { criticalPath, effectiveDependencies, type GraphResource } from "../plan/critical-path";
+import { CREATE_TIMES, createTimeOf } from "../src/create-times";
+import { criticalPath, effectiveDependencies, type GraphResource } from "../src/critical-path";
 
 const STACK = "urn:stack";
 

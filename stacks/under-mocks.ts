@@ -1,0 +1,58 @@
+import { join } from "node:path";
+import { applyStackConfig, installMocks, readStackConfigFiles, type ResourceGraph } from "@trafficlab/testing";
+import { loadStackConfig } from "./config";
+import { trafficlab } from "./program";
+
+/** The repository root: Pulumi.yaml and the Pulumi.<stack>.yaml files. */
+export const PROJECT_DIR = join(__dirname, "..");
+
+const DEFAULT_REGION = "ap-northeast-2";
+
+export interface StackUnderMocks {
+  stack: string;
+  region: string;
+  graph: ResourceGraph;
+  outputs: Record<string, unknown>;
+  /** config keys whose `secure:` value was replaced by a placeholder (mocks cannot decrypt) */
+  placeholders: string[];
+  /** what the program logged (pulumi.log, console) */
+  log: string[];
+}
+
+export interface RunOptions {
+  /** Config values on top of Pulumi.yaml and Pulumi.<stack>.yaml, as `pulumi config set` would (`project:key` -> string). */
+  values?: Record<string, string>;
+  /** Where Pulumi.yaml lives. Default: this repository. */
+  projectDir?: string;
+}
+
+/**
+ * Runs the stack program offline under the project's AWS-like mocks with the config
+ * `pulumi up -s <stack>` would use (Pulumi.yaml defaults, then Pulumi.<stack>.yaml, then
+ * `values`), and returns the record of every registration. No cloud call. What the program
+ * logs is captured, not printed, so tests and `pnpm plan --json` keep their output clean;
+ * on failure it is appended to the error.
+ */
+export async function runStackUnderMocks(stack: string, options: RunOptions = {}): Promise<StackUnderMocks> {
+  const files = readStackConfigFiles(options.projectDir ?? PROJECT_DIR, stack);
+  const values = { ...files.values, ...options.values };
+  const region = values["aws:region"] ?? DEFAULT_REGION;
+  const log: string[] = [];
+  const original = { log: console.log, info: console.info, warn: console.warn, error: console.error };
+  const capture = (...args: unknown[]) => void log.push(args.map(String).join(" "));
+  Object.assign(console, { log: capture, info: capture, warn: capture, error: capture });
+  const program = installMocks({ project: files.project, stack, region });
+  try {
+    applyStackConfig({ ...files, values });
+    const outputs = await program.runStack(() => trafficlab(loadStackConfig()));
+    const graph = await program.settled();
+    return { stack, region, graph, outputs, placeholders: files.placeholders, log };
+  } catch (error) {
+    // Also after a failure, every registration the program started has reached the mocks.
+    await program.settled();
+    if (error instanceof Error && log.length > 0) error.message += `\nThe program logged:\n${log.join("\n")}`;
+    throw error;
+  } finally {
+    Object.assign(console, original);
+  }
+}
