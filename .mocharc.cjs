@@ -1,10 +1,12 @@
-// One mocha run over every package and the stacks; tsx compiles TypeScript without
-// type-checking (that is `pnpm typecheck`), so the suite stays fast.
+// The fast tier (`pnpm test`): unit tests and the program under Pulumi mocks, no real tool, no
+// child process. tsx compiles TypeScript without type-checking (that is `pnpm typecheck`).
+// Tests that need real tools are *.integration.test.ts (`pnpm test:integration`).
 module.exports = {
   require: ["tsx/cjs"],
   extension: ["ts"],
   spec: ["packages/*/test/**/*.test.ts", "stacks/test/**/*.test.ts"],
-  timeout: 60000,
+  ignore: ["**/*.integration.test.ts"],
+  timeout: 20000,
   forbidOnly: true,
-  reporter: "spec",
+  reporter: "dot",
 };
