@@ -21,8 +21,8 @@ export const stackConfigSchema = z.object({
   dbDeletionProtection: z.boolean().default(true),
   dbSkipFinalSnapshot: z.boolean().default(false),
   dbMultiAz: z.boolean().default(false),
-  /** Create the database from this RDS snapshot (see README, Operations). */
-  dbRestoreFromSnapshot: z.string().optional(),
+  /** Create the database from this RDS snapshot (see README, Operations); "" for none. */
+  dbRestoreFromSnapshot: z.string().default(""),
   cacheEngine: z.enum(["valkey", "redis"]).default("valkey"),
   cacheNodeType: z.string().default("cache.t4g.micro"),
   cacheReplicas: z.number().int().default(0),
@@ -37,13 +37,13 @@ export const stackConfigSchema = z.object({
   sshAllowedCidrs: z.array(z.string()).min(1),
   /** `user/image:tag` to run, or to build and push when apiBuildContext is set. No default. */
   apiImage: z.string().min(1),
-  /** A local directory with the API's Dockerfile: build and push apiImage from it. */
-  apiBuildContext: z.string().optional(),
+  /** A local directory with the API's Dockerfile: build and push apiImage from it; "" for none. */
+  apiBuildContext: z.string().default(""),
   springProfile: z.string().default("prod"),
   apiHealthPath: z.string().default("/actuator/health"),
   /** Private registry login; registryPassword (secret) is then required. */
-  registryServer: z.string().optional(),
-  registryUsername: z.string().optional(),
+  registryServer: z.string().default(""),
+  registryUsername: z.string().default(""),
 });
 
 /** What a stack marked `environment: prod` must keep, because it holds real data. */
@@ -104,8 +104,33 @@ function describeIssue(project: string, issue: z.core.$ZodIssue, raw: Record<str
   return `${project}:${key} ${value} is not allowed; ${allowed}`;
 }
 
+/** The secret settings as plaintext, only to check them; they leave as secret Outputs. */
+export type SecretSettings = Partial<Record<(typeof SECRET_KEYS)[number], string>>;
+
+// RDS for MySQL master password rules (CreateDBInstance, MasterUserPassword).
+const DB_PASSWORD = { min: 8, max: 41, refused: /[/"'@\s]/, printable: /^[\x21-\x7e]*$/ };
+
+function secretProblems(project: string, settings: Partial<StackSettings>, secrets: SecretSettings): string[] {
+  const problems: string[] = [];
+  const hidden = "(value not shown)";
+  const password = secrets.dbPassword;
+  if (password !== undefined) {
+    if (password === "") {
+      problems.push(`${project}:dbPassword is empty; remove it (pulumi config rm dbPassword) to use the password the stack generates, or set one with pulumi config set --secret dbPassword`);
+    } else if (password.length < DB_PASSWORD.min || password.length > DB_PASSWORD.max || DB_PASSWORD.refused.test(password) || !DB_PASSWORD.printable.test(password)) {
+      problems.push(
+        `${project}:dbPassword ${hidden} is not allowed; RDS for MySQL takes ${DB_PASSWORD.min} to ${DB_PASSWORD.max} printable ASCII characters other than /, ', ", @ and space (it has ${password.length})`,
+      );
+    }
+  }
+  if (settings.registryUsername && !secrets.registryPassword) {
+    problems.push(`${project}:registryPassword (missing) is required because registryUsername is set; set it with: pulumi config set --secret registryPassword`);
+  }
+  return problems;
+}
+
 /** Validates raw config values (already decoded) against the schema; throws one error listing every problem. */
-export function parseStackSettings(project: string, raw: Record<string, unknown>): StackSettings {
+export function parseStackSettings(project: string, raw: Record<string, unknown>, secrets: SecretSettings = {}): StackSettings {
   const unknownKeys = Object.keys(raw).filter((key) => !(key in stackConfigSchema.shape) && !(SECRET_KEYS as readonly string[]).includes(key));
   const result = stackConfigSchema.safeParse(raw);
   const problems = [
@@ -117,6 +142,7 @@ export function parseStackSettings(project: string, raw: Record<string, unknown>
       if (!rule.holds(result.data)) problems.push(`${project}:${rule.key} = ${JSON.stringify(result.data[rule.key])} is not allowed; ${rule.allowed}`);
     }
   }
+  problems.push(...secretProblems(project, result.success ? result.data : (raw as Partial<StackSettings>), secrets));
   if (problems.length > 0 || !result.success) throw new StackConfigError(problems);
   return result.data;
 }
@@ -127,17 +153,15 @@ export function loadStackConfig(): StackConfig {
   const config = new pulumi.Config();
   const defaults = stackConfigSchema.partial().parse({});
   const raw: Record<string, unknown> = {};
+  const secrets: SecretSettings = {};
   for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
     const [namespace, key] = fullKey.split(":");
-    if (namespace === project && key !== undefined && !(SECRET_KEYS as readonly string[]).includes(key)) raw[key] = decode(value, typeof defaults[key as keyof StackSettings] === "string");
+    if (namespace !== project || key === undefined) continue;
+    if ((SECRET_KEYS as readonly string[]).includes(key)) secrets[key as keyof SecretSettings] = value;
+    else raw[key] = decode(value, typeof defaults[key as keyof StackSettings] === "string");
   }
-  const settings = parseStackSettings(project, raw);
+  const settings = parseStackSettings(project, raw, secrets);
   const registryPassword = config.getSecret("registryPassword");
-  if (settings.registryUsername && !registryPassword) {
-    throw new StackConfigError([
-      `${project}:registryPassword (missing) is required because registryUsername is set; set it with: pulumi config set --secret registryPassword`,
-    ]);
-  }
   return {
     ...settings,
     project,

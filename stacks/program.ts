@@ -21,7 +21,7 @@ export async function trafficlab(config: StackConfig) {
 
   const registry: RegistryCredentials | undefined =
     config.registryUsername && config.registryPassword
-      ? { server: config.registryServer ?? "docker.io", username: config.registryUsername, password: config.registryPassword }
+      ? { server: config.registryServer || "docker.io", username: config.registryUsername, password: config.registryPassword }
       : undefined;
 
   // Each component's own settings, apart from the ids that only exist once others are created.
@@ -43,7 +43,7 @@ export async function trafficlab(config: StackConfig) {
     deletionProtection: config.dbDeletionProtection,
     skipFinalSnapshot: config.dbSkipFinalSnapshot,
     multiAz: config.dbMultiAz,
-    restoreFromSnapshot: config.dbRestoreFromSnapshot,
+    restoreFromSnapshot: config.dbRestoreFromSnapshot || undefined,
     tags,
   };
   const cacheArgs: Omit<TokenCacheArgs, "vpcId" | "subnetIds"> = {

@@ -28,8 +28,9 @@ describe("stack config", () => {
       Object.entries(project.config).filter(([, spec]) => spec.default !== undefined).map(([key, spec]) => [key, spec.default]),
     );
     expect(declaredDefaults).to.deep.equal(schemaDefaults);
-    expect(Object.keys(project.config).sort()).to.deep.equal([...Object.keys(stackConfigSchema.shape), ...SECRET_KEYS].sort());
-    expect(project.config.dbPassword?.secret).to.equal(true);
+    expect(Object.keys(project.config).sort()).to.deep.equal(Object.keys(stackConfigSchema.shape).sort());
+    // Secrets cannot be declared: the CLI would require them, or store a default in plain text.
+    for (const key of SECRET_KEYS) expect(project.config).not.to.have.property(key);
   });
 
   it("reads Pulumi.dev.yaml into typed values, the design document's environment", () => {
@@ -90,6 +91,23 @@ describe("stack config", () => {
     installMocks({ stack: "dev" });
     applyStackConfig({ values: { ...REQUIRED_CONFIG, "trafficlab:registryUsername": "deployer" }, secretKeys: [] });
     expect(() => loadStackConfig()).to.throw(StackConfigError, "trafficlab:registryPassword (missing) is required because registryUsername is set");
+  });
+
+  it("refuses an empty dbPassword (it would replace the generated one) and one RDS would refuse, without showing it", () => {
+    const problems = (dbPassword: string) => {
+      try {
+        parseStackSettings("trafficlab", REQUIRED, { dbPassword });
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return "";
+    };
+    expect(problems("")).to.include("trafficlab:dbPassword is empty; remove it (pulumi config rm dbPassword)");
+    for (const refused of ["short7!", "has space in it", "with@sign-long", "a".repeat(42)]) {
+      expect(problems(refused), refused).to.include("trafficlab:dbPassword (value not shown) is not allowed; RDS for MySQL takes 8 to 41 printable ASCII characters");
+      expect(problems(refused)).not.to.include(refused);
+    }
+    expect(problems("Corr3ct-Horse-Battery")).to.equal("");
   });
 
   it("refuses an unknown key, which is usually a typo", () => {

@@ -12,3 +12,12 @@ export { awsLikeState, awsLikeCall, awsLikeMocks, MOCK_ACCOUNT_ID } from "./aws-
 export { readStackConfigFiles, applyStackConfig, type StackConfigFile } from "./stack-config";
 export { expectRejected } from "./expect-rejected";
 export { findTool, requireTools, freeLoopbackPort } from "./local-tools";
+export {
+  loadProjectConfig,
+  validateStackConfig,
+  validateConfigValue,
+  fullTypeName,
+  type ProjectConfigType,
+  type StackConfigValue,
+  type CliConfigResult,
+} from "./pulumi-cli-config";
