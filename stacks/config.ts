@@ -1,5 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { AWS_REGIONS } from "@trafficlab/network";
+
+/** The Region when the stack sets none: the design document's Seoul. */
+export const DEFAULT_REGION = "ap-northeast-2";
 
 /**
  * The stack config, typed and validated: the only place in the repo that reads pulumi.Config.
@@ -21,6 +25,8 @@ export const stackConfigSchema = z.object({
   dbDeletionProtection: z.boolean().default(true),
   dbSkipFinalSnapshot: z.boolean().default(false),
   dbMultiAz: z.boolean().default(false),
+  /** Apply class, storage and version changes now (a reboot or failover) rather than in the maintenance window. */
+  dbApplyImmediately: z.boolean().default(false),
   /** Create the database from this RDS snapshot (see README, Operations); "" for none. */
   dbRestoreFromSnapshot: z.string().default(""),
   cacheEngine: z.enum(["valkey", "redis"]).default("valkey"),
@@ -28,7 +34,9 @@ export const stackConfigSchema = z.object({
   cacheReplicas: z.number().int().default(0),
   cacheAutomaticFailover: z.boolean().default(false),
   cacheExpectedUsers: z.number().int().default(886440),
-  /** `protect` on the database and cache, so `pulumi destroy` cannot take the data. */
+  /** Apply node type, version and replica changes now rather than in the maintenance window. */
+  cacheApplyImmediately: z.boolean().default(false),
+  /** `protect` and `retainOnDelete` on the database and cache: no `pulumi up` or `destroy` deletes them. */
   protectData: z.boolean().default(false),
   hostInstanceType: z.string().default("t3.micro"),
   hostOs: z.enum(["al2023", "al2"]).default("al2023"),
@@ -41,6 +49,8 @@ export const stackConfigSchema = z.object({
   apiBuildContext: z.string().default(""),
   springProfile: z.string().default("prod"),
   apiHealthPath: z.string().default("/actuator/health"),
+  /** The nginx image in front of the API, a tag or digest. */
+  nginxImage: z.string().default("nginx:1.28.0-alpine"),
   /** Private registry login; registryPassword (secret) is then required. */
   registryServer: z.string().default(""),
   registryUsername: z.string().default(""),
@@ -129,8 +139,19 @@ function secretProblems(project: string, settings: Partial<StackSettings>, secre
   return problems;
 }
 
+/** The Region must exist, and hold the zones asked for, before anything is created in it. */
+function regionProblems(project: string, region: string, settings: Partial<StackSettings>): string[] {
+  const known = AWS_REGIONS[region];
+  if (!known) return [`aws:region = ${JSON.stringify(region)} is not allowed; allowed: an AWS Region code, e.g. ap-northeast-2 (Seoul); known: ${Object.keys(AWS_REGIONS).join(", ")}`];
+  const zones = settings.availabilityZones;
+  if (typeof zones === "number" && zones > known.availabilityZones) {
+    return [`${project}:availabilityZones = ${zones} is not allowed; ${region} (${known.name}) has ${known.availabilityZones} Availability Zones`];
+  }
+  return [];
+}
+
 /** Validates raw config values (already decoded) against the schema; throws one error listing every problem. */
-export function parseStackSettings(project: string, raw: Record<string, unknown>, secrets: SecretSettings = {}): StackSettings {
+export function parseStackSettings(project: string, raw: Record<string, unknown>, secrets: SecretSettings = {}, region = DEFAULT_REGION): StackSettings {
   const unknownKeys = Object.keys(raw).filter((key) => !(key in stackConfigSchema.shape) && !(SECRET_KEYS as readonly string[]).includes(key));
   const result = stackConfigSchema.safeParse(raw);
   const problems = [
@@ -142,7 +163,8 @@ export function parseStackSettings(project: string, raw: Record<string, unknown>
       if (!rule.holds(result.data)) problems.push(`${project}:${rule.key} = ${JSON.stringify(result.data[rule.key])} is not allowed; ${rule.allowed}`);
     }
   }
-  problems.push(...secretProblems(project, result.success ? result.data : (raw as Partial<StackSettings>), secrets));
+  const parsed = result.success ? result.data : (raw as Partial<StackSettings>);
+  problems.push(...secretProblems(project, parsed, secrets), ...regionProblems(project, region, parsed));
   if (problems.length > 0 || !result.success) throw new StackConfigError(problems);
   return result.data;
 }
@@ -160,13 +182,14 @@ export function loadStackConfig(): StackConfig {
     if ((SECRET_KEYS as readonly string[]).includes(key)) secrets[key as keyof SecretSettings] = value;
     else raw[key] = decode(value, typeof defaults[key as keyof StackSettings] === "string");
   }
-  const settings = parseStackSettings(project, raw, secrets);
+  const region = new pulumi.Config("aws").get("region") ?? DEFAULT_REGION;
+  const settings = parseStackSettings(project, raw, secrets, region);
   const registryPassword = config.getSecret("registryPassword");
   return {
     ...settings,
     project,
     stack: pulumi.getStack(),
-    region: new pulumi.Config("aws").get("region") ?? "ap-northeast-2",
+    region,
     dbPassword: config.getSecret("dbPassword"),
     registryPassword,
   };

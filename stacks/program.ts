@@ -32,6 +32,7 @@ export async function trafficlab(config: StackConfig) {
     os: config.hostOs,
     elasticIp: config.hostElasticIp,
     app: { springProfile: config.springProfile, healthPath: config.apiHealthPath, timeZone: config.timeZone, registry },
+    proxyImage: config.nginxImage,
     tags,
   };
   const databaseArgs: Omit<DatabaseArgs, "vpcId" | "subnetIds"> = {
@@ -43,6 +44,7 @@ export async function trafficlab(config: StackConfig) {
     deletionProtection: config.dbDeletionProtection,
     skipFinalSnapshot: config.dbSkipFinalSnapshot,
     multiAz: config.dbMultiAz,
+    applyImmediately: config.dbApplyImmediately,
     restoreFromSnapshot: config.dbRestoreFromSnapshot || undefined,
     tags,
   };
@@ -52,6 +54,7 @@ export async function trafficlab(config: StackConfig) {
     replicas: config.cacheReplicas,
     automaticFailover: config.cacheAutomaticFailover,
     expectedUsers: config.cacheExpectedUsers,
+    applyImmediately: config.cacheApplyImmediately,
     tags,
   };
 
@@ -77,7 +80,9 @@ export async function trafficlab(config: StackConfig) {
   // The API needs the password itself, so the stack generates it (a secret in the state) rather
   // than leaving it to RDS-managed rotation, which would change it under the running app.
   const databasePassword = config.dbPassword ?? new random.RandomPassword(`${prefix}-db-password`, { length: 32, special: false }).result;
-  const dataOptions = { protect: config.protectData };
+  // Protected and retained: Pulumi neither replaces nor deletes them (a restore leaves the old
+  // instance in AWS); the components keep their rotatable credentials out of this.
+  const dataOptions = { protect: config.protectData, retainOnDelete: config.protectData };
   const database = new Database(
     `${prefix}-db`,
     { ...databaseArgs, password: databasePassword, vpcId: network.vpcId, subnetIds: network.privateSubnetIds, allowedSecurityGroupIds: [apiHost.securityGroupId] },
@@ -98,7 +103,8 @@ export async function trafficlab(config: StackConfig) {
         .apply(([host, port, name, username, cacheHost, cachePort]) => ({
           ...dataTierEnvironment({ host, port, name, username }, { host: cacheHost, port: cachePort }),
           SPRING_DATASOURCE_PASSWORD: databasePassword,
-          SPRING_DATA_REDIS_PASSWORD: tokenCache.authToken,
+          SPRING_DATA_REDIS_USERNAME: tokenCache.username,
+          SPRING_DATA_REDIS_PASSWORD: tokenCache.password,
         })),
     },
     // The data tier's security groups (and their rules admitting the API) exist before the app starts.
@@ -113,9 +119,10 @@ export async function trafficlab(config: StackConfig) {
     publicIp: apiHost.publicIp,
     instanceId: apiHost.instanceId,
     mysqlCommand: pulumi.interpolate`${sshOnHost(apiHost)} docker run --rm -it mysql:8.4 mysql --ssl-mode=REQUIRED -h ${database.address} -P ${database.port} -u ${database.username} -p ${database.databaseName}`,
-    cacheCommand: pulumi.interpolate`${sshOnHost(apiHost)} docker run --rm -it valkey/valkey:8.1 valkey-cli --tls -h ${tokenCache.primaryEndpoint} -p ${tokenCache.port} --askpass`,
+    cacheCommand: pulumi.interpolate`${sshOnHost(apiHost)} docker run --rm -it valkey/valkey:8.1 valkey-cli --tls -h ${tokenCache.primaryEndpoint} -p ${tokenCache.port} --user ${tokenCache.username} --askpass`,
     databasePassword: pulumi.secret(databasePassword),
-    cacheAuthToken: tokenCache.authToken,
+    cacheUsername: tokenCache.username,
+    cachePassword: tokenCache.password,
     region: config.region,
     vpcId: network.vpcId,
     publicSubnetIds: network.publicSubnetIds,

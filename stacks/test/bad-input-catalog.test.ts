@@ -17,6 +17,8 @@ const CATALOG: { case: string; config: Record<string, string>; says: string[] }[
   { case: "VPC too small for the subnet layout", config: { "trafficlab:vpcCidr": "10.0.0.0/25" }, says: ["cidrBlock", '"10.0.0.0/25"', "/24"] },
   { case: "one AZ", config: { "trafficlab:availabilityZones": "1" }, says: ["availabilityZoneCount = 1", "at least two availability zones"] },
   { case: "fractional AZs", config: { "trafficlab:availabilityZones": "2.5" }, says: ["trafficlab:availabilityZones = 2.5", "whole number"] },
+  { case: "more AZs than the Region has", config: { "trafficlab:availabilityZones": "5" }, says: ["trafficlab:availabilityZones = 5", "ap-northeast-2 (Asia Pacific (Seoul)) has 4 Availability Zones"] },
+  { case: "a Region that does not exist", config: { "aws:region": "seoul" }, says: ['aws:region = "seoul"', "ap-northeast-2"] },
   { case: "unknown NAT mode", config: { "trafficlab:nat": "double" }, says: ['trafficlab:nat = "double"', '"none", "single"'] },
   // host
   { case: "refused instance type", config: { "trafficlab:hostInstanceType": "t1.micro" }, says: ['instanceType = "t1.micro"', "t3.micro"] },
@@ -28,6 +30,9 @@ const CATALOG: { case: string; config: Record<string, string>; says: string[] }[
   { case: "SSH CIDRs as a string", config: { "trafficlab:sshAllowedCidrs": "198.51.100.7/32" }, says: ["trafficlab:sshAllowedCidrs", "expected array"] },
   { case: "image without a tag", config: { "trafficlab:apiImage": "user/trafficlab-api" }, says: ['app.image = "user/trafficlab-api"', "version tag"] },
   { case: "image tagged latest", config: { "trafficlab:apiImage": "user/trafficlab-api:latest" }, says: ['app.image = "user/trafficlab-api:latest"', "latest"] },
+  { case: "health path without a leading slash", config: { "trafficlab:apiHealthPath": "actuator/health" }, says: ['app.healthPath = "actuator/health"', "starting with /"] },
+  { case: "Spring profile with a newline", config: { "trafficlab:springProfile": "prod\nSPRING_DATASOURCE_URL=x" }, says: ["app.springProfile", "Spring profile names"] },
+  { case: "nginx image tagged latest", config: { "trafficlab:nginxImage": "nginx:latest" }, says: ['proxyImage = "nginx:latest"'] },
   { case: "registry user without its secret", config: { "trafficlab:registryUsername": "deployer" }, says: ["trafficlab:registryPassword (missing)", "pulumi config set --secret registryPassword"] },
   // database
   { case: "MySQL 5.7", config: { "trafficlab:dbEngineVersion": "5.7" }, says: ['engineVersion = "5.7"', "8.4"] },

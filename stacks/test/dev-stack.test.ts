@@ -60,12 +60,12 @@ describe("dev stack (Pulumi.dev.yaml under mocks)", () => {
     expect(outputs.url).to.match(/^http:\/\/ec2-203-0-113-\d+\.ap-northeast-2\.compute\.amazonaws\.com\/$/);
     expect(outputs.sshCommand).to.match(/ssh -i dev-api\.pem ec2-user@203\.0\.113\.\d+$/);
     expect(outputs.mysqlCommand).to.match(/^ssh -t -i dev-api\.pem ec2-user@203\.0\.113\.\d+ docker run --rm -it mysql:8\.4 mysql --ssl-mode=REQUIRED -h dev-db-mysql\..*rds\.amazonaws\.com -P 3306 -u admin -p trafficlab$/);
-    expect(outputs.cacheCommand).to.match(/valkey-cli --tls -h master\..* -p 6379 --askpass$/);
+    expect(outputs.cacheCommand).to.match(/valkey-cli --tls -h master\..* -p 6379 --user dev-tokens-[0-9a-f]{6}-app-[0-9a-f]{8} --askpass$/);
   });
 
   it("never puts the database password or the cache token in a non-secret input", async () => {
     const { graph, outputs } = await runStack("dev");
-    const secrets = [outputs.databasePassword, outputs.cacheAuthToken] as string[];
+    const secrets = [outputs.databasePassword, outputs.cachePassword] as string[];
     for (const secret of secrets) {
       expect(secret).to.be.a("string").with.length.greaterThan(20);
       expect(graph.plainUsesOf(secret), `plain uses of a secret`).to.deep.equal([]);

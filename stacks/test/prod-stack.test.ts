@@ -8,18 +8,27 @@ describe("prod stack (Pulumi.prod.yaml under mocks)", () => {
     expect(graph.one("aws:rds/instance:Instance").inputs).to.include({
       deletionProtection: true,
       skipFinalSnapshot: false,
-      finalSnapshotIdentifier: "prod-db-final-snapshot",
       backupRetentionPeriod: 7,
       multiAz: true,
     });
   });
 
-  it("protects the database and the cache from `pulumi destroy`", async () => {
+  it("protects and retains the database and the cache: no `pulumi up` or `destroy` deletes them", async () => {
     const { graph } = await runStack("prod");
     for (const type of ["trafficlab:database:Database", "aws:rds/instance:Instance", "trafficlab:token-cache:TokenCache", "aws:elasticache/replicationGroup:ReplicationGroup"]) {
       expect(graph.one(type).protect, type).to.equal(true);
+      expect(graph.retainsOnDelete(graph.one(type)), type).to.equal(true);
     }
     expect(graph.one("aws:ec2/instance:Instance").protect).to.equal(false);
+  });
+
+  it("leaves the cache's credentials rotatable: neither protected nor retained", async () => {
+    const { graph } = await runStack("prod");
+    for (const name of ["prod-tokens-credentials", "prod-tokens-password", "prod-tokens-app-user", "prod-tokens-app-user-in-group"]) {
+      const resource = graph.named(name);
+      expect(resource.protect, name).to.equal(false);
+      expect(graph.retainsOnDelete(resource), name).to.equal(false);
+    }
   });
 
   it("runs a cache replica with automatic failover, the series' host size and a stable address", async () => {

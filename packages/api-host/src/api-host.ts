@@ -8,6 +8,7 @@ import { ROLLING_DEPLOY_DEFAULTS } from "./rolling-deploy";
 import { componentLabel, requirePinnedImage } from "@trafficlab/validation";
 import { installDockerScript } from "./install-docker";
 import { pullImagesScript, writeFileScript } from "./deploy-scripts";
+import { stampedScript } from "./host-step";
 import { renderComposeProject } from "./compose-project";
 import { AMI_PARAMETERS, API_HOST_DEFAULTS, API_HOST_TYPE, resolveApiHostSettings, type ApiHostDeployArgs, type ApiHostSettings } from "./host-settings";
 
@@ -23,6 +24,7 @@ export interface HostFile {
  * env file and `docker compose up` come from AppDeployment, which does.
  */
 export class ApiHost extends pulumi.ComponentResource {
+  /** The EC2 instance id; every host step's script names it, so a new instance re-runs them all. */
   readonly instanceId: pulumi.Output<string>;
   readonly securityGroupId: pulumi.Output<string>;
   readonly publicIp: pulumi.Output<string>;
@@ -137,14 +139,16 @@ export class ApiHost extends pulumi.ComponentResource {
     const remote = (role: string, commandArgs: Omit<command.remote.CommandArgs, "connection">, options: pulumi.CustomResourceOptions = {}) =>
       new command.remote.Command(`${name}-${role}`, { connection: this.connection, ...commandArgs }, { parent: this, ...options });
 
+    // Every script names the instance it is for: a new host is a changed script, so each step runs again there.
+    const onThisHost = (script: pulumi.Input<string>, stamps: Record<string, pulumi.Input<string>> = {}) => stampedScript(script, { host: instance.id, ...stamps });
     // dnf and the Compose download need the internet: wait for the subnet's route, not just the instance.
-    const install = remote("install-docker", { create: installDockerScript() }, { dependsOn: args.internetAccess ?? [] });
+    const install = remote("install-docker", { create: onThisHost(installDockerScript()) }, { dependsOn: args.internetAccess ?? [] });
 
-    const timeZone = args.app.timeZone ?? "Asia/Seoul";
+    const timeZone = settings.timeZone;
     // nginx lives as long as the host, in compose; the API runs beside it as blue/green
     // containers on an external network (rollingDeployScript, run by AppDeployment).
     const compose = renderComposeProject({
-      services: { nginx: edgeProxyService({ timeZone, listenPort: 80, upstreamService: null, networks: ["default", "api"] }) },
+      services: { nginx: edgeProxyService({ image: settings.proxyImage, timeZone, listenPort: 80, upstreamService: null, networks: ["default", "api"] }) },
       externalNetworks: { api: ROLLING_DEPLOY_DEFAULTS.network },
     });
     const files: HostFile[] = [
@@ -152,7 +156,7 @@ export class ApiHost extends pulumi.ComponentResource {
       ...Object.entries(nginxFiles).map(([file, content]) => ({ path: `${settings.projectDirectory}/nginx/${file}`, content })),
     ];
     const copied = files.map((file) =>
-      remote(`file-${file.path.slice(settings.projectDirectory.length + 1).replace(/[^A-Za-z0-9]+/g, "-")}`, { create: writeFileScript(file.path, "644"), stdin: file.content }, { dependsOn: [install] }),
+      remote(`file-${file.path.slice(settings.projectDirectory.length + 1).replace(/[^A-Za-z0-9]+/g, "-")}`, { create: onThisHost(writeFileScript(file.path, "644")), stdin: file.content }, { dependsOn: [install] }),
     );
 
     this.image = pulumi.output(args.app.image).apply((image) => requirePinnedImage(component, "app.image", image));
@@ -160,17 +164,19 @@ export class ApiHost extends pulumi.ComponentResource {
     const pull = remote(
       "pull-images",
       {
-        create: this.image.apply((image) => pullImagesScript({ projectDir: settings.projectDirectory, registry: registry?.server, username: registry?.username, images: [image] })),
+        create: onThisHost(
+          this.image.apply((image) => pullImagesScript({ projectDir: settings.projectDirectory, registry: registry?.server, username: registry?.username, images: [image] })),
+          { "compose.yaml sha256": sha256(compose) },
+        ),
         stdin: registry ? pulumi.secret(registry.password) : undefined,
-        triggers: [compose],
       },
       // compose pull reads compose.yaml only; the nginx config files need not be there yet.
       { dependsOn: [install, copied[0]!] },
     );
 
     this.deployPrerequisites = [install, ...copied, pull];
-    this.appEnvironment = { SPRING_PROFILES_ACTIVE: args.app.springProfile ?? "prod", TZ: timeZone };
-    this.healthPath = args.app.healthPath ?? "/actuator/health";
+    this.appEnvironment = { SPRING_PROFILES_ACTIVE: settings.springProfile, TZ: timeZone };
+    this.healthPath = settings.healthPath;
     this.composeHash = sha256(compose);
     this.proxyConfigHash = configHash(nginxFiles);
     this.instanceId = instance.id;

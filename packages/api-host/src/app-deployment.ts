@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { nginxReloadCommand } from "@trafficlab/edge-proxy";
-import { composeDownScript, composeUpScript, writeFileScript } from "./deploy-scripts";
+import { composeDownScript, composeUpScript } from "./deploy-scripts";
+import { stampedScript } from "./host-step";
 import { ROLLING_DEPLOY_DEFAULTS, parsePreviousImage, renderContainerEnvFile, rollingDeployScript, rollingTeardownScript } from "./rolling-deploy";
 import { sha256, type ApiHost } from "./api-host";
 
@@ -20,17 +21,17 @@ export interface AppDeploymentArgs {
 }
 
 /**
- * The steps that need the database and cache: the env file, then the API's blue/green deploy
- * (a new container beside the old, healthy before nginx switches to it; the old one keeps
- * serving if the new one never gets healthy), then nginx's compose project, then an nginx
- * reload when only its config changed. `pulumi destroy` stops nginx, then the API containers.
- * Give it `dependsOn` on the data tier so their security-group rules exist before the app starts.
+ * The steps that need the database and cache: the API's blue/green deploy, carrying its env file
+ * on stdin (a new container beside the old, healthy before nginx switches to it; the old one
+ * keeps serving if the new one never gets healthy), then nginx's compose project, then an nginx
+ * reload when only its config changed. Every step re-runs as an update when its input changes;
+ * `pulumi destroy` stops nginx, then the API containers. Give it `dependsOn` on the data tier so their security-group rules exist before the app starts.
  */
 export class AppDeployment extends pulumi.ComponentResource {
   /** The env file's hash (secret): what made the last deploy. */
   readonly environmentHash: pulumi.Output<string>;
-  /** The image the API ran before the last deploy, kept on the host: set it back to roll back. */
-  readonly previousImage: pulumi.Output<string | undefined>;
+  /** The image the API ran before the last deploy, kept on the host: set it back to roll back. Empty on a first deploy. */
+  readonly previousImage: pulumi.Output<string>;
 
   constructor(name: string, args: AppDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super(APP_DEPLOYMENT_TYPE, name, {}, opts);
@@ -38,48 +39,49 @@ export class AppDeployment extends pulumi.ComponentResource {
     const directory = host.projectDirectory;
     const envFile = pulumi.secret(pulumi.output(args.environment).apply((environment) => renderContainerEnvFile(environment as Record<string, string>)));
     this.environmentHash = pulumi.secret(envFile.apply(sha256));
+    // No triggers anywhere: a changed input changes a script, so the step runs again as an update.
+    // deleteBeforeReplace: only an explicit `pulumi up --replace` replaces these, and then the old
+    // teardown must run before the new deploy, not after it.
     const remote = (role: string, commandArgs: Omit<command.remote.CommandArgs, "connection">, options: pulumi.CustomResourceOptions) =>
       new command.remote.Command(`${name}-${role}`, { connection: host.connection, ...commandArgs }, { parent: this, ...options });
 
-    const env = remote(
-      "env-file",
-      { create: writeFileScript(`${directory}/${ROLLING_DEPLOY_DEFAULTS.envFile}`, "600"), stdin: envFile, logging: "none" },
-      { dependsOn: host.deployPrerequisites },
-    );
-
-    const deployScript = host.image.apply((image) =>
-      rollingDeployScript({
-        projectDir: directory,
-        image,
-        environment: host.appEnvironment,
-        healthPath: host.healthPath,
-        healthTimeoutSeconds: args.waitTimeoutSeconds ?? ROLLING_DEPLOY_DEFAULTS.healthTimeoutSeconds,
-      }),
+    const deployScript = stampedScript(
+      host.image.apply((image) =>
+        rollingDeployScript({
+          projectDir: directory,
+          image,
+          environment: host.appEnvironment,
+          healthPath: host.healthPath,
+          healthTimeoutSeconds: args.waitTimeoutSeconds ?? ROLLING_DEPLOY_DEFAULTS.healthTimeoutSeconds,
+          envFromStdin: true,
+        }),
+      ),
+      { host: host.instanceId },
     );
     const api = remote(
       "api-deploy",
-      {
-        create: deployScript,
-        // An explicit update keeps a redeploy in place: a replacement would tear the API down first.
-        update: deployScript,
-        delete: rollingTeardownScript({ projectDir: directory }),
-        triggers: [this.environmentHash],
-      },
-      { dependsOn: [env, ...host.deployPrerequisites] },
+      // The env file (secrets) arrives on stdin: a new password or endpoint is a new input, so the
+      // blue/green deploy runs again with it.
+      { create: deployScript, update: deployScript, delete: rollingTeardownScript({ projectDir: directory }), stdin: envFile },
+      { dependsOn: host.deployPrerequisites, deleteBeforeReplace: true },
     );
 
-    const upScript = composeUpScript({ projectDir: directory, requiredFiles: [ROLLING_DEPLOY_DEFAULTS.upstreamFile] });
+    const upScript = stampedScript(composeUpScript({ projectDir: directory, requiredFiles: [ROLLING_DEPLOY_DEFAULTS.upstreamFile] }), {
+      host: host.instanceId,
+      "compose.yaml sha256": host.composeHash,
+    });
     const proxy = remote(
       "compose-up",
-      { create: upScript, update: upScript, delete: composeDownScript({ projectDir: directory }), triggers: [host.composeHash] },
+      { create: upScript, update: upScript, delete: composeDownScript({ projectDir: directory }) },
       // After the API: nginx's upstream file and network exist once the first API container does.
-      { dependsOn: [api, ...host.deployPrerequisites] },
+      { dependsOn: [api, ...host.deployPrerequisites], deleteBeforeReplace: true },
     );
 
-    const reload = `cd ${directory} && ${nginxReloadCommand()}`;
-    remote("reload-proxy", { create: reload, update: reload, triggers: [host.proxyConfigHash] }, { dependsOn: [proxy] });
+    const reload = stampedScript(`cd ${directory} && ${nginxReloadCommand()}`, { host: host.instanceId, "nginx config sha256": host.proxyConfigHash });
+    remote("reload-proxy", { create: reload, update: reload }, { dependsOn: [proxy] });
 
-    this.previousImage = api.stdout.apply(parsePreviousImage);
+    // An empty string on a first deploy rather than undefined, which a stack output would drop with a warning.
+    this.previousImage = api.stdout.apply((stdout) => parsePreviousImage(stdout) ?? "");
     this.registerOutputs({ environmentHash: this.environmentHash, previousImage: this.previousImage });
   }
 }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as ipaddr from "ipaddr.js";
-import type { NginxOptions } from "@trafficlab/edge-proxy";
+import { NGINX_IMAGE, type NginxOptions } from "@trafficlab/edge-proxy";
 import { componentLabel, InvalidArgumentError, requireIntegerInRange, requireOneOf, requirePinnedImage, requireSecretInput } from "@trafficlab/validation";
 
 export const API_HOST_TYPE = "trafficlab:api-host:ApiHost";
@@ -76,6 +76,10 @@ export const API_HOST_DEFAULTS = {
   elasticIp: false,
   projectDirectory: "/opt/trafficlab",
   sshUser: "ec2-user",
+  springProfile: "prod",
+  healthPath: "/actuator/health",
+  timeZone: "Asia/Seoul",
+  proxyImage: NGINX_IMAGE,
 } as const;
 
 export interface RegistryCredentials {
@@ -104,6 +108,8 @@ export interface ApiHostDeployArgs extends ApiHostArgs {
   app: ApiAppArgs;
   /** nginx settings (see @trafficlab/edge-proxy); upstream is the `api` service on 8080. */
   proxy?: Partial<NginxOptions>;
+  /** The nginx image, a tag or digest (never latest). Default `nginx:1.28.0-alpine`. */
+  proxyImage?: string;
 }
 
 export interface ApiHostSettings {
@@ -117,6 +123,13 @@ export interface ApiHostSettings {
   projectDirectory: string;
   sshCidrsV4: string[];
   sshCidrsV6: string[];
+  /** SPRING_PROFILES_ACTIVE of the API container. */
+  springProfile: string;
+  /** The path the API container's healthcheck requests. */
+  healthPath: string;
+  /** TZ of the containers. */
+  timeZone: string;
+  proxyImage: string;
 }
 
 /** Parses a CIDR; undefined when malformed or when host bits are set. */
@@ -165,6 +178,19 @@ export function resolveApiHostSettings(name: string, args: ApiHostDeployArgs): A
   if (!args.app?.image) throw new InvalidArgumentError(component, "app.image", args.app?.image, "Required: the API image, e.g. user/image:1.0.0.");
   if (typeof args.app.image === "string") requirePinnedImage(component, "app.image", args.app.image);
   if (args.app.registry) requireSecretInput(component, "app.registry.password", args.app.registry.password);
+  const springProfile = args.app.springProfile ?? API_HOST_DEFAULTS.springProfile;
+  if (typeof springProfile !== "string" || !/^[A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*$/.test(springProfile)) {
+    throw new InvalidArgumentError(component, "app.springProfile", springProfile, "Allowed: Spring profile names of letters, digits, '_', '.' and '-', separated by commas, e.g. prod or prod,metrics.");
+  }
+  const healthPath = args.app.healthPath ?? API_HOST_DEFAULTS.healthPath;
+  if (typeof healthPath !== "string" || !/^\/[A-Za-z0-9._~/%?=&+-]*$/.test(healthPath)) {
+    throw new InvalidArgumentError(component, "app.healthPath", healthPath, "Allowed: a URI path starting with /, of letters, digits and . _ ~ / % ? = & + -, e.g. /actuator/health.");
+  }
+  const timeZone = args.app.timeZone ?? API_HOST_DEFAULTS.timeZone;
+  if (timeZone !== "UTC" && !Intl.supportedValuesOf("timeZone").includes(timeZone)) {
+    throw new InvalidArgumentError(component, "app.timeZone", timeZone, "Allowed: UTC or an IANA zone name such as Asia/Seoul.");
+  }
+  const proxyImage = requirePinnedImage(component, "proxyImage", args.proxyImage ?? API_HOST_DEFAULTS.proxyImage);
   const cpuCredits = requireOneOf(component, "cpuCredits", args.cpuCredits ?? API_HOST_DEFAULTS.cpuCredits, ["standard", "unlimited"] as const);
   return {
     instanceType,
@@ -176,5 +202,9 @@ export function resolveApiHostSettings(name: string, args: ApiHostDeployArgs): A
     projectDirectory,
     sshCidrsV4,
     sshCidrsV6,
+    springProfile,
+    healthPath,
+    timeZone,
+    proxyImage,
   };
 }

@@ -58,8 +58,14 @@ export interface RollingDeployOptions {
   containerPrefix?: string;
   /** Non-secret variables, passed as `--env` (they are in the script text). Default none. */
   environment?: Record<string, string>;
-  /** The secrets, in `docker run --env-file` format, relative to projectDir; must exist. Default `api.env`. */
+  /** The secrets, in `docker run --env-file` format, relative to projectDir. Default `api.env`. */
   envFile?: string;
+  /**
+   * Write the script's stdin to the env file first (mode 600, atomically, under the deploy lock),
+   * so the step that deploys the secrets is the one that carries them: a new password changes
+   * its input and so re-runs it. Default false: the env file must already exist.
+   */
+  envFromStdin?: boolean;
   /** The file nginx includes in its upstream block, relative to projectDir. Default `nginx/upstream.conf`. */
   upstreamFile?: string;
   /** Where the deploy state is kept, relative to projectDir. Default `.deploy`. */
@@ -190,7 +196,14 @@ env_file=${shellQuote(envFile)}
 upstream_file=${shellQuote(upstreamFile)}
 state_dir=${shellQuote(stateDir)}
 spec_hash=${specHash}
-[ -f "$env_file" ] || { printf 'rolling-deploy: %s/%s is missing; not starting\\n' "$(pwd)" "$env_file" >&2; exit 1; }
+${options.envFromStdin ? `# The env file comes on stdin: never in the script, a command line or a log.
+env_tmp="$(umask 077 && as_root mktemp "$env_file.XXXXXX")"
+trap 'as_root rm -f "$env_tmp"' EXIT
+as_root tee "$env_tmp" >/dev/null
+as_root chmod 600 "$env_tmp"
+as_root mv -f "$env_tmp" "$env_file"
+trap - EXIT
+` : ""}[ -f "$env_file" ] || { printf 'rolling-deploy: %s/%s is missing; not starting\\n' "$(pwd)" "$env_file" >&2; exit 1; }
 
 # "status|health|exit code|fingerprint|image" of a container; fails when there is none.
 container_info() {

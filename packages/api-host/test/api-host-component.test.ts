@@ -131,7 +131,7 @@ describe("@trafficlab/api-host ApiHost + AppDeployment", () => {
       expect(graph.waitsFor(command(graph, "install-docker"), graph.named("public-default-route"))).to.equal(true);
     });
 
-    it("runs compose up after the env file, the files, the pull and the data tier", async () => {
+    it("runs compose up after the API deploy, the files, the pull and the data tier", async () => {
       const { graph, database, cache } = await deploy();
       const up = command(graph, "app-compose-up");
       for (const step of graph.ofType(COMMAND).filter((c) => c !== up && !c.name.endsWith("reload-proxy"))) {
@@ -142,14 +142,16 @@ describe("@trafficlab/api-host ApiHost + AppDeployment", () => {
       expect(graph.waitsFor(command(graph, "app-reload-proxy"), up)).to.equal(true);
     });
 
-    it("deploys the API blue/green in place when the image or env changes, and tears it down on delete", async () => {
+    it("deploys the API blue/green in place when the image or env changes, and tears it down only on delete", async () => {
       const { graph } = await deploy();
       const api = command(graph, "app-api-deploy");
       expect(api.inputs.update).to.equal(api.inputs.create);
       expect(String(api.inputs.create)).to.include("example/trafficlab-api:1.0.0").and.include("nginx -s reload");
       expect(String(api.inputs.delete)).to.match(/docker rm/);
-      expect(api.inputs.triggers).to.have.length(1);
-      expect(api.secretPaths).to.include("triggers");
+      // A trigger would replace the command, and a replacement runs the old teardown after the new deploy.
+      for (const step of graph.ofType("command:remote:Command")) expect(step.inputs.triggers, step.name).to.equal(undefined);
+      // Only an explicit --replace replaces it; then the old teardown runs first.
+      expect(api.deleteBeforeReplace).to.equal(true);
       // nginx's compose project comes up after the first API container exists.
       const proxy = command(graph, "app-compose-up");
       expect(proxy.inputs.update).to.equal(proxy.inputs.create);
@@ -184,20 +186,27 @@ describe("@trafficlab/api-host ApiHost + AppDeployment", () => {
       const reload = command(graph, "app-reload-proxy");
       expect(String(reload.inputs.create)).to.include("nginx -s reload");
       expect(String(reload.inputs.create)).not.to.include("restart");
-      expect(reload.inputs.triggers).to.have.length(1);
+      // The config's hash is in the script, so a new config re-runs it as an update.
+      expect(String(reload.inputs.create)).to.match(/^# nginx config sha256: [0-9a-f]{64}$/m);
+      expect(reload.inputs.update).to.equal(reload.inputs.create);
     });
   });
 
   describe("secrets", () => {
-    it("send the env file through stdin as a secret, with mode 600 and logging off", async () => {
+    it("send the env file to the deploy step through stdin as a secret, written with mode 600", async () => {
       const { graph } = await deploy();
-      const env = command(graph, "app-env-file");
-      expect(env.secretPaths).to.include("stdin");
-      expect(String(env.inputs.stdin)).to.include("SPRING_DATASOURCE_PASSWORD=Db-Password-From-Test-1");
-      expect(String(env.inputs.create)).to.include("api.env");
-      expect(String(env.inputs.create)).to.include("600");
-      expect(env.inputs.logging).to.equal("none");
+      const api = command(graph, "app-api-deploy");
+      expect(api.secretPaths).to.include("stdin");
+      expect(String(api.inputs.stdin)).to.include("SPRING_DATASOURCE_PASSWORD=Db-Password-From-Test-1");
+      expect(String(api.inputs.create)).to.include("env_file='api.env'").and.include('chmod 600 "$env_tmp"');
+      expect(String(api.inputs.create)).not.to.include("Db-Password-From-Test-1");
       expect(graph.plainUsesOf("Db-Password-From-Test-1")).to.deep.equal([]);
+    });
+
+    it("names the instance in every host script, so a new host re-runs every step there", async () => {
+      const { graph } = await deploy();
+      const instance = graph.one("aws:ec2/instance:Instance");
+      for (const step of graph.ofType("command:remote:Command")) expect(String(step.inputs.create), step.name).to.include(`# host: ${instance.id}\n`);
     });
 
     it("log in to a private registry with the password on stdin only", async () => {

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
 import {
@@ -182,6 +182,24 @@ describe("@trafficlab/api-host rollingDeployScript in a sandbox", function () {
     expect(result.stdout).to.match(/^previous-image=$/m);
     expect(parsePreviousImage(result.stdout)).to.equal(undefined);
     expect(script(IMAGE_A) + result.stdout + result.stderr + calls.join("\n")).not.to.include(SECRET);
+  });
+
+  it("with envFromStdin: writes the env file from stdin, mode 600, before it starts anything, and a new env rolls out", async () => {
+    rmSync(join(projectDir, "api.env"));
+    const first = renderContainerEnvFile({ SPRING_DATASOURCE_PASSWORD: SECRET });
+    const result = await sandbox.run(script(IMAGE_A, { envFromStdin: true }), { input: first });
+    expect(result.code, result.stdout + result.stderr).to.equal(0);
+    expect(readFileSync(join(projectDir, "api.env"), "utf8")).to.equal(first);
+    expect(statSync(join(projectDir, "api.env")).mode & 0o777).to.equal(0o600);
+    expect(container("trafficlab-api-blue")).to.equal("running healthy");
+    // A rotated secret is a new env file: the same image rolls out onto green with it.
+    const rotated = renderContainerEnvFile({ SPRING_DATASOURCE_PASSWORD: `${SECRET}-rotated` });
+    const again = await sandbox.run(script(IMAGE_A, { envFromStdin: true }), { input: rotated });
+    expect(again.code, again.stdout + again.stderr).to.equal(0);
+    expect(readFileSync(join(projectDir, "api.env"), "utf8")).to.equal(rotated);
+    expect(container("trafficlab-api-green")).to.equal("running healthy");
+    expect(readdirSync(projectDir).filter((file) => file.startsWith("api.env."))).to.deep.equal([]);
+    expect(script(IMAGE_A, { envFromStdin: true }) + result.stdout + result.stderr + again.stdout + again.stderr + sandbox.calls().join("\n")).not.to.include(SECRET);
   });
 
   it("first deploy before nginx runs: writes the upstream file for nginx to read at start, no exec into nginx", async () => {
@@ -424,6 +442,7 @@ describe("@trafficlab/api-host rolling deploy scripts pass shellcheck", () => {
       proxyConfigPath: "/etc/nginx/nginx.conf",
       lockFile: "/run/lock/app.lock",
       lockTimeoutSeconds: 60,
+      envFromStdin: true,
     }),
     "rollingTeardownScript()": rollingTeardownScript(),
   };

@@ -4,6 +4,17 @@ import { privateTierSecurityGroup } from "@trafficlab/network";
 import { MYSQL_MAJORS } from "./engine";
 import { DATABASE_DEFAULTS, DATABASE_TYPE, resolveDatabaseSettings, type DatabaseArgs, type DatabaseSettings } from "./settings";
 
+/**
+ * The name of an instance's final snapshot, unique to the instance: `<name>-final-<UTC time of
+ * its creation>`. A fixed name would make the second deletion fail (DBSnapshotAlreadyExists).
+ */
+export function finalSnapshotIdentifier(name: string, createdAt: Date): string {
+  const stamp = createdAt.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "").replace("T", "-");
+  // RDS: letters, digits and single hyphens, starting with a letter, at most 255 characters.
+  const base = name.replace(/[^A-Za-z0-9-]+/g, "-").replace(/-+/g, "-").replace(/^[^A-Za-z]+|-$/g, "") || "db";
+  return `${base.slice(0, 230)}-final-${stamp}`;
+}
+
 /** RDS for MySQL in private subnets: encrypted, reachable only from the security groups it is given. */
 export class Database extends pulumi.ComponentResource {
   /** Host name clients connect to. */
@@ -46,7 +57,8 @@ export class Database extends pulumi.ComponentResource {
       `${name}-params`,
       {
         family: major.parameterGroupFamily,
-        description: `utf8mb4, time zone ${settings.timeZone}`,
+        // Fixed: a parameter group's description forces a new group, so it never carries a setting.
+        description: `MySQL settings of ${name}`,
         parameters: [
           { name: "character_set_server", value: "utf8mb4" },
           { name: "collation_server", value: "utf8mb4_0900_ai_ci" },
@@ -72,8 +84,9 @@ export class Database extends pulumi.ComponentResource {
         maxAllocatedStorage: settings.maxAllocatedStorageGiB,
         storageType: settings.storageType,
         storageEncrypted: true,
-        // A restored instance keeps the snapshot's schema; RDS refuses dbName with a snapshot.
-        dbName: args.restoreFromSnapshot ? undefined : settings.databaseName,
+        // Sent on a plain create; a restore from a snapshot keeps the snapshot's schema (the provider
+        // leaves DBName out for MySQL), and keeping it here means no diff once restored.
+        dbName: settings.databaseName,
         username: settings.username,
         manageMasterUserPassword: managedPassword ? true : undefined,
         password: managedPassword ? undefined : pulumi.secret(args.password!),
@@ -86,12 +99,15 @@ export class Database extends pulumi.ComponentResource {
         backupRetentionPeriod: settings.backupRetentionDays,
         deletionProtection: settings.deletionProtection,
         skipFinalSnapshot: settings.skipFinalSnapshot,
-        finalSnapshotIdentifier: settings.skipFinalSnapshot ? undefined : `${name}-final-snapshot`,
+        finalSnapshotIdentifier: settings.skipFinalSnapshot ? undefined : finalSnapshotIdentifier(name, new Date()),
         copyTagsToSnapshot: true,
         snapshotIdentifier: args.restoreFromSnapshot,
+        applyImmediately: settings.applyImmediately,
         tags: tags("mysql"),
       },
-      { parent: this },
+      // The final snapshot's name is fixed when the instance is created, so each instance (the one
+      // a restore or replacement makes, too) leaves a snapshot of its own when it is deleted.
+      { parent: this, ignoreChanges: ["finalSnapshotIdentifier"] },
     );
 
     this.address = instance.address;

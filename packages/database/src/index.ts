@@ -1,4 +1,4 @@
-export { Database } from "./database";
+export { Database, finalSnapshotIdentifier } from "./database";
 export { DATABASE_DEFAULTS, DATABASE_TYPE, resolveDatabaseSettings, type DatabaseArgs, type DatabaseSettings } from "./settings";
 export {
   MYSQL_MAJORS,

@@ -41,6 +41,12 @@ export interface DatabaseArgs {
   requireTls?: boolean;
   /** Create the database from this RDS snapshot (identifier or ARN) instead of empty. Default: none. */
   restoreFromSnapshot?: string;
+  /**
+   * Apply a change of class, storage, engine version or Multi-AZ now (the instance reboots or
+   * fails over) instead of in the next maintenance window, until which `pulumi up` keeps showing
+   * the change. Default false, as in RDS. Password changes are applied at once either way.
+   */
+  applyImmediately?: boolean;
   /** Added to every resource's tags. Default {}. */
   tags?: Record<string, string>;
 }
@@ -58,6 +64,7 @@ export const DATABASE_DEFAULTS = {
   skipFinalSnapshot: false,
   multiAz: false,
   requireTls: true,
+  applyImmediately: false,
   port: 3306,
 } as const;
 
@@ -80,6 +87,7 @@ export interface DatabaseSettings {
   skipFinalSnapshot: boolean;
   multiAz: boolean;
   requireTls: boolean;
+  applyImmediately: boolean;
   /** the Extended Support warning to log, if any */
   costWarning: string | undefined;
 }
@@ -161,6 +169,7 @@ export function resolveDatabaseSettings(name: string, args: DatabaseArgs): Datab
     skipFinalSnapshot: args.skipFinalSnapshot ?? DATABASE_DEFAULTS.skipFinalSnapshot,
     multiAz: args.multiAz ?? DATABASE_DEFAULTS.multiAz,
     requireTls: args.requireTls ?? DATABASE_DEFAULTS.requireTls,
+    applyImmediately: args.applyImmediately ?? DATABASE_DEFAULTS.applyImmediately,
     costWarning,
   };
 }

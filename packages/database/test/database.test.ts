@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
-import { Database, type DatabaseArgs, extendedSupportMonthlyUsd, parseEngineVersion } from "@trafficlab/database";
+import { Database, type DatabaseArgs, extendedSupportMonthlyUsd, finalSnapshotIdentifier, parseEngineVersion } from "@trafficlab/database";
 import { expectRejected, installMocks, resolveOutput, type MockedProgram } from "@trafficlab/testing";
 
 const RDS = "aws:rds/instance:Instance";
@@ -41,10 +41,23 @@ describe("@trafficlab/database", () => {
       expect(await resolveOutput(database.masterUserSecretArn)).to.match(/^arn:aws:secretsmanager:ap-northeast-2:\d+:secret:rds!db-/);
     });
 
-    it("keeps the safe lifecycle defaults: deletion protection, final snapshot, 7-day backups", async () => {
+    it("keeps the safe lifecycle defaults: deletion protection, a final snapshot of its own, 7-day backups", async () => {
       const { graph } = await build();
-      const rds = graph.one(RDS).inputs;
-      expect(rds).to.include({ deletionProtection: true, skipFinalSnapshot: false, backupRetentionPeriod: 7, finalSnapshotIdentifier: "db-final-snapshot" });
+      const rds = graph.one(RDS);
+      expect(rds.inputs).to.include({ deletionProtection: true, skipFinalSnapshot: false, backupRetentionPeriod: 7 });
+      // Named when the instance is created and never changed after, so each instance's final snapshot has a name of its own.
+      expect(rds.inputs.finalSnapshotIdentifier).to.match(/^db-final-\d{8}-\d{6}$/);
+      expect(rds.ignoreChanges).to.include("finalSnapshotIdentifier");
+    });
+
+    it("names final snapshots after the instance's creation time, in the form RDS accepts", () => {
+      expect(finalSnapshotIdentifier("prod-db", new Date("2026-11-30T02:40:22.123Z"))).to.equal("prod-db-final-20261130-024022");
+      expect(finalSnapshotIdentifier("9_db--x-", new Date("2026-01-02T03:04:05Z"))).to.equal("db-x-final-20260102-030405");
+    });
+
+    it("applies class and storage changes in the maintenance window unless asked to apply them now", async () => {
+      expect((await build()).graph.one(RDS).inputs.applyImmediately).to.equal(false);
+      expect((await build({ applyImmediately: true })).graph.one(RDS).inputs.applyImmediately).to.equal(true);
     });
 
     it("uses a parameter group of the engine's family with utf8mb4, UTC and TLS required", async () => {
@@ -131,7 +144,8 @@ describe("@trafficlab/database", () => {
     it("restores from a snapshot when asked", async () => {
       const { graph } = await build({ restoreFromSnapshot: "dev-db-final-snapshot" });
       expect(graph.one(RDS).inputs).to.include({ snapshotIdentifier: "dev-db-final-snapshot" });
-      expect(graph.one(RDS).inputs).not.to.have.property("dbName");
+      // The provider leaves DBName out of a MySQL restore; keeping it means no diff once restored.
+      expect(graph.one(RDS).inputs).to.include({ dbName: "trafficlab" });
     });
 
     it("turns on storage autoscaling and Multi-AZ when asked", async () => {

@@ -11,3 +11,4 @@ export {
 } from "./settings";
 export { planSubnets, parseVpcCidr, VPC_PREFIX, SMALLEST_SUBNET_PREFIX, SLOTS_PER_TIER, type SubnetPlan, type VpcCidr } from "./subnet-plan";
 export { privateTierSecurityGroup, type PrivateTierSecurityGroupArgs } from "./private-tier-security-group";
+export { AWS_REGIONS } from "./regions";

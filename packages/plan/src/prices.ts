@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 
 /**
  * On-demand prices the plan multiplies by. Each entry keeps where it came from, so a reader can
- * check it and a stack can override it (`stacks/plan/prices.<stack>.json` or `--prices FILE`).
+ * check it and a stack can override it (`prices.<stack>.json at the repository root` or `--prices FILE`).
  *
  * Keys name what AWS bills:
  *   ec2:<instance type>                     per hour, Linux, shared tenancy

@@ -50,7 +50,7 @@ export function buildPlan(input: PlanInput): Plan {
   if (!input.prices.known) {
     notes.push({
       kind: "region",
-      message: `the repo has no prices for ${input.region} (only ${Object.keys(REGION_PRICES).join(", ")}); lines without an override are missing, not guessed. Add them to stacks/plan/prices.${input.stack}.json`,
+      message: `the repo has no prices for ${input.region} (only ${Object.keys(REGION_PRICES).join(", ")}); lines without an override are missing, not guessed. Add them to prices.${input.stack}.json at the repository root`,
     });
   }
   for (const file of input.prices.overrideSources) notes.push({ kind: "price-override", message: `prices overridden from ${file}` });
@@ -65,7 +65,7 @@ export function buildPlan(input: PlanInput): Plan {
   });
   const unknownTypes = [...new Set(resources.filter((r) => !createTimeOf(r).known).map((r) => r.type))];
   if (unknownTypes.length > 0) {
-    notes.push({ kind: "create-time", message: `no create time known for ${unknownTypes.join(", ")}: ${UNKNOWN_TYPE_SECONDS} s assumed (stacks/plan/create-times.ts)` });
+    notes.push({ kind: "create-time", message: `no create time known for ${unknownTypes.join(", ")}: ${UNKNOWN_TYPE_SECONDS} s assumed (packages/plan/src/create-times.ts)` });
   }
   for (const line of input.log) notes.push({ kind: "program-log", message: line });
 
@@ -83,7 +83,7 @@ export function buildPlan(input: PlanInput): Plan {
   };
 }
 
-function table(rows: string[][], rightAligned: number[] = []): string[] {
+export function table(rows: string[][], rightAligned: number[] = []): string[] {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => (row[c] ?? "").length)));
   return rows.map((row) =>
     row

@@ -32,22 +32,20 @@ const GRAPH: GraphResource[] = [
   custom("db-subnets", "aws:rds/subnetGroup:SubnetGroup", "urn:db", ["urn:subnet"]),
   custom("db-mysql", "aws:rds/instance:Instance", "urn:db", ["urn:db-sg", "urn:db-subnets"]),
   component("app"),
-  custom("app-env-file", "command:remote:Command", "urn:app", ["urn:db", "urn:host-pull-images"]),
-  custom("app-api-deploy", "command:remote:Command", "urn:app", ["urn:app-env-file"]),
+  custom("app-api-deploy", "command:remote:Command", "urn:app", ["urn:db", "urn:host-pull-images"]),
 ];
 
 describe("plan: deploy critical path", () => {
   it("finds the longest chain of a hand-made graph weighted by the create-time table", () => {
-    // vpc 3 + host-sg 3 + db-sg 3 + db-mysql 600 + env-file 3 + api-deploy 60 = 672;
-    // the host branch: vpc 3 + subnet 3 + instance 70 + install 90 + file 3 + pull 60 + env 3 + up 60 = 292.
+    // vpc 3 + host-sg 3 + db-sg 3 + db-mysql 600 + api-deploy 60 = 669;
+    // the host branch: vpc 3 + subnet 3 + instance 70 + install 90 + file 3 + pull 60 + deploy 60 = 289.
     expect(criticalPath(GRAPH)).to.deep.equal({
-      seconds: 672,
+      seconds: 669,
       chain: [
         { type: "aws:ec2/vpc:Vpc", name: "vpc", seconds: 3 },
         { type: "aws:ec2/securityGroup:SecurityGroup", name: "host-sg", seconds: 3 },
         { type: "aws:ec2/securityGroup:SecurityGroup", name: "db-sg", seconds: 3 },
         { type: "aws:rds/instance:Instance", name: "db-mysql", seconds: 600 },
-        { type: "command:remote:Command", name: "app-env-file", seconds: 3 },
         { type: "command:remote:Command", name: "app-api-deploy", seconds: 60 },
       ],
     });
@@ -56,8 +54,8 @@ describe("plan: deploy critical path", () => {
   it("follows the heavier branch when the weights change", () => {
     const seconds: Record<string, number> = { "host-install-docker": 900 };
     const path = criticalPath(GRAPH, (r) => seconds[r.name] ?? (r.custom ? 1 : 0));
-    // vpc, subnet, instance, install (900), file, pull, env, up: 7 x 1 + 900
-    expect(path.seconds).to.equal(907);
+    // vpc, subnet, instance, install (900), file, pull, deploy: 6 x 1 + 900
+    expect(path.seconds).to.equal(906);
     expect(path.chain.map((s) => s.name)).to.deep.equal([
       "vpc",
       "subnet",
@@ -65,7 +63,6 @@ describe("plan: deploy critical path", () => {
       "host-install-docker",
       "host-file-compose-yaml",
       "host-pull-images",
-      "app-env-file",
       "app-api-deploy",
     ]);
   });
@@ -105,6 +102,6 @@ describe("plan: deploy critical path", () => {
     expect(createTimeOf({ type: "trafficlab:database:Database", name: "db", custom: false })).to.deep.equal({ seconds: 0, known: true });
     expect(createTimeOf({ type: "aws:s3/bucket:Bucket", name: "b", custom: true })).to.include({ known: false });
     expect(createTimeOf({ type: "command:remote:Command", name: "dev-api-install-docker", custom: true }).seconds).to.equal(90);
-    expect(createTimeOf({ type: "command:remote:Command", name: "dev-app-env-file", custom: true }).seconds).to.equal(3);
+    expect(createTimeOf({ type: "command:remote:Command", name: "dev-api-file-compose-yaml", custom: true }).seconds).to.equal(3);
   });
 });

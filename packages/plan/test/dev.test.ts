@@ -1,22 +1,17 @@
 import { expect } from "chai";
-import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import type { RegisteredResource } from "@trafficlab/testing";
 import { recordStack, type RecordedStack } from "../src/record-stack";
 import { regionPrices } from "../src/prices";
 import { buildPlan, type Plan } from "../src/report";
+import { runPlanCommand } from "../src/cli";
 
-const root = join(__dirname, "..", "..", "..");
 const DATA_TIER = ["aws:rds/instance:Instance", "aws:elasticache/replicationGroup:ReplicationGroup"];
 
-/** Runs the plan CLI as `pnpm plan` would, in a child process: what a user gets on a fresh clone. */
-async function runPlan(...args: string[]): Promise<string> {
-  const { stdout } = await promisify(execFile)("pnpm", ["exec", "tsx", "packages/plan/src/plan.ts", ...args], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
-  return stdout;
-}
+/** What `pnpm plan <args>` prints (the command itself runs in the integration tier). */
+const runPlan = (...args: string[]) => runPlanCommand(args);
 
 function cents(usd: number): number {
   return Math.round(usd * 100) / 100;
@@ -73,7 +68,7 @@ describe("plan: the dev stack", () => {
       for (const step of hostSteps) expect(graph.waitsFor(step, dataTier), `${step.name} waits for ${dataTier.name}`).to.equal(false);
     }
     // ...while the steps that need the endpoints do wait for both.
-    for (const step of graph.ofType("command:remote:Command").filter((c) => /env-file$|compose-up$/.test(c.name))) {
+    for (const step of graph.ofType("command:remote:Command").filter((c) => /api-deploy$|compose-up$/.test(c.name))) {
       for (const dataTier of DATA_TIER.map((type) => graph.one(type))) expect(graph.waitsFor(step, dataTier), `${step.name} waits for ${dataTier.name}`).to.equal(true);
     }
   });

@@ -102,6 +102,12 @@ export function awsLikeState(
       state.result = stableHex(`${name}/password`, 64).repeat(4).slice(0, length);
       break;
     }
+    case "random:index/randomId:RandomId": {
+      const bytes = Number(inputs.byteLength ?? 8);
+      const hex = stableHex(`${name}/id`, bytes * 2);
+      Object.assign(state, { hex, dec: BigInt(`0x${hex}`).toString(), b64Std: Buffer.from(hex, "hex").toString("base64"), b64Url: Buffer.from(hex, "hex").toString("base64url") });
+      break;
+    }
     case "docker:index/image:Image": {
       // The registry answers the push with the image's content digest.
       const repository = String(inputs.imageName ?? name).replace(/:[^/:]+$/, "");

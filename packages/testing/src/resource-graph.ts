@@ -20,7 +20,8 @@ export interface RegisteredResource {
   replaceOnChanges: string[];
   additionalSecretOutputs: string[];
   deleteBeforeReplace: boolean;
-  retainOnDelete: boolean;
+  /** As set on the resource; undefined means inherited from its parent, which the engine does (see retainsOnDelete). */
+  retainOnDelete: boolean | undefined;
   /** the state the mocks answered with */
   outputs: Record<string, unknown>;
   id: string;
@@ -85,6 +86,14 @@ export class ResourceGraph {
 
   childrenOf(parent: RegisteredResource): RegisteredResource[] {
     return this.resources.filter((r) => r.parent === parent.urn);
+  }
+
+  /** Whether Pulumi leaves the resource in the cloud when it deletes it: its own retainOnDelete, else its nearest ancestor's (the engine's rule). */
+  retainsOnDelete(resource: RegisteredResource): boolean {
+    for (let r: RegisteredResource | undefined = resource; r; r = r.parent ? this.resources.find((p) => p.urn === r!.parent) : undefined) {
+      if (r.retainOnDelete !== undefined) return r.retainOnDelete;
+    }
+    return false;
   }
 
   /** Type and name of each resource, sorted: a compact fingerprint of what a program creates. */

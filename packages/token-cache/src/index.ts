@@ -1,4 +1,4 @@
-export { TokenCache } from "./token-cache";
+export { TokenCache, elastiCacheIdBase } from "./token-cache";
 export { CACHE_ENGINES, TOKEN_CACHE_DEFAULTS, TOKEN_CACHE_TYPE, resolveTokenCacheSettings, type CacheEngine, type TokenCacheArgs, type TokenCacheSettings } from "./settings";
 export {
   CACHE_NODE_MEMORY_GIB,

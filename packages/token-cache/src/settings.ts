@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { InvalidArgumentError, componentLabel, requireIntegerInRange, requireOneOf, requireSecretInput } from "@trafficlab/validation";
+import { InvalidArgumentError, componentLabel, requireIntegerInRange, requireOneOf } from "@trafficlab/validation";
 import { CACHE_NODE_MEMORY_GIB, DOCUMENT_BYTES_PER_USER, DOCUMENT_USERS, RESERVED_MEMORY_PERCENT, formatMegabytes, requiredBytes, smallestNodeTypeFor, usableBytes } from "./sizing";
 
 export const TOKEN_CACHE_TYPE = "trafficlab:token-cache:TokenCache";
@@ -36,10 +36,13 @@ export interface TokenCacheArgs {
   bytesPerUser?: number;
   /** Default `noeviction`: evicting a blacklist entry would silently un-revoke a stolen token. */
   maxmemoryPolicy?: "noeviction" | "volatile-lru" | "volatile-ttl" | "allkeys-lru";
-  /** A Pulumi secret, 16 to 128 characters. Default: generated. */
-  authToken?: pulumi.Input<string>;
   /** Days of daily snapshots, 0 (off) to 35. Default 1. */
   snapshotRetentionDays?: number;
+  /**
+   * Apply a node type, engine version or replica change now instead of in the next maintenance
+   * window, until which `pulumi up` keeps showing the change. Default false, as in ElastiCache.
+   */
+  applyImmediately?: boolean;
   /** Added to every resource's tags. Default {}. */
   tags?: Record<string, string>;
 }
@@ -53,6 +56,7 @@ export const TOKEN_CACHE_DEFAULTS = {
   bytesPerUser: DOCUMENT_BYTES_PER_USER,
   maxmemoryPolicy: "noeviction",
   snapshotRetentionDays: 1,
+  applyImmediately: false,
   port: 6379,
 } as const;
 
@@ -67,6 +71,7 @@ export interface TokenCacheSettings {
   bytesPerUser: number;
   maxmemoryPolicy: string;
   snapshotRetentionDays: number;
+  applyImmediately: boolean;
 }
 
 export function resolveTokenCacheSettings(name: string, args: TokenCacheArgs): TokenCacheSettings {
@@ -111,7 +116,6 @@ export function resolveTokenCacheSettings(name: string, args: TokenCacheArgs): T
     "volatile-ttl",
     "allkeys-lru",
   ] as const);
-  if (args.authToken !== undefined) requireSecretInput(component, "authToken", args.authToken);
   const snapshotRetentionDays = requireIntegerInRange(component, "snapshotRetentionDays", args.snapshotRetentionDays ?? TOKEN_CACHE_DEFAULTS.snapshotRetentionDays, 0, 35);
   return {
     engine,
@@ -124,5 +128,6 @@ export function resolveTokenCacheSettings(name: string, args: TokenCacheArgs): T
     bytesPerUser,
     maxmemoryPolicy,
     snapshotRetentionDays,
+    applyImmediately: args.applyImmediately ?? TOKEN_CACHE_DEFAULTS.applyImmediately,
   };
 }

@@ -5,18 +5,41 @@ import * as random from "@pulumi/random";
 import { RESERVED_MEMORY_PERCENT } from "./sizing";
 import { TOKEN_CACHE_DEFAULTS, TOKEN_CACHE_TYPE, resolveTokenCacheSettings, type TokenCacheArgs, type TokenCacheSettings } from "./settings";
 
-/** ElastiCache (Valkey or Redis OSS) for refresh tokens: private, encrypted, AUTH required, sized for its users. */
+/**
+ * The ids ElastiCache does not name for us (users, user group): lowercase letters, digits and
+ * single hyphens, starting with a letter, short enough for `-app-<8 hex>` to fit in 40.
+ */
+export function elastiCacheIdBase(name: string, suffix: string): string {
+  const base = name.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/-+/g, "-").replace(/^[^a-z]+|-$/g, "").slice(0, 16).replace(/-$/, "");
+  return `${base || "tokens"}-${suffix}`;
+}
+
+/**
+ * ElastiCache (Valkey or Redis OSS) for refresh tokens: private, encrypted, sized for its users,
+ * and reachable only as a named user with a password (ElastiCache RBAC; the `default` user is
+ * switched off).
+ *
+ * The app's credentials rotate in one `pulumi up` with no downtime: replacing the
+ * `<name>-credentials` id (`pulumi up --replace <its URN>`) makes a new user with a new password
+ * and adds it to the user group beside the old one; the API is redeployed with it; only at the
+ * end, when Pulumi deletes what was replaced, is the old user removed, so the old password stops
+ * working. Protection given to the component (`protect`, `retainOnDelete`) keeps the group and
+ * its data; the credentials are never protected, so they can always be rotated.
+ */
 export class TokenCache extends pulumi.ComponentResource {
   /** Host name of the primary node (writes and reads). */
   readonly primaryEndpoint: pulumi.Output<string>;
   /** Host name that spreads reads over the replicas (same as the primary without replicas). */
   readonly readerEndpoint: pulumi.Output<string>;
   readonly port: pulumi.Output<number>;
-  /** The AUTH token (secret). */
-  readonly authToken: pulumi.Output<string>;
-  /** `rediss://:<token>@<primary>:6379` (secret). */
+  /** The app's user name (changes with each rotation). */
+  readonly username: pulumi.Output<string>;
+  /** The app's password (secret). */
+  readonly password: pulumi.Output<string>;
+  /** `rediss://<user>:<password>@<primary>:6379` (secret). */
   readonly url: pulumi.Output<string>;
   readonly securityGroupId: pulumi.Output<string>;
+  readonly userGroupId: pulumi.Output<string>;
   readonly settings: TokenCacheSettings;
 
   constructor(name: string, args: TokenCacheArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -26,24 +49,28 @@ export class TokenCache extends pulumi.ComponentResource {
     this.settings = settings;
     const port = TOKEN_CACHE_DEFAULTS.port;
     const tags = (role: string) => ({ ...args.tags, Name: `${name}-${role}` });
+    const child = { parent: this };
+    // Rotated by replacement, so never protected nor retained, whatever the component's options.
+    const rotatable = { parent: this, protect: false, retainOnDelete: false };
 
     const securityGroup = privateTierSecurityGroup(
       `${name}-sg`,
       { vpcId: args.vpcId, port: port, service: `Valkey/Redis for ${name}`, allowedSecurityGroupIds: args.allowedSecurityGroupIds, tags: tags("sg") },
-      { parent: this },
+      child,
     );
 
     const subnetGroup = new aws.elasticache.SubnetGroup(
       `${name}-subnets`,
       { subnetIds: args.subnetIds, description: `Private subnets for ${name}`, tags: tags("subnets") },
-      { parent: this },
+      child,
     );
 
     const parameterGroup = new aws.elasticache.ParameterGroup(
       `${name}-params`,
       {
         family: settings.parameterGroupFamily,
-        description: `maxmemory-policy ${settings.maxmemoryPolicy}`,
+        // Fixed: a parameter group's description forces a new group, so it never carries a setting.
+        description: `Valkey/Redis settings of ${name}`,
         parameters: [
           { name: "maxmemory-policy", value: settings.maxmemoryPolicy },
           // Pinned because the sizing check assumes it.
@@ -51,18 +78,54 @@ export class TokenCache extends pulumi.ComponentResource {
         ],
         tags: tags("params"),
       },
-      { parent: this },
+      child,
     );
 
-    const authToken =
-      args.authToken !== undefined
-        ? pulumi.secret(args.authToken)
-        : new random.RandomPassword(
-            `${name}-auth-token`,
-            // ElastiCache refuses some punctuation in AUTH tokens; letters and digits are always safe.
-            { length: 48, special: false },
-            { parent: this },
-          ).result;
+    // ElastiCache names neither users nor user groups: a suffix chosen once keeps ours unique in the account.
+    const suffix = new random.RandomId(`${name}-id`, { byteLength: 3 }, child);
+    const idBase = suffix.hex.apply((hex) => elastiCacheIdBase(name, hex));
+    const defaultUser = new aws.elasticache.User(
+      `${name}-default-user`,
+      {
+        userId: pulumi.interpolate`${idBase}-default`,
+        // Every user group must hold a user named "default"; this one is switched off.
+        userName: "default",
+        engine: settings.engine,
+        accessString: "off -@all",
+        authenticationMode: { type: "no-password-required" },
+        tags: tags("default-user"),
+      },
+      child,
+    );
+    const userGroup = new aws.elasticache.UserGroup(
+      `${name}-users`,
+      { userGroupId: idBase, engine: settings.engine, userIds: [defaultUser.userId], tags: tags("users") },
+      // The app's user joins through a UserGroupAssociation, which this list must not undo.
+      { parent: this, ignoreChanges: ["userIds"] },
+    );
+
+    const credentials = new random.RandomId(`${name}-credentials`, { byteLength: 4 }, rotatable);
+    const password = new random.RandomPassword(
+      `${name}-password`,
+      // ElastiCache takes 16 to 128 characters and refuses some punctuation; letters and digits are always safe.
+      { length: 48, special: false, keepers: { credentials: credentials.hex } },
+      rotatable,
+    );
+    const appUserId = pulumi.interpolate`${idBase}-app-${credentials.hex}`;
+    const appUser = new aws.elasticache.User(
+      `${name}-app-user`,
+      {
+        userId: appUserId,
+        // User names are unique in the account too, so the old and the new user can coexist during a rotation.
+        userName: appUserId,
+        engine: settings.engine,
+        accessString: "on ~* &* +@all",
+        authenticationMode: { type: "password", passwords: [pulumi.secret(password.result)] },
+        tags: tags("app-user"),
+      },
+      rotatable,
+    );
+    const membership = new aws.elasticache.UserGroupAssociation(`${name}-app-user-in-group`, { userGroupId: userGroup.userGroupId, userId: appUser.userId }, rotatable);
 
     const group = new aws.elasticache.ReplicationGroup(
       `${name}-group`,
@@ -80,29 +143,33 @@ export class TokenCache extends pulumi.ComponentResource {
         parameterGroupName: parameterGroup.name,
         atRestEncryptionEnabled: true,
         transitEncryptionEnabled: true,
-        authToken,
-        // A new token is added beside the old one, so clients keep working while they move over.
-        authTokenUpdateStrategy: "ROTATE",
+        userGroupIds: [userGroup.userGroupId],
         autoMinorVersionUpgrade: true,
         snapshotRetentionLimit: settings.snapshotRetentionDays,
+        applyImmediately: settings.applyImmediately,
         tags: tags("group"),
       },
-      { parent: this },
+      child,
     );
 
     this.primaryEndpoint = group.primaryEndpointAddress;
     this.readerEndpoint = group.readerEndpointAddress;
     this.port = group.port.apply((p) => p ?? port);
-    this.authToken = pulumi.secret(authToken);
-    this.url = pulumi.secret(pulumi.interpolate`rediss://:${authToken}@${group.primaryEndpointAddress}:${port}`);
+    // Read through the membership, so whoever uses the credentials waits until they work.
+    this.username = pulumi.all([membership.userId, appUser.userName]).apply(([, userName]) => userName);
+    this.password = pulumi.secret(pulumi.all([membership.userId, password.result]).apply(([, secret]) => secret));
+    this.url = pulumi.secret(pulumi.interpolate`rediss://${this.username}:${this.password}@${group.primaryEndpointAddress}:${port}`);
     this.securityGroupId = securityGroup.id;
+    this.userGroupId = userGroup.userGroupId;
     this.registerOutputs({
       primaryEndpoint: this.primaryEndpoint,
       readerEndpoint: this.readerEndpoint,
       port: this.port,
-      authToken: this.authToken,
+      username: this.username,
+      password: this.password,
       url: this.url,
       securityGroupId: this.securityGroupId,
+      userGroupId: this.userGroupId,
     });
   }
 }

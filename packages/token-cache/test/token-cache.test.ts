@@ -1,6 +1,5 @@
 import { expect } from "chai";
-import * as pulumi from "@pulumi/pulumi";
-import { TokenCache, type TokenCacheArgs, smallestNodeTypeFor, usableBytes, requiredBytes } from "@trafficlab/token-cache";
+import { TokenCache, type TokenCacheArgs, elastiCacheIdBase, smallestNodeTypeFor, usableBytes, requiredBytes } from "@trafficlab/token-cache";
 import { expectRejected, installMocks, isSecretOutput, resolveOutput, type MockedProgram } from "@trafficlab/testing";
 
 const GROUP = "aws:elasticache/replicationGroup:ReplicationGroup";
@@ -29,25 +28,57 @@ describe("@trafficlab/token-cache", () => {
       });
     });
 
-    it("encrypts at rest and in transit and requires a generated AUTH token sent as a secret", async () => {
+    it("encrypts at rest and in transit, and admits only a named user with a generated password (RBAC), sent as a secret", async () => {
       const { cache, graph } = await build();
       const group = graph.one(GROUP);
       expect(group.inputs).to.include({ atRestEncryptionEnabled: true, transitEncryptionEnabled: true });
+      expect(group.inputs).not.to.have.property("authToken");
+      const users = graph.one("aws:elasticache/userGroup:UserGroup");
+      expect(group.inputs.userGroupIds).to.deep.equal([users.outputs.userGroupId]);
+      // Every user group holds a "default" user: ours is switched off.
+      const fallback = graph.one("aws:elasticache/user:User", "default-user");
+      expect(fallback.inputs).to.include({ userName: "default", accessString: "off -@all", engine: "valkey" });
+      expect(users.inputs.userIds).to.deep.equal([fallback.inputs.userId]);
+      expect(users.ignoreChanges).to.deep.equal(["userIds"]);
+      // The app's user joins the group through an association, which a rotation replaces.
+      const app = graph.one("aws:elasticache/user:User", "app-user");
+      const membership = graph.one("aws:elasticache/userGroupAssociation:UserGroupAssociation");
+      expect(membership.inputs).to.deep.equal({ userGroupId: users.outputs.userGroupId, userId: app.inputs.userId });
       const password = graph.one("random:index/randomPassword:RandomPassword");
       expect(password.inputs).to.include({ length: 48, special: false });
-      const token = await resolveOutput(cache.authToken);
-      expect(token).to.have.length(48);
-      expect(group.inputs.authToken).to.equal(token);
-      expect(group.secretPaths).to.include("authToken");
-      expect(graph.plainUsesOf(token)).to.deep.equal([]);
+      const secret = await resolveOutput(cache.password);
+      expect(secret).to.have.length(48);
+      expect(app.inputs.authenticationMode).to.deep.equal({ type: "password", passwords: [secret] });
+      expect(app.secretPaths.some((path) => path.startsWith("authenticationMode"))).to.equal(true);
+      expect(graph.plainUsesOf(secret)).to.deep.equal([]);
+      expect(await resolveOutput(cache.username)).to.equal(app.inputs.userName).and.match(/^tokens-[0-9a-f]{6}-app-[0-9a-f]{8}$/);
     });
 
-    it("keeps the token and the URL secret", async () => {
+    it("ties the app user's id and password to one rotation handle, <name>-credentials", async () => {
+      const { graph } = await build();
+      const handle = graph.named("tokens-credentials");
+      const password = graph.one("random:index/randomPassword:RandomPassword");
+      expect(password.inputs.keepers).to.deep.equal({ credentials: handle.outputs.hex });
+      expect(String(graph.one("aws:elasticache/user:User", "app-user").inputs.userId)).to.match(new RegExp(`-app-${String(handle.outputs.hex)}$`));
+    });
+
+    it("keeps the password and the URL secret", async () => {
       const { cache } = await build();
-      expect(await isSecretOutput(cache.authToken)).to.equal(true);
+      expect(await isSecretOutput(cache.password)).to.equal(true);
       expect(await isSecretOutput(cache.url)).to.equal(true);
       const url = await resolveOutput(cache.url);
-      expect(url).to.match(/^rediss:\/\/:[A-Za-z0-9]{48}@master\.tokens-group\.[0-9a-f]+\.apn2\.cache\.amazonaws\.com:6379$/);
+      expect(url).to.match(/^rediss:\/\/tokens-[0-9a-f]{6}-app-[0-9a-f]{8}:[A-Za-z0-9]{48}@master\.tokens-group\.[0-9a-f]+\.apn2\.cache\.amazonaws\.com:6379$/);
+    });
+
+    it("applies node type changes in the maintenance window unless asked to apply them now", async () => {
+      expect((await build()).graph.one(GROUP).inputs.applyImmediately).to.equal(false);
+      expect((await build({ applyImmediately: true })).graph.one(GROUP).inputs.applyImmediately).to.equal(true);
+    });
+
+    it("derives ElastiCache ids that AWS accepts from any component name", () => {
+      expect(elastiCacheIdBase("prod-tokens", "a1b2c3")).to.equal("prod-tokens-a1b2c3");
+      expect(elastiCacheIdBase("9_My--Very.Long.Token.Cache.Name", "a1b2c3")).to.equal("my-very-long-tok-a1b2c3");
+      expect(elastiCacheIdBase("123", "a1b2c3")).to.equal("tokens-a1b2c3");
     });
 
     it("never evicts: maxmemory-policy noeviction, 25 % reserved memory, family valkey8", async () => {
@@ -91,12 +122,6 @@ describe("@trafficlab/token-cache", () => {
       expect(graph.one(GROUP).inputs).to.include({ numCacheClusters: 2, automaticFailoverEnabled: true, multiAzEnabled: true });
     });
 
-    it("uses a given AUTH token, as a secret, without generating one", async () => {
-      const { graph } = await build({ authToken: pulumi.secret("a-given-token-of-24-chars") });
-      expect(graph.ofType("random:index/randomPassword:RandomPassword")).to.have.length(0);
-      expect(graph.one(GROUP).secretPaths).to.include("authToken");
-      expect(graph.plainUsesOf("a-given-token-of-24-chars")).to.deep.equal([]);
-    });
   });
 
   describe("sizing", () => {
@@ -129,7 +154,6 @@ describe("@trafficlab/token-cache", () => {
     it("failover without replicas", () => reject({ automaticFailover: true }, "automaticFailover = true", "replicas >= 1"));
     it("six replicas", () => reject({ replicas: 6 }, "replicas = 6", "0 to 5"));
     it("an evicting policy", () => reject({ maxmemoryPolicy: "allkeys-random" as "noeviction" }, 'maxmemoryPolicy = "allkeys-random"', "noeviction"));
-    it("a plain-text AUTH token", () => reject({ authToken: "plain-token-value-123" }, "authToken", "Pulumi secret"));
     it("zero users", () => reject({ expectedUsers: 0 }, "expectedUsers = 0"));
   });
 });

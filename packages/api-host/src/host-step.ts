@@ -1,0 +1,22 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * A host script stamped with what it was rendered for, as comment lines after the shebang:
+ * the host it runs on (the instance id) and the inputs it stands for (a file's hash, say).
+ * `@pulumi/command` updates a command in place when its script text changes and replaces it
+ * only when `triggers` change; a replacement creates the new command first and runs the OLD
+ * command's `delete` last, which for a deploy means tearing down what was just deployed. So
+ * a change that must re-run a step changes the script, never a trigger: it runs again, on
+ * the new host when the host was replaced, and no delete runs until the step is removed.
+ */
+export function stampedScript(script: pulumi.Input<string>, stamps: Record<string, pulumi.Input<string>>): pulumi.Output<string> {
+  return pulumi.all([pulumi.output(script), pulumi.all(stamps)]).apply(([text, values]) => {
+    const lines = Object.keys(values)
+      .sort()
+      .map((key) => `# ${key}: ${String(values[key]).replace(/[\r\n]+/g, " ")}`)
+      .join("\n");
+    const newline = text.indexOf("\n");
+    const shebang = text.startsWith("#!") && newline >= 0;
+    return shebang ? `${text.slice(0, newline + 1)}${lines}\n${text.slice(newline + 1)}` : `${lines}\n${text}`;
+  });
+}

@@ -1,0 +1,341 @@
+/**
+ * What the providers do with a changed input: which properties force a new resource (and so a
+ * replacement), read from each provider's source, one source per rule. The AWS rules are
+ * hashicorp/terraform-provider-aws v6.58.0, read function by function from
+ * lonegunmanb/terraform-provider-aws-index (tag v6.58.0, commit 2f6e22c4; line numbers point
+ * into its `func.<name>.goindex` copies). @pulumi/aws 7.48.0 bridges v6.63 or later; every input
+ * of these resources in its typings matches v6.58's schema, apart from
+ * rds.Instance.warningEventCategories and replicationGroup.authTokenWo*, which this project
+ * does not set. Pulumi's own overrides (pulumi/pulumi-aws provider/resource_overrides.go)
+ * change no ForceNew flag here; they auto-name `name`, `identifier`, `replicationGroupId` and
+ * `keyName`, which is why those replace create-before-delete without a name clash.
+ * A type missing from this table is reported by the model, never assumed safe.
+ */
+
+import { architectureOf } from "@trafficlab/api-host";
+
+export interface ReplaceRule {
+  /** Input property path, dot-separated, without array indices. A change at or under it counts. */
+  property: string;
+  /** Where the rule was read. */
+  source: string;
+  /** For a conditional rule (a CustomizeDiff): replace only when this holds for the old and new value. */
+  when?: (before: unknown, after: unknown, inputs: { before: Record<string, unknown>; after: Record<string, unknown> }) => boolean;
+  note?: string;
+}
+
+/** An update the provider makes in place, but not quietly: what the user should know before `pulumi up`. */
+export interface DisruptiveUpdate {
+  property: string;
+  effect: string;
+  source: string;
+  /** Only when this holds (e.g. applied now rather than in the maintenance window). */
+  when?: (inputs: Record<string, unknown>) => boolean;
+}
+
+const defined = (value: unknown) => value !== undefined && value !== null && value !== "";
+
+function restoredFrom(_before: unknown, after: unknown): boolean {
+  return defined(after);
+}
+
+function addedOrRemoved(before: unknown, after: unknown): boolean {
+  return defined(before) !== defined(after);
+}
+
+function trueToFalse(before: unknown, after: unknown): boolean {
+  return before === true && after !== true;
+}
+
+function engineChangeExceptValkeyUpgrade(before: unknown, after: unknown): boolean {
+  return !(before === "redis" && after === "valkey");
+}
+
+function versionParts(version: unknown): number[] {
+  return String(version ?? "").split(".").map((part) => Number(part) || 0);
+}
+
+function versionDowngrade(before: unknown, after: unknown): boolean {
+  const [a, b] = [versionParts(before), versionParts(after)];
+  for (let i = 0; i < Math.max(a.length, b.length); i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (b[i] ?? 0) < (a[i] ?? 0);
+  return false;
+}
+
+function transitEncryptionBefore705(_before: unknown, _after: unknown, inputs: { before: Record<string, unknown> }): boolean {
+  return versionDowngrade("7.0.5", inputs.before.engineVersion);
+}
+
+function userDataReplaceOnChange(_before: unknown, _after: unknown, inputs: { after: Record<string, unknown> }): boolean {
+  return inputs.after.userDataReplaceOnChange === true;
+}
+
+function architectureChange(before: unknown, after: unknown): boolean {
+  return architectureOf(String(before)) !== architectureOf(String(after));
+}
+
+/** A rule's source changes type (a CIDR becomes a security group): the framework resource's ModifyPlan replaces it. */
+function sourceTypeChange(before: unknown, after: unknown): boolean {
+  return defined(before) !== defined(after);
+}
+
+const SG_RULE_SOURCE = "tf-aws v6.58.0 ec2/method.securityGroupRuleResource.ModifyPlan#L53";
+
+export const REPLACE_RULES: Readonly<Record<string, readonly ReplaceRule[]>> = {
+  "aws:rds/instance:Instance": [
+    { property: "availabilityZone", source: "tf-aws v6.58.0 rds/func.resourceInstance#L126" },
+    { property: "backupTarget", source: "tf-aws v6.58.0 rds/func.resourceInstance#L138" },
+    { property: "characterSetName", source: "tf-aws v6.58.0 rds/func.resourceInstance#L172" },
+    { property: "customIamInstanceProfile", source: "tf-aws v6.58.0 rds/func.resourceInstance#L188" },
+    { property: "dbName", source: "tf-aws v6.58.0 rds/func.resourceInstance#L205" },
+    { property: "engine", source: "tf-aws v6.58.0 rds/func.resourceInstance#L283" },
+    { property: "kmsKeyId", source: "tf-aws v6.58.0 rds/func.resourceInstance#L349" },
+    { property: "ncharCharacterSetName", source: "tf-aws v6.58.0 rds/func.resourceInstance#L456" },
+    { property: "restoreToPointInTime", when: addedOrRemoved, note: "adding or removing the block", source: "tf-aws v6.58.0 rds/func.resourceInstance#L548" },
+    { property: "s3Import.bucketName", source: "tf-aws v6.58.0 rds/func.resourceInstance#L595" },
+    { property: "s3Import.bucketPrefix", source: "tf-aws v6.58.0 rds/func.resourceInstance#L600" },
+    { property: "s3Import.ingestionRole", source: "tf-aws v6.58.0 rds/func.resourceInstance#L605" },
+    { property: "s3Import.sourceEngine", source: "tf-aws v6.58.0 rds/func.resourceInstance#L610" },
+    { property: "s3Import.sourceEngineVersion", source: "tf-aws v6.58.0 rds/func.resourceInstance#L615" },
+    { property: "snapshotIdentifier", when: restoredFrom, note: "Optional+Computed: removing it keeps the computed value; only a new snapshot replaces", source: "tf-aws v6.58.0 rds/func.resourceInstance#L629" },
+    { property: "storageEncrypted", source: "tf-aws v6.58.0 rds/func.resourceInstance#L638" },
+    { property: "timezone", source: "tf-aws v6.58.0 rds/func.resourceInstance#L656" },
+    { property: "username", source: "tf-aws v6.58.0 rds/func.resourceInstance#L673" },
+  ],
+  "aws:rds/parameterGroup:ParameterGroup": [
+    { property: "description", source: "tf-aws v6.58.0 rds/func.resourceParameterGroup#L48" },
+    { property: "family", source: "tf-aws v6.58.0 rds/func.resourceParameterGroup#L54" },
+    { property: "name", source: "tf-aws v6.58.0 rds/func.resourceParameterGroup#L60" },
+    { property: "namePrefix", source: "tf-aws v6.58.0 rds/func.resourceParameterGroup#L68" },
+  ],
+  "aws:rds/subnetGroup:SubnetGroup": [
+    { property: "name", source: "tf-aws v6.58.0 rds/func.resourceSubnetGroup#L46" },
+    { property: "namePrefix", source: "tf-aws v6.58.0 rds/func.resourceSubnetGroup#L54" },
+  ],
+  "aws:elasticache/replicationGroup:ReplicationGroup": [
+    { property: "atRestEncryptionEnabled", source: "tf-aws v6.58.0 elasticache/func.resourceReplicationGroup#L65" },
+    { property: "dataTieringEnabled", source: "tf-aws v6.58.0 elasticache/func.resourceReplicationGroup#L125" },
+    { property: "durability", source: "tf-aws v6.58.0 elasticache/func.resourceReplicationGroup#L131" },
+    { property: "globalReplicationGroupId", source: "tf-aws v6.58.0 elasticache/func.resourceReplicationGroup#L173" },
+    { property: "kmsKeyId", source: "tf-aws v6.58.0 elasticache/func.resourceReplicationGroup#L197" },
+    { property: "networkType", source: "tf-aws v6.58.0 elasticache/func.resourceReplicationGroup#L252" },
+    { property: "port", source: "tf-aws v6.58.0 elasticache/func.resourceReplicationGroup#L341" },
+    { property: "replicationGroupId", source: "tf-aws v6.58.0 elasticache/func.resourceReplicationGroup#L373" },
+    { property: "securityGroupNames", source: "tf-aws v6.58.0 elasticache/func.resourceReplicationGroup#L383" },
+    { property: "snapshotArns", source: "tf-aws v6.58.0 elasticache/func.resourceReplicationGroup#L395" },
+    { property: "snapshotName", source: "tf-aws v6.58.0 elasticache/func.resourceReplicationGroup#L419" },
+    { property: "subnetGroupName", source: "tf-aws v6.58.0 elasticache/func.resourceReplicationGroup#L425" },
+    { property: "engine", when: engineChangeExceptValkeyUpgrade, note: "CustomizeDiff: any engine change except redis -> valkey", source: "tf-aws v6.58.0 elasticache/func.customizeDiffEngineForceNewOnDowngrade#L17" },
+    { property: "engineVersion", when: versionDowngrade, note: "CustomizeDiff: only a downgrade", source: "tf-aws v6.58.0 elasticache/func.engineVersionForceNewOnDowngrade#L31" },
+    { property: "transitEncryptionEnabled", when: transitEncryptionBefore705, note: "CustomizeDiff: only below engine 7.0.5", source: "tf-aws v6.58.0 elasticache/func.resourceReplicationGroup#L516" },
+    { property: "nodeGroupConfigurations", source: "tf-aws v6.58.0 elasticache/func.resourceReplicationGroup#L488" },
+  ],
+  "aws:elasticache/parameterGroup:ParameterGroup": [
+    { property: "description", source: "tf-aws v6.58.0 elasticache/func.resourceParameterGroup#L45" },
+    { property: "family", source: "tf-aws v6.58.0 elasticache/func.resourceParameterGroup#L51" },
+    { property: "name", source: "tf-aws v6.58.0 elasticache/func.resourceParameterGroup#L55" },
+  ],
+  "aws:elasticache/subnetGroup:SubnetGroup": [
+    { property: "name", source: "tf-aws v6.58.0 elasticache/func.resourceSubnetGroup#L48" },
+  ],
+  "aws:elasticache/user:User": [
+    { property: "userId", source: "tf-aws v6.58.0 elasticache/func.resourceUser#L126" },
+    { property: "userName", source: "tf-aws v6.58.0 elasticache/func.resourceUser#L132" },
+  ],
+  "aws:elasticache/userGroup:UserGroup": [
+    { property: "userGroupId", source: "tf-aws v6.58.0 elasticache/func.resourceUserGroup#L56" },
+  ],
+  "aws:elasticache/userGroupAssociation:UserGroupAssociation": [
+    { property: "userGroupId", source: "tf-aws v6.58.0 elasticache/func.resourceUserGroupAssociation#L40" },
+    { property: "userId", source: "tf-aws v6.58.0 elasticache/func.resourceUserGroupAssociation#L45" },
+  ],
+  "aws:ec2/instance:Instance": [
+    { property: "ami", source: "tf-aws v6.58.0 ec2/func.resourceInstanceSchema#L47" },
+    { property: "associatePublicIpAddress", source: "tf-aws v6.58.0 ec2/func.resourceInstanceSchema#L58" },
+    { property: "availabilityZone", source: "tf-aws v6.58.0 ec2/func.resourceInstanceSchema#L66" },
+    { property: "cpuOptions.amdSevSnp", source: "tf-aws v6.58.0 ec2/func.resourceInstanceSchema#L116" },
+    { property: "ebsBlockDevices.deleteOnTermination", source: "tf-aws v6.58.0 ec2/func.resourceInstanceSchema#L195" },
+    { property: "ebsBlockDevices.deviceName", source: "tf-aws v6.58.0 ec2/func.resourceInstanceSchema#L200" },
+    { property: "ebsBlockDevices.encrypted", source: "tf-aws v6.58.0 ec2/func.resourceInstanceSchema#L206" },
+    { property: "ebsBlockDevices.iops", source: "tf-aws v6.58.0 ec2/func.resourceInstanceSchema#L212" },
+    { property: "ebsBlockDevices.kmsKeyId", source: "tf-aws v6.58.0 ec2/func.resourceInstanceSchema#L219" },
+    { property: "ebsBlockDevices.snapshotId", source: "tf-aws v6.58.0 ec2/func.resourceInstanceSchema#L225" },
+    { property: "ebsBlockDevices.throughput", source: "tf-aws v6.58.0 ec2/func.resourceInstanceSchema#L233" },
+    { property: "ebsBlockDevices.volumeSize", source: "tf-aws v6.58.0 ec2/func.resourceInstanceSchema#L244" },
+    { property: "ebsBlockDevices.volumeType", source: "tf-aws v6.58.0 ec2/func.resourceInstanceSchema#L250" },
+    { property: "ebsOptimized", source: "tf-aws v6.58.0 ec2/func.resourceInstanceSchema#L267" },
+    { property: "enclaveOptions.enabled", source: "tf-aws v6.58.0 ec2/func.resourceInstanceSchema#L280" },
+    { property: "ephemeralBlockDevices", source: "tf-aws v6.58.0 ec2/func.resourceInstanceSchema#L294" },
+    { property: "hibernation", source: "tf-aws v6.58.0 ec2/func.resourceInstanceSchema#L335" },
+    { property: "hostId", source: "tf-aws v6.58.0 ec2/func.resourceInstanceSchema#L341" },
+    { property: "instanceMarketOptions", source: "tf-aws v6.58.0 ec2/func.resourceInstanceSchema#L367" },
+    { property: "keyName", source: "tf-aws v6.58.0 ec2/func.resourceInstanceSchema#L454" },
+    { property: "launchTemplate", source: "tf-aws v6.58.0 ec2/func.resourceInstanceSchema#L461" },
+    { property: "launchTemplate.version", note: "CustomizeDiff: when the resolved template version changes", source: "tf-aws v6.58.0 ec2/func.resourceInstance#L116" },
+    { property: "networkInterfaces.deleteOnTermination", source: "tf-aws v6.58.0 ec2/func.resourceInstanceSchema#L562" },
+    { property: "networkInterfaces.deviceIndex", source: "tf-aws v6.58.0 ec2/func.resourceInstanceSchema#L562" },
+    { property: "networkInterfaces.networkCardIndex", source: "tf-aws v6.58.0 ec2/func.resourceInstanceSchema#L562" },
+    { property: "networkInterfaces.networkInterfaceId", source: "tf-aws v6.58.0 ec2/func.resourceInstanceSchema#L562" },
+    { property: "placementGroup", source: "tf-aws v6.58.0 ec2/func.resourceInstanceSchema#L597" },
+    { property: "placementGroupId", source: "tf-aws v6.58.0 ec2/func.resourceInstanceSchema#L604" },
+    { property: "placementPartitionNumber", source: "tf-aws v6.58.0 ec2/func.resourceInstanceSchema#L611" },
+    { property: "primaryNetworkInterface.networkInterfaceId", source: "tf-aws v6.58.0 ec2/func.resourceInstanceSchema#L633" },
+    { property: "privateDnsNameOptions", when: addedOrRemoved, note: "adding or removing the block", source: "tf-aws v6.58.0 ec2/func.resourceInstanceSchema#L646" },
+    { property: "privateIp", source: "tf-aws v6.58.0 ec2/func.resourceInstanceSchema#L672" },
+    { property: "rootBlockDevice.encrypted", source: "tf-aws v6.58.0 ec2/func.resourceInstanceSchema#L706" },
+    { property: "rootBlockDevice.kmsKeyId", source: "tf-aws v6.58.0 ec2/func.resourceInstanceSchema#L718" },
+    { property: "secondaryNetworkInterfaces.deleteOnTermination", source: "tf-aws v6.58.0 ec2/func.resourceInstanceSchema#L765" },
+    { property: "secondaryNetworkInterfaces.deviceIndex", source: "tf-aws v6.58.0 ec2/func.resourceInstanceSchema#L765" },
+    { property: "secondaryNetworkInterfaces.interfaceType", source: "tf-aws v6.58.0 ec2/func.resourceInstanceSchema#L765" },
+    { property: "secondaryNetworkInterfaces.networkCardIndex", source: "tf-aws v6.58.0 ec2/func.resourceInstanceSchema#L765" },
+    { property: "secondaryNetworkInterfaces.privateIpAddressCount", source: "tf-aws v6.58.0 ec2/func.resourceInstanceSchema#L765" },
+    { property: "secondaryNetworkInterfaces.secondarySubnetId", source: "tf-aws v6.58.0 ec2/func.resourceInstanceSchema#L765" },
+    { property: "securityGroups", source: "tf-aws v6.58.0 ec2/func.resourceInstanceSchema#L833" },
+    { property: "subnetId", source: "tf-aws v6.58.0 ec2/func.resourceInstanceSchema#L855" },
+    { property: "tenancy", source: "tf-aws v6.58.0 ec2/func.resourceInstanceSchema#L863" },
+    { property: "userData", when: userDataReplaceOnChange, note: "CustomizeDiff: only with userDataReplaceOnChange; else stop, modify, start", source: "tf-aws v6.58.0 ec2/func.resourceInstance#L156" },
+    { property: "userDataBase64", when: userDataReplaceOnChange, note: "CustomizeDiff: only with userDataReplaceOnChange; else stop, modify, start", source: "tf-aws v6.58.0 ec2/func.resourceInstance#L159" },
+    { property: "enablePrimaryIpv6", when: trueToFalse, note: "CustomizeDiff: only true -> false", source: "tf-aws v6.58.0 ec2/func.resourceInstance#L162" },
+    { property: "instanceType", when: architectureChange, note: "CustomizeDiff: only to a type of another CPU architecture; else stop, modify, start", source: "tf-aws v6.58.0 ec2/func.resourceInstance#L166" },
+    { property: "ipv6Addresses", source: "tf-aws v6.58.0 ec2/func.resourceInstance#L203" },
+  ],
+  "aws:ec2/keyPair:KeyPair": [
+    { property: "keyName", source: "tf-aws v6.58.0 ec2/func.resourceKeyPair#L52" },
+    { property: "keyNamePrefix", source: "tf-aws v6.58.0 ec2/func.resourceKeyPair#L60" },
+    { property: "publicKey", source: "tf-aws v6.58.0 ec2/func.resourceKeyPair#L75" },
+  ],
+  "aws:ec2/eip:Eip": [
+    { property: "address", source: "tf-aws v6.58.0 ec2/func.resourceEIP#L42" },
+    { property: "domain", source: "tf-aws v6.58.0 ec2/func.resourceEIP#L74" },
+    { property: "ipamPoolId", source: "tf-aws v6.58.0 ec2/func.resourceEIP#L87" },
+    { property: "networkBorderGroup", source: "tf-aws v6.58.0 ec2/func.resourceEIP#L94" },
+    { property: "publicIpv4Pool", source: "tf-aws v6.58.0 ec2/func.resourceEIP#L124" },
+  ],
+  "aws:ec2/securityGroup:SecurityGroup": [
+    { property: "description", source: "tf-aws v6.58.0 ec2/func.resourceSecurityGroup#L59" },
+    { property: "name", source: "tf-aws v6.58.0 ec2/func.resourceSecurityGroup#L69" },
+    { property: "namePrefix", source: "tf-aws v6.58.0 ec2/func.resourceSecurityGroup#L80" },
+    { property: "vpcId", source: "tf-aws v6.58.0 ec2/func.resourceSecurityGroup#L101" },
+  ],
+  "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": [
+    ...["cidrIpv4", "cidrIpv6", "referencedSecurityGroupId", "prefixListId"].map((property) => ({ property, when: sourceTypeChange, source: SG_RULE_SOURCE })),
+    { property: "securityGroupId", source: "tf-aws v6.58.0 ec2/method.securityGroupRuleResource.Schema#L83" },
+  ],
+  "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": [
+    ...["cidrIpv4", "cidrIpv6", "referencedSecurityGroupId", "prefixListId"].map((property) => ({ property, when: sourceTypeChange, source: SG_RULE_SOURCE })),
+    { property: "securityGroupId", source: "tf-aws v6.58.0 ec2/method.securityGroupRuleResource.Schema#L83" },
+  ],
+  "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": [
+    { property: "vpcId", source: "tf-aws v6.58.0 ec2/func.resourceDefaultSecurityGroup#L68" },
+  ],
+  "aws:ec2/vpc:Vpc": [
+    { property: "cidrBlock", source: "tf-aws v6.58.0 ec2/func.resourceVPC#L64" },
+    { property: "ipv4IpamPoolId", source: "tf-aws v6.58.0 ec2/func.resourceVPC#L108" },
+    { property: "ipv4NetmaskLength", source: "tf-aws v6.58.0 ec2/func.resourceVPC#L113" },
+  ],
+  "aws:ec2/subnet:Subnet": [
+    { property: "availabilityZone", source: "tf-aws v6.58.0 ec2/func.resourceSubnet#L62" },
+    { property: "availabilityZoneId", source: "tf-aws v6.58.0 ec2/func.resourceSubnet#L69" },
+    { property: "cidrBlock", source: "tf-aws v6.58.0 ec2/func.resourceSubnet#L76" },
+    { property: "ipv4IpamPoolId", source: "tf-aws v6.58.0 ec2/func.resourceSubnet#L107" },
+    { property: "ipv4NetmaskLength", source: "tf-aws v6.58.0 ec2/func.resourceSubnet#L113" },
+    { property: "ipv6IpamPoolId", source: "tf-aws v6.58.0 ec2/func.resourceSubnet#L131" },
+    { property: "ipv6Native", source: "tf-aws v6.58.0 ec2/func.resourceSubnet#L136" },
+    { property: "ipv6NetmaskLength", source: "tf-aws v6.58.0 ec2/func.resourceSubnet#L142" },
+    { property: "outpostArn", source: "tf-aws v6.58.0 ec2/func.resourceSubnet#L160" },
+    { property: "vpcId", source: "tf-aws v6.58.0 ec2/func.resourceSubnet#L178" },
+    { property: "ipv6CidrBlock", source: "tf-aws v6.58.0 ec2/func.resourceSubnet#L182" },
+  ],
+  "aws:ec2/routeTable:RouteTable": [
+    { property: "vpcId", source: "tf-aws v6.58.0 ec2/func.resourceRouteTable#L138" },
+  ],
+  "aws:ec2/route:Route": [
+    { property: "routeTableId", source: "tf-aws v6.58.0 ec2/func.resourceRoute#L41" },
+    { property: "destinationCidrBlock", source: "tf-aws v6.58.0 ec2/func.resourceRoute#L50" },
+    { property: "destinationIpv6CidrBlock", source: "tf-aws v6.58.0 ec2/func.resourceRoute#L57" },
+    { property: "destinationPrefixListId", source: "tf-aws v6.58.0 ec2/func.resourceRoute#L65" },
+  ],
+  "aws:ec2/routeTableAssociation:RouteTableAssociation": [
+    { property: "gatewayId", source: "tf-aws v6.58.0 ec2/func.resourceRouteTableAssociation#L43" },
+    { property: "subnetId", source: "tf-aws v6.58.0 ec2/func.resourceRouteTableAssociation#L53" },
+  ],
+  "aws:ec2/internetGateway:InternetGateway": [
+  ],
+  "aws:ec2/natGateway:NatGateway": [
+    { property: "allocationId", source: "tf-aws v6.58.0 ec2/func.resourceNATGateway#L44" },
+    { property: "availabilityMode", source: "tf-aws v6.58.0 ec2/func.resourceNATGateway#L62" },
+    { property: "connectivityType", source: "tf-aws v6.58.0 ec2/func.resourceNATGateway#L97" },
+    { property: "privateIp", source: "tf-aws v6.58.0 ec2/func.resourceNATGateway#L109" },
+    { property: "subnetId", source: "tf-aws v6.58.0 ec2/func.resourceNATGateway#L183" },
+    { property: "vpcId", source: "tf-aws v6.58.0 ec2/func.resourceNATGateway#L191" },
+    { property: "secondaryPrivateIpAddressCount", source: "tf-aws v6.58.0 ec2/func.resourceNATGatewayCustomizeDiff#L39" },
+  ],
+  "random:index/randomPassword:RandomPassword": [
+    { property: "keepers", source: "hashicorp/terraform-provider-random@f8d869dc98d90785f6c8f7131081fa5ef88f9d95 internal/provider/resource_password.go#L576" },
+    { property: "length", source: "hashicorp/terraform-provider-random@f8d869dc98d90785f6c8f7131081fa5ef88f9d95 internal/provider/resource_password.go#L585" },
+    { property: "special", source: "hashicorp/terraform-provider-random@f8d869dc98d90785f6c8f7131081fa5ef88f9d95 internal/provider/resource_password.go#L604" },
+    { property: "upper", source: "hashicorp/terraform-provider-random@f8d869dc98d90785f6c8f7131081fa5ef88f9d95 internal/provider/resource_password.go#L614" },
+    { property: "lower", source: "hashicorp/terraform-provider-random@f8d869dc98d90785f6c8f7131081fa5ef88f9d95 internal/provider/resource_password.go#L624" },
+    { property: "number", source: "hashicorp/terraform-provider-random@f8d869dc98d90785f6c8f7131081fa5ef88f9d95 internal/provider/resource_password.go#L637" },
+    { property: "numeric", source: "hashicorp/terraform-provider-random@f8d869dc98d90785f6c8f7131081fa5ef88f9d95 internal/provider/resource_password.go#L657" },
+    { property: "minNumeric", source: "hashicorp/terraform-provider-random@f8d869dc98d90785f6c8f7131081fa5ef88f9d95 internal/provider/resource_password.go#L674" },
+    { property: "minUpper", source: "hashicorp/terraform-provider-random@f8d869dc98d90785f6c8f7131081fa5ef88f9d95 internal/provider/resource_password.go#L684" },
+    { property: "minLower", source: "hashicorp/terraform-provider-random@f8d869dc98d90785f6c8f7131081fa5ef88f9d95 internal/provider/resource_password.go#L694" },
+    { property: "minSpecial", source: "hashicorp/terraform-provider-random@f8d869dc98d90785f6c8f7131081fa5ef88f9d95 internal/provider/resource_password.go#L704" },
+    { property: "overrideSpecial", source: "hashicorp/terraform-provider-random@f8d869dc98d90785f6c8f7131081fa5ef88f9d95 internal/provider/resource_password.go#L714" },
+  ],
+  "tls:index/privateKey:PrivateKey": [
+    { property: "algorithm", source: "hashicorp/terraform-provider-tls@d72d90e1b47b7cb5ce6863f528af3154963d61b7 internal/provider/resource_private_key.go#L60" },
+    { property: "rsaBits", source: "hashicorp/terraform-provider-tls@d72d90e1b47b7cb5ce6863f528af3154963d61b7 internal/provider/resource_private_key.go#L75" },
+    { property: "ecdsaCurve", source: "hashicorp/terraform-provider-tls@d72d90e1b47b7cb5ce6863f528af3154963d61b7 internal/provider/resource_private_key.go#L84" },
+  ],  "random:index/randomId:RandomId": [
+    { property: "keepers", source: "hashicorp/terraform-provider-random@ad788e23 internal/provider/resource_id.go#L66" },
+    { property: "byteLength", source: "hashicorp/terraform-provider-random@ad788e23 internal/provider/resource_id.go#L74" },
+    { property: "prefix", source: "hashicorp/terraform-provider-random@ad788e23 internal/provider/resource_id.go#L82" },
+  ],
+  // Only `triggers` replaces a command (the Node SDK adds replaceOnChanges ["triggers[*]"] and
+  // the schema replaces when triggers are added or removed); every other change is an update
+  // that runs `update` (or `create` again) with the new inputs.
+  "command:remote:Command": [{ property: "triggers", source: "pulumi/pulumi-command@v1.2.1 provider/pkg/provider/remote/command.go (Triggers: replaceOnChanges) and sdk/nodejs/remote/command.ts" }],
+  "command:local:Command": [{ property: "triggers", source: "pulumi/pulumi-command@v1.2.1 provider/pkg/provider/local/command.go (Triggers: replaceOnChanges) and sdk/nodejs/local/command.ts" }],
+};
+
+export const DISRUPTIVE_UPDATES: Readonly<Record<string, readonly DisruptiveUpdate[]>> = {
+  "aws:ec2/instance:Instance": [
+    { property: "instanceType", effect: "stops the instance, changes its type and starts it: a single host serves nothing meanwhile", source: "tf-aws v6.58.0 ec2/func.resourceInstanceUpdate (stop, ModifyInstanceAttribute, start)" },
+    { property: "userData", effect: "stops and starts the instance", source: "tf-aws v6.58.0 ec2/func.resourceInstanceUpdate" },
+  ],
+  "aws:rds/instance:Instance": [
+    ...["instanceClass", "allocatedStorage", "storageType", "engineVersion", "multiAz", "dbSubnetGroupName", "parameterGroupName"].map((property) => ({
+      property,
+      effect: "deferred to the maintenance window (applyImmediately is off): `pulumi up` reports success and shows the same diff until AWS applies it",
+      source: "tf-aws v6.58.0 rds/func.dbInstancePopulateModify (ApplyImmediately from apply_immediately, default false)",
+      when: (inputs: Record<string, unknown>) => inputs.applyImmediately !== true,
+    })),
+    { property: "instanceClass", effect: "applied now: the instance reboots (Multi-AZ: fails over, about a minute of errors)", source: "AWS RDS User Guide, Modifying a DB instance: settings", when: (inputs) => inputs.applyImmediately === true },
+  ],
+  "aws:elasticache/replicationGroup:ReplicationGroup": [
+    ...["nodeType", "engineVersion", "numCacheClusters", "parameterGroupName"].map((property) => ({
+      property,
+      effect: "deferred to the maintenance window (applyImmediately is off): `pulumi up` shows the same diff until AWS applies it",
+      source: "tf-aws v6.58.0 elasticache/func.resourceReplicationGroupUpdate (ApplyImmediately from apply_immediately)",
+      when: (inputs: Record<string, unknown>) => inputs.applyImmediately !== true,
+    })),
+  ],
+};
+
+/** Why the provider refuses to delete a resource with these (old) inputs, if it does. */
+export const DELETE_REFUSALS: Readonly<Record<string, readonly ((inputs: Record<string, unknown>) => string | undefined)[]>> = {
+  "aws:rds/instance:Instance": [
+    (inputs) =>
+      inputs.deletionProtection === true
+        ? "AWS refuses to delete an RDS instance while its deletionProtection is on, so this `pulumi up` fails at the delete (tf-aws v6.58.0 rds/func.resourceInstanceDelete: DeleteDBInstance; the provider turns protection off first only when the state says false)"
+        : undefined,
+    (inputs) =>
+      inputs.skipFinalSnapshot !== true && !inputs.finalSnapshotIdentifier
+        ? "the provider refuses to delete it: skipFinalSnapshot is false and no finalSnapshotIdentifier is set (tf-aws v6.58.0 rds/func.resourceInstanceDelete)"
+        : undefined,
+  ],
+};
+
+/** Resources that hold data: replacing or deleting one loses it unless retained. */
+export const STATEFUL_TYPES: readonly string[] = ["aws:rds/instance:Instance", "aws:elasticache/replicationGroup:ReplicationGroup"];
