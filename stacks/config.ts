@@ -1,79 +1,35 @@
 import * as pulumi from "@pulumi/pulumi";
-import { z } from "zod";
-import { AWS_REGIONS } from "@trafficlab/network";
+import type { z } from "zod";
+import * as awsProviderSettings from "@pulumi/aws/config/vars";
+import { AWS_REGIONS, parseVpcCidr } from "@trafficlab/network";
+import { FLEET_TYPE } from "@trafficlab/fleet";
+import { checkComponents, componentArgs } from "./components";
+import { SECRET_SETTINGS, STACK_SETTINGS, settingOf, type SettingKey, type SettingSpec, type StackSettings } from "./settings";
+
+export type { StackSettings } from "./settings";
 
 /** The Region when the stack sets none: the design document's Seoul. */
 export const DEFAULT_REGION = "ap-northeast-2";
 
-/**
- * The stack config, typed and validated: the only place in the repo that reads pulumi.Config.
- * Keys are flat (`trafficlab:dbInstanceClass`) so Pulumi.yaml can declare each with a type and
- * default, and `pulumi config` lists them. Components check the domain rules (allowed classes,
- * engine versions, sizing); this schema checks presence and types before any of them runs.
- */
-export const stackConfigSchema = z.object({
-  /** Marks a stack that holds real data: the safe settings are required there. */
-  environment: z.enum(["dev", "prod"]).default("dev"),
-  timeZone: z.string().min(1).default("Asia/Seoul"),
-  vpcCidr: z.string().default("10.0.0.0/16"),
-  availabilityZones: z.number().int().default(2),
-  nat: z.enum(["none", "single"]).default("none"),
-  dbEngineVersion: z.string().default("8.4"),
-  dbInstanceClass: z.string().default("db.t3.micro"),
-  dbStorageGiB: z.number().int().default(20),
-  dbBackupRetentionDays: z.number().int().default(7),
-  dbDeletionProtection: z.boolean().default(true),
-  dbSkipFinalSnapshot: z.boolean().default(false),
-  dbMultiAz: z.boolean().default(false),
-  /** Apply class, storage and version changes now (a reboot or failover) rather than in the maintenance window. */
-  dbApplyImmediately: z.boolean().default(false),
-  /** Create the database from this RDS snapshot (see README, Operations); "" for none. */
-  dbRestoreFromSnapshot: z.string().default(""),
-  cacheEngine: z.enum(["valkey", "redis"]).default("valkey"),
-  cacheNodeType: z.string().default("cache.t4g.micro"),
-  cacheReplicas: z.number().int().default(0),
-  cacheAutomaticFailover: z.boolean().default(false),
-  cacheExpectedUsers: z.number().int().default(886440),
-  /** Apply node type, version and replica changes now rather than in the maintenance window. */
-  cacheApplyImmediately: z.boolean().default(false),
-  /** `protect` and `retainOnDelete` on the database and cache: no `pulumi up` or `destroy` deletes them. */
-  protectData: z.boolean().default(false),
-  hostInstanceType: z.string().default("t3.micro"),
-  hostOs: z.enum(["al2023", "al2"]).default("al2023"),
-  hostElasticIp: z.boolean().default(false),
-  /** Who may SSH in (and so who can run `pulumi up`, which deploys over SSH). No default. */
-  sshAllowedCidrs: z.array(z.string()).min(1),
-  /** `user/image:tag` to run, or to build and push when apiBuildContext is set. No default. */
-  apiImage: z.string().min(1),
-  /** A local directory with the API's Dockerfile: build and push apiImage from it; "" for none. */
-  apiBuildContext: z.string().default(""),
-  springProfile: z.string().default("prod"),
-  apiHealthPath: z.string().default("/actuator/health"),
-  /** The nginx image in front of the API, a tag or digest. */
-  nginxImage: z.string().default("nginx:1.28.0-alpine"),
-  /** Private registry login; registryPassword (secret) is then required. */
-  registryServer: z.string().default(""),
-  registryUsername: z.string().default(""),
-});
-
-/** What a stack marked `environment: prod` must keep, because it holds real data. */
-const PRODUCTION_RULES: { key: keyof StackSettings; holds: (s: StackSettings) => boolean; allowed: string }[] = [
-  { key: "dbDeletionProtection", holds: (s) => s.dbDeletionProtection, allowed: "true in a prod stack" },
-  { key: "dbSkipFinalSnapshot", holds: (s) => !s.dbSkipFinalSnapshot, allowed: "false in a prod stack (keep a final snapshot)" },
-  { key: "dbBackupRetentionDays", holds: (s) => s.dbBackupRetentionDays >= 7, allowed: "7 or more in a prod stack" },
-  { key: "protectData", holds: (s) => s.protectData, allowed: "true in a prod stack (Pulumi protect on the database and cache)" },
-];
-
-export type StackSettings = z.infer<typeof stackConfigSchema>;
-
 /** Config keys that hold secrets; read with getSecret so they stay encrypted. */
-export const SECRET_KEYS = ["dbPassword", "registryPassword"] as const;
+export const SECRET_KEYS = Object.keys(SECRET_SETTINGS) as (keyof typeof SECRET_SETTINGS)[];
 
 /** How to set each required setting that has no default, for the error message. */
-const HOW_TO_SET: Record<string, string> = {
+const HOW_TO_SET: Partial<Record<SettingKey, string>> = {
   sshAllowedCidrs: "set it with: pulumi config set --path 'sshAllowedCidrs[0]' \"$(curl -s https://checkip.amazonaws.com)/32\"",
   apiImage: "set it with: pulumi config set apiImage <user>/<image>:<tag>",
 };
+
+/** What a stack marked `environment: prod` must keep, because it holds real data. */
+const PRODUCTION_RULES: { key: SettingKey; holds: (s: StackSettings) => boolean; allowed: string }[] = [
+  { key: "dbDeletionProtection", holds: (s) => s.dbDeletionProtection, allowed: "true in a prod stack" },
+  { key: "dbSkipFinalSnapshot", holds: (s) => !s.dbSkipFinalSnapshot, allowed: "false in a prod stack (keep a final snapshot)" },
+  { key: "dbBackupRetentionDays", holds: (s) => s.dbBackupRetentionDays >= 7, allowed: "7 or more in a prod stack" },
+  { key: "protectData", holds: (s) => s.protectData, allowed: "true in a prod stack (Pulumi protect and retainOnDelete on the database and cache)" },
+];
+
+/** Docker's bridge (172.17.0.0/16) and the next two networks of its default pool, which the host's compose and API networks take. */
+const DOCKER_NETWORKS_ON_THE_HOST = { from: 172 * 2 ** 24 + 17 * 2 ** 16, to: 172 * 2 ** 24 + 20 * 2 ** 16 - 1, text: "172.17.0.0/16 to 172.19.0.0/16" };
 
 export interface StackConfig extends StackSettings {
   project: string;
@@ -83,13 +39,30 @@ export interface StackConfig extends StackSettings {
   registryPassword: pulumi.Output<string> | undefined;
 }
 
-/** A RunError, so `pulumi up` prints only the list of problems. */
+/** Every problem of the stack's configuration, each under the key the user typed. A RunError, so `pulumi up` prints only the list. */
 export class StackConfigError extends pulumi.RunError {
   constructor(readonly problems: string[]) {
     super(`Invalid stack configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     this.name = "StackConfigError";
   }
 }
+
+/** The secret settings as plaintext, only to check them; they leave as secret Outputs. */
+export type SecretSettings = Partial<Record<(typeof SECRET_KEYS)[number], string>>;
+
+export interface CheckContext {
+  /** The plaintext of the secret settings, to check them (never shown). */
+  secrets?: SecretSettings;
+  /** `aws:region`. Default ap-northeast-2. */
+  region?: string;
+  /** The stack's name, which names its components. Default dev. */
+  stack?: string;
+  /** The `aws:` keys the stack sets (without the namespace), checked against the provider's settings. */
+  awsKeys?: string[];
+}
+
+/** What the AWS provider reads from `aws:` config: anything else there is a typo it ignores. */
+const AWS_PROVIDER_SETTINGS = Object.keys(awsProviderSettings);
 
 /** Pulumi config values arrive as strings; numbers, booleans and lists are JSON in them. */
 function decode(raw: string, textual: boolean): unknown {
@@ -102,34 +75,31 @@ function decode(raw: string, textual: boolean): unknown {
   }
 }
 
-function describeIssue(project: string, issue: z.core.$ZodIssue, raw: Record<string, unknown>): string {
-  const key = String(issue.path[0] ?? "");
-  const given = raw[key];
-  const value = given === undefined ? "(missing)" : `= ${JSON.stringify(given)}`;
-  let allowed = issue.message;
-  const empty = given === undefined || (Array.isArray(given) && given.length === 0);
-  if (empty && HOW_TO_SET[key]) return `${project}:${key} (missing) is required; ${HOW_TO_SET[key]}`;
-  if (issue.code === "invalid_value") allowed = `allowed: ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
-  else if (issue.code === "invalid_type") allowed = `expected ${issue.expected === "int" ? "a whole number" : issue.expected}`;
-  return `${project}:${key} ${value} is not allowed; ${allowed}`;
+function shown(value: unknown): string {
+  return value === undefined ? "(missing)" : `= ${JSON.stringify(value)}`;
 }
 
-/** The secret settings as plaintext, only to check them; they leave as secret Outputs. */
-export type SecretSettings = Partial<Record<(typeof SECRET_KEYS)[number], string>>;
+function describeIssue(project: string, key: SettingKey, issue: z.core.$ZodIssue, given: unknown): string {
+  const empty = given === undefined || (Array.isArray(given) && given.length === 0);
+  if (empty && HOW_TO_SET[key]) return `${project}:${key} (missing) is required; ${HOW_TO_SET[key]}`;
+  let allowed = issue.message;
+  if (issue.code === "invalid_value") allowed = `allowed: ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+  else if (issue.code === "invalid_type") allowed = `expected ${issue.expected === "int" ? "a whole number" : issue.expected}`;
+  return `${project}:${key} ${shown(given)} is not allowed; ${allowed}`;
+}
 
 // RDS for MySQL master password rules (CreateDBInstance, MasterUserPassword).
 const DB_PASSWORD = { min: 8, max: 41, refused: /[/"'@\s]/, printable: /^[\x21-\x7e]*$/ };
 
-function secretProblems(project: string, settings: Partial<StackSettings>, secrets: SecretSettings): string[] {
+function secretProblems(project: string, settings: StackSettings, secrets: SecretSettings): string[] {
   const problems: string[] = [];
-  const hidden = "(value not shown)";
   const password = secrets.dbPassword;
   if (password !== undefined) {
     if (password === "") {
       problems.push(`${project}:dbPassword is empty; remove it (pulumi config rm dbPassword) to use the password the stack generates, or set one with pulumi config set --secret dbPassword`);
     } else if (password.length < DB_PASSWORD.min || password.length > DB_PASSWORD.max || DB_PASSWORD.refused.test(password) || !DB_PASSWORD.printable.test(password)) {
       problems.push(
-        `${project}:dbPassword ${hidden} is not allowed; RDS for MySQL takes ${DB_PASSWORD.min} to ${DB_PASSWORD.max} printable ASCII characters other than /, ', ", @ and space (it has ${password.length})`,
+        `${project}:dbPassword (value not shown) is not allowed; RDS for MySQL takes ${DB_PASSWORD.min} to ${DB_PASSWORD.max} printable ASCII characters other than /, ', ", @ and space (it has ${password.length})`,
       );
     }
   }
@@ -140,57 +110,117 @@ function secretProblems(project: string, settings: Partial<StackSettings>, secre
 }
 
 /** The Region must exist, and hold the zones asked for, before anything is created in it. */
-function regionProblems(project: string, region: string, settings: Partial<StackSettings>): string[] {
+function regionProblems(project: string, region: string, settings: StackSettings): string[] {
   const known = AWS_REGIONS[region];
   if (!known) return [`aws:region = ${JSON.stringify(region)} is not allowed; allowed: an AWS Region code, e.g. ap-northeast-2 (Seoul); known: ${Object.keys(AWS_REGIONS).join(", ")}`];
-  const zones = settings.availabilityZones;
-  if (typeof zones === "number" && zones > known.availabilityZones) {
-    return [`${project}:availabilityZones = ${zones} is not allowed; ${region} (${known.name}) has ${known.availabilityZones} Availability Zones`];
+  if (settings.availabilityZones > known.availabilityZones) {
+    return [`${project}:availabilityZones = ${settings.availabilityZones} is not allowed; ${region} (${known.name}) has ${known.availabilityZones} Availability Zones`];
   }
   return [];
 }
 
-/** Validates raw config values (already decoded) against the schema; throws one error listing every problem. */
-export function parseStackSettings(project: string, raw: Record<string, unknown>, secrets: SecretSettings = {}, region = DEFAULT_REGION): StackSettings {
-  const unknownKeys = Object.keys(raw).filter((key) => !(key in stackConfigSchema.shape) && !(SECRET_KEYS as readonly string[]).includes(key));
-  const result = stackConfigSchema.safeParse(raw);
-  const problems = [
-    ...unknownKeys.map((key) => `${project}:${key} is not a setting of this project (typo?); known: ${Object.keys(stackConfigSchema.shape).join(", ")}`),
-    ...(result.success ? [] : result.error.issues.map((issue) => describeIssue(project, issue, raw))),
-  ];
-  if (result.success && result.data.environment === "prod") {
-    for (const rule of PRODUCTION_RULES) {
-      if (!rule.holds(result.data)) problems.push(`${project}:${rule.key} = ${JSON.stringify(result.data[rule.key])} is not allowed; ${rule.allowed}`);
-    }
+/** The host's Docker networks must not hide VPC addresses (RDS, ElastiCache) behind a local route. */
+function dockerOverlapProblems(project: string, settings: StackSettings): string[] {
+  let vpc: { network: number; prefix: number };
+  try {
+    vpc = parseVpcCidr("vpcCidr", settings.vpcCidr);
+  } catch {
+    return []; // the network's own check says what is wrong with it
   }
-  const parsed = result.success ? result.data : (raw as Partial<StackSettings>);
-  problems.push(...secretProblems(project, parsed, secrets), ...regionProblems(project, region, parsed));
-  if (problems.length > 0 || !result.success) throw new StackConfigError(problems);
-  return result.data;
+  const last = vpc.network + 2 ** (32 - vpc.prefix) - 1;
+  if (last < DOCKER_NETWORKS_ON_THE_HOST.from || vpc.network > DOCKER_NETWORKS_ON_THE_HOST.to) return [];
+  return [
+    `${project}:vpcCidr = ${JSON.stringify(settings.vpcCidr)} is not allowed; it overlaps ${DOCKER_NETWORKS_ON_THE_HOST.text}, the networks Docker makes on the API host ` +
+      "(its bridge, then nginx's and the API's), so the host could not reach the database or cache there. Use e.g. 10.0.0.0/16",
+  ];
 }
 
-/** Reads and validates the current stack's config. */
+/**
+ * Validates the stack's settings (raw values, already decoded) and reports every problem at
+ * once, each under the key the user typed: types and required keys, the prod rules, the secrets,
+ * the Region, and every component's own argument checks (run here, before any resource exists).
+ */
+export function parseStackSettings(project: string, raw: Record<string, unknown>, context: CheckContext = {}): StackSettings {
+  const problems: string[] = [];
+  const known = Object.keys(STACK_SETTINGS) as SettingKey[];
+  for (const key of Object.keys(raw)) {
+    if (!(key in STACK_SETTINGS) && !(SECRET_KEYS as string[]).includes(key)) {
+      problems.push(`${project}:${key} is not a setting of this project (typo?); known: ${[...known, ...SECRET_KEYS].join(", ")}`);
+    }
+  }
+  for (const key of context.awsKeys ?? []) {
+    if (!AWS_PROVIDER_SETTINGS.includes(key)) problems.push(`aws:${key} is not a setting of the AWS provider (typo?), which would ignore it; known: ${AWS_PROVIDER_SETTINGS.join(", ")}`);
+  }
+  // Key by key, so a wrong value does not hide the problems of the others.
+  const failed = new Set<SettingKey>();
+  const settings = {} as Record<SettingKey, unknown>;
+  for (const key of known) {
+    const spec: SettingSpec = STACK_SETTINGS[key];
+    const given = raw[key];
+    const result = spec.schema.safeParse(given === undefined ? spec.default : given);
+    if (result.success) {
+      settings[key] = result.data;
+    } else {
+      failed.add(key);
+      problems.push(describeIssue(project, key, result.error.issues[0]!, given));
+      settings[key] = spec.default ?? (spec.type === "array" ? [] : "");
+    }
+  }
+  const parsed = settings as StackSettings;
+  if (parsed.environment === "prod" && !failed.has("environment")) {
+    for (const rule of PRODUCTION_RULES) {
+      if (!failed.has(rule.key) && !rule.holds(parsed)) problems.push(`${project}:${rule.key} = ${JSON.stringify(parsed[rule.key])} is not allowed; ${rule.allowed}`);
+    }
+  }
+  problems.push(...secretProblems(project, parsed, context.secrets ?? {}));
+  problems.push(...regionProblems(project, context.region ?? DEFAULT_REGION, parsed));
+  problems.push(...dockerOverlapProblems(project, parsed));
+
+  const placeholderSecret = pulumi.secret("checked-only");
+  const secrets = { dbPassword: context.secrets?.dbPassword ? placeholderSecret : undefined, registryPassword: context.secrets?.registryPassword ? placeholderSecret : undefined };
+  const stack = context.stack ?? "dev";
+  for (const { componentType, error } of checkComponents(componentArgs(parsed, { project, stack }, secrets), stack, parsed.hosting as "single" | "fleet")) {
+    for (const problem of error.problems) {
+      const key = settingOf(componentType, problem.argument);
+      if (key && failed.has(key)) continue; // already reported as the user typed it
+      if (componentType === FLEET_TYPE && problem.argument === "name") {
+        problems.push(`the stack name ${JSON.stringify(stack)} is too long for hosting: fleet (the fleet is named ${stack}-api); ${problem.allowed.replace(/^Allowed:/, "allowed for that name:")}`);
+        continue;
+      }
+      problems.push(
+        key
+          ? `${project}:${key} ${shown(problem.value)} is not allowed; ${problem.allowed.replace(/^Allowed:/, "allowed:")}`
+          : `${error.component}: ${problem.argument} ${shown(problem.value)} is not allowed; ${problem.allowed}`,
+      );
+    }
+  }
+  if (problems.length > 0) throw new StackConfigError(problems);
+  return parsed;
+}
+
+/** Reads and validates the current stack's config: the only place in the repo that reads pulumi.Config. */
 export function loadStackConfig(): StackConfig {
   const project = pulumi.getProject();
   const config = new pulumi.Config();
-  const defaults = stackConfigSchema.partial().parse({});
   const raw: Record<string, unknown> = {};
   const secrets: SecretSettings = {};
+  const awsKeys: string[] = [];
   for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
     const [namespace, key] = fullKey.split(":");
+    if (namespace === "aws" && key !== undefined) awsKeys.push(key);
     if (namespace !== project || key === undefined) continue;
-    if ((SECRET_KEYS as readonly string[]).includes(key)) secrets[key as keyof SecretSettings] = value;
-    else raw[key] = decode(value, typeof defaults[key as keyof StackSettings] === "string");
+    if ((SECRET_KEYS as string[]).includes(key)) secrets[key as keyof SecretSettings] = value;
+    else raw[key] = decode(value, (STACK_SETTINGS as Record<string, SettingSpec>)[key]?.type === "string");
   }
   const region = new pulumi.Config("aws").get("region") ?? DEFAULT_REGION;
-  const settings = parseStackSettings(project, raw, secrets, region);
-  const registryPassword = config.getSecret("registryPassword");
+  const stack = pulumi.getStack();
+  const settings = parseStackSettings(project, raw, { secrets, region, stack, awsKeys });
   return {
     ...settings,
     project,
-    stack: pulumi.getStack(),
+    stack,
     region,
     dbPassword: config.getSecret("dbPassword"),
-    registryPassword,
+    registryPassword: config.getSecret("registryPassword"),
   };
 }

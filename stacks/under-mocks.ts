@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { applyStackConfig, installMocks, readStackConfigFiles, type ResourceGraph } from "@trafficlab/testing";
+import { applyStackConfig, installMocks, readStackConfigFiles, withCapturedConsole, type ResourceGraph } from "@trafficlab/testing";
 import { loadStackConfig } from "./config";
 import { trafficlab } from "./program";
 
@@ -37,22 +37,16 @@ export async function runStackUnderMocks(stack: string, options: RunOptions = {}
   const files = readStackConfigFiles(options.projectDir ?? PROJECT_DIR, stack);
   const values = { ...files.values, ...options.values };
   const region = values["aws:region"] ?? DEFAULT_REGION;
-  const log: string[] = [];
-  const original = { log: console.log, info: console.info, warn: console.warn, error: console.error };
-  const capture = (...args: unknown[]) => void log.push(args.map(String).join(" "));
-  Object.assign(console, { log: capture, info: capture, warn: capture, error: capture });
   const program = installMocks({ project: files.project, stack, region });
   try {
-    applyStackConfig({ ...files, values });
-    const outputs = await program.runStack(() => trafficlab(loadStackConfig()));
-    const graph = await program.settled();
-    return { stack, region, graph, outputs, placeholders: files.placeholders, log };
-  } catch (error) {
+    const { result, lines } = await withCapturedConsole(async () => {
+      applyStackConfig({ ...files, values });
+      const outputs = await program.runStack(() => trafficlab(loadStackConfig()));
+      return { outputs, graph: await program.settled() };
+    });
+    return { stack, region, ...result, placeholders: files.placeholders, log: lines };
+  } finally {
     // Also after a failure, every registration the program started has reached the mocks.
     await program.settled();
-    if (error instanceof Error && log.length > 0) error.message += `\nThe program logged:\n${log.join("\n")}`;
-    throw error;
-  } finally {
-    Object.assign(console, original);
   }
 }

@@ -2,7 +2,8 @@ import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { SECRET_KEYS, StackConfigError, parseStackSettings, stackConfigSchema, loadStackConfig } from "../config";
+import { SECRET_KEYS, StackConfigError, parseStackSettings, loadStackConfig } from "../config";
+import { STACK_SETTINGS } from "../settings";
 import { applyStackConfig, installMocks, isSecretOutput, readStackConfigFiles, resolveOutput } from "@trafficlab/testing";
 
 const root = join(__dirname, "..", "..");
@@ -28,7 +29,7 @@ describe("stack config", () => {
       Object.entries(project.config).filter(([, spec]) => spec.default !== undefined).map(([key, spec]) => [key, spec.default]),
     );
     expect(declaredDefaults).to.deep.equal(schemaDefaults);
-    expect(Object.keys(project.config).sort()).to.deep.equal(Object.keys(stackConfigSchema.shape).sort());
+    expect(Object.keys(project.config).sort()).to.deep.equal(Object.keys(STACK_SETTINGS).sort());
     // Secrets cannot be declared: the CLI would require them, or store a default in plain text.
     for (const key of SECRET_KEYS) expect(project.config).not.to.have.property(key);
   });
@@ -96,7 +97,7 @@ describe("stack config", () => {
   it("refuses an empty dbPassword (it would replace the generated one) and one RDS would refuse, without showing it", () => {
     const problems = (dbPassword: string) => {
       try {
-        parseStackSettings("trafficlab", REQUIRED, { dbPassword });
+        parseStackSettings("trafficlab", REQUIRED, { secrets: { dbPassword } });
       } catch (error) {
         return (error as Error).message;
       }

@@ -73,6 +73,32 @@ describe("dev stack (Pulumi.dev.yaml under mocks)", () => {
   });
 });
 
+describe("dev stack with a domain", () => {
+  const https = { "trafficlab:domain": "api.example.com", "trafficlab:acmeEmail": "ops@example.com" };
+
+  it("serves https://<domain>/ with a certificate from Let's Encrypt, and says which DNS record to make", async () => {
+    const { graph, outputs } = await runStack("dev", https);
+    expect(outputs.url).to.equal("https://api.example.com/");
+    expect(outputs.dnsRecord).to.match(/^api\.example\.com A 203\.0\.113\.\d+$/);
+    expect(graph.ingressRules(443)).to.have.length(2);
+    const compose = String(graph.one("command:remote:Command", "file-compose-yaml").inputs.stdin);
+    expect(compose).to.include("ACME_SERVER: https://acme-v02.api.letsencrypt.org/directory").and.include("ACME_EMAIL: ops@example.com");
+  });
+
+  it("without one serves plain HTTP, opens no 443 and makes no DNS record output", async () => {
+    const { graph, outputs } = await runStack("dev");
+    expect(outputs.url).to.match(/^http:\/\//);
+    expect(outputs).not.to.have.property("dnsRecord");
+    expect(graph.ingressRules(443)).to.deep.equal([]);
+  });
+
+  it("outputs the host key every deploy connection pins", async () => {
+    const { graph, outputs } = await runStack("dev");
+    expect(outputs.sshHostKey).to.match(/^ssh-ed25519 /);
+    for (const step of graph.ofType("command:remote:Command")) expect((step.inputs.connection as { hostKey?: string }).hostKey, step.name).to.equal(outputs.sshHostKey);
+  });
+});
+
 describe("dev stack with the API built from a local directory", () => {
   it("builds and pushes the image, and the host pulls and runs the pushed digest", async () => {
     const { graph } = await runStack("dev", { "trafficlab:apiBuildContext": "../trafficlab-api" });

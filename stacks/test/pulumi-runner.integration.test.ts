@@ -31,4 +31,16 @@ describe("stacks under Pulumi's own Node.js runner (cmd/run + ts-node 7)", funct
     expect(result.resources).to.include("trafficlab:database:Database dev-db");
     expect(result.resources).to.include("aws:elasticache/replicationGroup:ReplicationGroup dev-tokens-group");
   });
+
+  it("compiles and runs the prod stack as a fleet", async () => {
+    const { stdout } = await run(process.execPath, [fixture, "prod", JSON.stringify(USER_SETTINGS)], { env: { ...process.env, TS_NODE_CACHE: "false" }, maxBuffer: 16 * 1024 * 1024 });
+    const result = JSON.parse(stdout.trim().split("\n").pop()!);
+    expect(result.compiledWithTsNode).to.equal(true);
+    expect(result.outputs.hosting).to.equal("fleet");
+    expect(result.outputs.url).to.match(/^http:\/\/prod-api-alb-/);
+    for (const resource of ["trafficlab:fleet:ApiFleet prod-api", "aws:autoscaling/group:Group prod-api-asg", "aws:lb/loadBalancer:LoadBalancer prod-api-alb", "aws:ec2/launchTemplate:LaunchTemplate prod-api-lt"]) {
+      expect(result.resources).to.include(resource);
+    }
+    expect(result.resources.filter((r: string) => r.startsWith("aws:ec2/instance:Instance"))).to.deep.equal([]);
+  });
 });

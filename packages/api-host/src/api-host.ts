@@ -3,19 +3,20 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as command from "@pulumi/command";
 import * as tls from "@pulumi/tls";
-import { configHash, edgeProxyService, renderNginxConf, withUpstreamInclude } from "@trafficlab/edge-proxy";
-import { ROLLING_DEPLOY_DEFAULTS } from "./rolling-deploy";
-import { componentLabel, requirePinnedImage } from "@trafficlab/validation";
+import { renderHostProject } from "./host-project";
+import { componentLabel, requirePinnedImage, transformed } from "@trafficlab/validation";
 import { installDockerScript } from "./install-docker";
-import { pullImagesScript, writeFileScript } from "./deploy-scripts";
-import { stampedScript } from "./host-step";
-import { renderComposeProject } from "./compose-project";
+import { pullImagesScript, removeFileScript, writeFileScript } from "./deploy-scripts";
+import { STAMPS, stampedScript } from "./host-step";
+import { hostKeyUserData } from "./host-key";
 import { AMI_PARAMETERS, API_HOST_DEFAULTS, API_HOST_TYPE, resolveApiHostSettings, type ApiHostDeployArgs, type ApiHostSettings } from "./host-settings";
 
 /** One file of the compose project, as it is written on the host. */
 export interface HostFile {
   path: string;
   content: pulumi.Input<string>;
+  /** Default 644; 755 for a script another program executes directly (the ACME hooks). */
+  mode?: "644" | "755";
 }
 
 /**
@@ -24,12 +25,27 @@ export interface HostFile {
  * env file and `docker compose up` come from AppDeployment, which does.
  */
 export class ApiHost extends pulumi.ComponentResource {
+  /** The child resources, for what the arguments do not cover (escape hatch). */
+  readonly nodes: {
+    securityGroup: aws.ec2.SecurityGroup;
+    /** One per rule: HTTP and HTTPS from anywhere, SSH per allowed CIDR, all outbound. */
+    securityGroupRules: (aws.vpc.SecurityGroupIngressRule | aws.vpc.SecurityGroupEgressRule)[];
+    /** Undefined with an existing key pair. */
+    keyPair: aws.ec2.KeyPair | undefined;
+    instance: aws.ec2.Instance;
+    eip: aws.ec2.Eip | undefined;
+    /** Docker install, file copies, image pull. */
+    commands: command.remote.Command[];
+  };
   /** The EC2 instance id; every host step's script names it, so a new instance re-runs them all. */
   readonly instanceId: pulumi.Output<string>;
+  /** The host's security group: the data tier admits it. */
   readonly securityGroupId: pulumi.Output<string>;
+  /** The Elastic IP, or the instance's public address. */
   readonly publicIp: pulumi.Output<string>;
+  /** The public DNS name of that address. */
   readonly publicDns: pulumi.Output<string>;
-  /** `http://<public DNS>/` */
+  /** `https://<domain>/` with a domain, else `http://<public DNS>/` (in clear). */
   readonly url: pulumi.Output<string>;
   /** How to log in, with the key saved as the file named in it. */
   readonly sshCommand: pulumi.Output<string>;
@@ -37,9 +53,13 @@ export class ApiHost extends pulumi.ComponentResource {
   readonly sshPrivateKey: pulumi.Output<string | undefined>;
   /** The file name sshCommand saves the key as (or a placeholder for an existing key pair's key). */
   readonly sshKeyFile: string;
+  /** The host's SSH public key (`ssh-ed25519 AAAA...`), installed at first boot; every connection pins it. */
+  readonly hostKey: pulumi.Output<string>;
   /** The SSH connection the deploy commands use (secret: holds the private key). */
   readonly connection: pulumi.Output<command.types.input.remote.ConnectionArgs>;
+  /** Where the compose project lives on the host. */
   readonly projectDirectory: string;
+  /** The arguments after checks and defaults. */
   readonly settings: ApiHostSettings;
   /** What the app deploy must wait for: Docker installed, files copied, images pulled. */
   readonly deployPrerequisites: pulumi.Resource[];
@@ -58,47 +78,62 @@ export class ApiHost extends pulumi.ComponentResource {
     // Validate before super(): a bad argument must register nothing.
     const settings = resolveApiHostSettings(name, args);
     const component = componentLabel(API_HOST_TYPE, name);
-    // The upstream's server line lives in nginx/upstream.conf, which the blue/green deploy rewrites.
-    const nginxFiles = withUpstreamInclude(renderNginxConf({ ...args.proxy, upstreamPort: ROLLING_DEPLOY_DEFAULTS.apiPort }));
+    const https = settings.https;
+    const project = renderHostProject({ projectDirectory: settings.projectDirectory, proxyImage: settings.proxyImage, proxy: args.proxy, https });
     super(API_HOST_TYPE, name, {}, opts);
     this.settings = settings;
     this.projectDirectory = settings.projectDirectory;
     const tags = (role: string) => ({ ...args.tags, Name: `${name}-${role}` });
 
+    const transform = args.transform ?? {};
+    const child = { parent: this };
+    // Rules are resources of their own, so another project can add one to this group without a conflict.
     const securityGroup = new aws.ec2.SecurityGroup(
       `${name}-sg`,
-      {
-        vpcId: args.vpcId,
-        description: `API host ${name}: HTTP(S) from anywhere, SSH from named addresses`,
-        ingress: [
-          ...[80, 443].map((port) => ({ description: `HTTP${port === 443 ? "S" : ""} to nginx`, protocol: "tcp", fromPort: port, toPort: port, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] })),
-          { description: "SSH from the allowed addresses", protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: settings.sshCidrsV4, ipv6CidrBlocks: settings.sshCidrsV6 },
-        ],
-        // The host pulls images and packages from the internet.
-        egress: [{ description: "All outbound", protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] }],
-        tags: tags("sg"),
-      },
-      { parent: this },
+      ...transformed(transform.securityGroup, { vpcId: args.vpcId, description: `API host ${name}: HTTP(S) from anywhere, SSH from named addresses`, tags: tags("sg") }, child),
     );
+    const rule = (kind: "ingress" | "egress", role: string, ruleArgs: Omit<aws.vpc.SecurityGroupIngressRuleArgs, "securityGroupId">) =>
+      kind === "ingress"
+        ? new aws.vpc.SecurityGroupIngressRule(`${name}-sg-${role}`, { securityGroupId: securityGroup.id, ...ruleArgs }, child)
+        : new aws.vpc.SecurityGroupEgressRule(`${name}-sg-${role}`, { securityGroupId: securityGroup.id, ...ruleArgs }, child);
+    const everywhere = [
+      { family: "ipv4", cidr: { cidrIpv4: "0.0.0.0/0" } },
+      { family: "ipv6", cidr: { cidrIpv6: "::/0" } },
+    ] as const;
+    const securityGroupRules = [
+      // 443 only with a domain: without one nothing listens there.
+      ...(https ? [80, 443] : [80]).flatMap((port) =>
+        everywhere.map(({ family, cidr }) => rule("ingress", `${port === 443 ? "https" : "http"}-${family}`, { description: `HTTP${port === 443 ? "S" : ""} to nginx`, ipProtocol: "tcp", fromPort: port, toPort: port, ...cidr })),
+      ),
+      // Named by the CIDR, so adding or removing one address touches only its rule.
+      ...[...settings.sshCidrsV4.map((cidr) => ({ cidrIpv4: cidr })), ...settings.sshCidrsV6.map((cidr) => ({ cidrIpv6: cidr }))].map((cidr) =>
+        rule("ingress", `ssh-${(cidr as { cidrIpv4?: string }).cidrIpv4 ?? (cidr as { cidrIpv6: string }).cidrIpv6}`.replace(/[^A-Za-z0-9-]+/g, "-"), { description: "SSH from an allowed address", ipProtocol: "tcp", fromPort: 22, toPort: 22, ...cidr }),
+      ),
+      // The host pulls images and packages from the internet.
+      ...everywhere.map(({ family, cidr }) => rule("egress", `egress-${family}`, { description: "All outbound", ipProtocol: "-1", ...cidr })),
+    ];
 
     let keyName: pulumi.Input<string>;
     let privateKey: pulumi.Output<string>;
+    let keyPair: aws.ec2.KeyPair | undefined;
     if (args.existingKeyPair) {
       keyName = args.existingKeyPair.name;
       privateKey = pulumi.secret(args.existingKeyPair.privateKey);
       this.sshPrivateKey = pulumi.output(undefined);
     } else {
-      const key = new tls.PrivateKey(`${name}-ssh-key`, { algorithm: "ED25519" }, { parent: this });
-      const keyPair = new aws.ec2.KeyPair(`${name}-key`, { publicKey: key.publicKeyOpenssh, tags: tags("key") }, { parent: this });
+      const key = new tls.PrivateKey(`${name}-ssh-key`, { algorithm: "ED25519" }, child);
+      keyPair = new aws.ec2.KeyPair(`${name}-key`, ...transformed(transform.keyPair, { publicKey: key.publicKeyOpenssh, tags: tags("key") }, child));
       keyName = keyPair.keyName;
       privateKey = pulumi.secret(key.privateKeyOpenssh);
       this.sshPrivateKey = privateKey;
     }
 
+    // The host's own SSH key, made here so the deploy can pin it before the first connection.
+    const hostKey = new tls.PrivateKey(`${name}-host-key`, { algorithm: "ED25519" }, child);
     const ami = aws.ssm.getParameterOutput({ name: AMI_PARAMETERS[settings.os][settings.architecture] }, { parent: this });
     const instance = new aws.ec2.Instance(
       `${name}-instance`,
-      {
+      ...transformed(transform.instance, {
         ami: ami.value,
         instanceType: settings.instanceType,
         subnetId: args.subnetId,
@@ -109,54 +144,54 @@ export class ApiHost extends pulumi.ComponentResource {
         metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 2 },
         creditSpecification: settings.cpuCredits ? { cpuCredits: settings.cpuCredits } : undefined,
         rootBlockDevice: { volumeType: "gp3", volumeSize: settings.rootVolumeGiB, encrypted: true, deleteOnTermination: true },
+        // A secret: it holds the host key's private half.
+        userData: pulumi.secret(pulumi.all([hostKey.privateKeyOpenssh, hostKey.publicKeyOpenssh]).apply(([privateHalf, publicHalf]) => hostKeyUserData(privateHalf, publicHalf))),
+        // cloud-init installs host keys on an instance's first boot only: a new key needs a new instance.
+        userDataReplaceOnChange: true,
         tags: tags("instance"),
       },
       // The SSM parameter moves to each new AMI release; replacing the host for that is a decision, not a side effect.
-      { parent: this, ignoreChanges: ["ami"] },
+      { parent: this, ignoreChanges: ["ami"] }),
     );
 
-    const address = settings.elasticIp
-      ? new aws.ec2.Eip(`${name}-eip`, { domain: "vpc", instance: instance.id, tags: tags("eip") }, { parent: this })
-      : undefined;
+    const address = settings.elasticIp ? new aws.ec2.Eip(`${name}-eip`, ...transformed(transform.eip, { domain: "vpc", instance: instance.id, tags: tags("eip") }, child)) : undefined;
     this.publicIp = address ? address.publicIp : instance.publicIp;
     this.publicDns = address ? address.publicDns : instance.publicDns;
-    this.url = pulumi.interpolate`http://${this.publicDns}/`;
+    this.url = https ? pulumi.output(`https://${https.domain}/`) : pulumi.interpolate`http://${this.publicDns}/`;
     const keyFile = args.existingKeyPair ? `<private key of ${args.existingKeyPair.name}>` : `${name}.pem`;
     this.sshKeyFile = keyFile;
     this.sshCommand = args.existingKeyPair
       ? pulumi.interpolate`ssh -i ${keyFile} ${API_HOST_DEFAULTS.sshUser}@${this.publicIp}`
       : pulumi.interpolate`pulumi stack output --show-secrets sshPrivateKey > ${keyFile} && chmod 600 ${keyFile} && ssh -i ${keyFile} ${API_HOST_DEFAULTS.sshUser}@${this.publicIp}`;
+    this.hostKey = hostKey.publicKeyOpenssh.apply((key) => key.trim());
     this.connection = pulumi.secret(
-      pulumi.all([this.publicIp, privateKey]).apply(([host, key]) => ({
+      pulumi.all([this.publicIp, privateKey, this.hostKey]).apply(([host, key, pinned]) => ({
         host,
         user: API_HOST_DEFAULTS.sshUser,
         privateKey: key,
+        // Refuse any other host: the env file with the data tier's secrets travels this way.
+        hostKey: pinned,
         // A new instance takes a minute or two before sshd answers.
         dialErrorLimit: 60,
         perDialTimeout: 10,
       })),
     );
     const remote = (role: string, commandArgs: Omit<command.remote.CommandArgs, "connection">, options: pulumi.CustomResourceOptions = {}) =>
-      new command.remote.Command(`${name}-${role}`, { connection: this.connection, ...commandArgs }, { parent: this, ...options });
+      new command.remote.Command(`${name}-${role}`, ...transformed(transform.command, { connection: this.connection, ...commandArgs }, { parent: this, ...options }));
 
     // Every script names the instance it is for: a new host is a changed script, so each step runs again there.
-    const onThisHost = (script: pulumi.Input<string>, stamps: Record<string, pulumi.Input<string>> = {}) => stampedScript(script, { host: instance.id, ...stamps });
+    const onThisHost = (script: pulumi.Input<string>, stamps: Record<string, pulumi.Input<string>> = {}) => stampedScript(script, { [STAMPS.host]: instance.id, ...stamps });
     // dnf and the Compose download need the internet: wait for the subnet's route, not just the instance.
     const install = remote("install-docker", { create: onThisHost(installDockerScript()) }, { dependsOn: args.internetAccess ?? [] });
 
     const timeZone = settings.timeZone;
-    // nginx lives as long as the host, in compose; the API runs beside it as blue/green
-    // containers on an external network (rollingDeployScript, run by AppDeployment).
-    const compose = renderComposeProject({
-      services: { nginx: edgeProxyService({ image: settings.proxyImage, timeZone, listenPort: 80, upstreamService: null, networks: ["default", "api"] }) },
-      externalNetworks: { api: ROLLING_DEPLOY_DEFAULTS.network },
-    });
-    const files: HostFile[] = [
-      { path: `${settings.projectDirectory}/compose.yaml`, content: compose },
-      ...Object.entries(nginxFiles).map(([file, content]) => ({ path: `${settings.projectDirectory}/nginx/${file}`, content })),
-    ];
+    const files = project.files;
     const copied = files.map((file) =>
-      remote(`file-${file.path.slice(settings.projectDirectory.length + 1).replace(/[^A-Za-z0-9]+/g, "-")}`, { create: onThisHost(writeFileScript(file.path, "644")), stdin: file.content }, { dependsOn: [install] }),
+      remote(
+        `file-${file.path.slice(settings.projectDirectory.length + 1).replace(/[^A-Za-z0-9]+/g, "-")}`,
+        { create: onThisHost(writeFileScript(file.path, file.mode ?? "644")), delete: removeFileScript(file.path), stdin: file.content },
+        { dependsOn: [install] },
+      ),
     );
 
     this.image = pulumi.output(args.app.image).apply((image) => requirePinnedImage(component, "app.image", image));
@@ -166,7 +201,7 @@ export class ApiHost extends pulumi.ComponentResource {
       {
         create: onThisHost(
           this.image.apply((image) => pullImagesScript({ projectDir: settings.projectDirectory, registry: registry?.server, username: registry?.username, images: [image] })),
-          { "compose.yaml sha256": sha256(compose) },
+          { [STAMPS.composeFile]: project.composeHash },
         ),
         stdin: registry ? pulumi.secret(registry.password) : undefined,
       },
@@ -177,8 +212,9 @@ export class ApiHost extends pulumi.ComponentResource {
     this.deployPrerequisites = [install, ...copied, pull];
     this.appEnvironment = { SPRING_PROFILES_ACTIVE: settings.springProfile, TZ: timeZone };
     this.healthPath = settings.healthPath;
-    this.composeHash = sha256(compose);
-    this.proxyConfigHash = configHash(nginxFiles);
+    this.composeHash = project.composeHash;
+    this.proxyConfigHash = project.proxyConfigHash;
+    this.nodes = { securityGroup, securityGroupRules, keyPair, instance, eip: address, commands: [install, ...copied, pull] };
     this.instanceId = instance.id;
     this.securityGroupId = securityGroup.id;
     this.registerOutputs({

@@ -1,23 +1,29 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { nginxReloadCommand } from "@trafficlab/edge-proxy";
+import { transformed, type ChildTransform } from "@trafficlab/validation";
 import { composeDownScript, composeUpScript } from "./deploy-scripts";
-import { stampedScript } from "./host-step";
+import { STAMPS, stampedScript } from "./host-step";
 import { ROLLING_DEPLOY_DEFAULTS, parsePreviousImage, renderContainerEnvFile, rollingDeployScript, rollingTeardownScript } from "./rolling-deploy";
 import { sha256, type ApiHost } from "./api-host";
 
 export const APP_DEPLOYMENT_TYPE = "trafficlab:api-host:AppDeployment";
 
 export interface AppDeploymentArgs {
-  /** The host to deploy on. Required. */
+  /** The host to deploy on. */
   host: ApiHost;
   /**
    * The API's environment (endpoints, user names, passwords). Written to `api.env` with mode 600
    * through stdin, so it never appears on a command line or in logs; treated as secret whole.
    */
   environment: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /** Seconds a new API container has to become healthy before the deploy gives up on it. Default 300. */
+  /**
+   * Seconds a new API container has to become healthy before the deploy gives up on it.
+   * @default `300`
+   */
   waitTimeoutSeconds?: number;
+  /** Changes to every step (a timeout, a `logging` mode): arguments merged over the component's, or a function. */
+  transform?: { command?: ChildTransform<command.remote.CommandArgs> };
 }
 
 /**
@@ -32,6 +38,8 @@ export class AppDeployment extends pulumi.ComponentResource {
   readonly environmentHash: pulumi.Output<string>;
   /** The image the API ran before the last deploy, kept on the host: set it back to roll back. Empty on a first deploy. */
   readonly previousImage: pulumi.Output<string>;
+  /** The child resources, for what the arguments do not cover (escape hatch). */
+  readonly nodes: { apiDeploy: command.remote.Command; composeUp: command.remote.Command; reloadProxy: command.remote.Command };
 
   constructor(name: string, args: AppDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super(APP_DEPLOYMENT_TYPE, name, {}, opts);
@@ -43,7 +51,7 @@ export class AppDeployment extends pulumi.ComponentResource {
     // deleteBeforeReplace: only an explicit `pulumi up --replace` replaces these, and then the old
     // teardown must run before the new deploy, not after it.
     const remote = (role: string, commandArgs: Omit<command.remote.CommandArgs, "connection">, options: pulumi.CustomResourceOptions) =>
-      new command.remote.Command(`${name}-${role}`, { connection: host.connection, ...commandArgs }, { parent: this, ...options });
+      new command.remote.Command(`${name}-${role}`, ...transformed(args.transform?.command, { connection: host.connection, ...commandArgs }, { parent: this, ...options }));
 
     const deployScript = stampedScript(
       host.image.apply((image) =>
@@ -56,7 +64,7 @@ export class AppDeployment extends pulumi.ComponentResource {
           envFromStdin: true,
         }),
       ),
-      { host: host.instanceId },
+      { [STAMPS.host]: host.instanceId },
     );
     const api = remote(
       "api-deploy",
@@ -66,9 +74,9 @@ export class AppDeployment extends pulumi.ComponentResource {
       { dependsOn: host.deployPrerequisites, deleteBeforeReplace: true },
     );
 
-    const upScript = stampedScript(composeUpScript({ projectDir: directory, requiredFiles: [ROLLING_DEPLOY_DEFAULTS.upstreamFile] }), {
-      host: host.instanceId,
-      "compose.yaml sha256": host.composeHash,
+    const upScript = stampedScript(composeUpScript({ projectDir: directory }), {
+      [STAMPS.host]: host.instanceId,
+      [STAMPS.composeFile]: host.composeHash,
     });
     const proxy = remote(
       "compose-up",
@@ -77,8 +85,9 @@ export class AppDeployment extends pulumi.ComponentResource {
       { dependsOn: [api, ...host.deployPrerequisites], deleteBeforeReplace: true },
     );
 
-    const reload = stampedScript(`cd ${directory} && ${nginxReloadCommand()}`, { host: host.instanceId, "nginx config sha256": host.proxyConfigHash });
-    remote("reload-proxy", { create: reload, update: reload }, { dependsOn: [proxy] });
+    const reload = stampedScript(`cd ${directory} && ${nginxReloadCommand()}`, { [STAMPS.host]: host.instanceId, [STAMPS.nginxConfig]: host.proxyConfigHash });
+    const reloadProxy = remote("reload-proxy", { create: reload, update: reload }, { dependsOn: [proxy] });
+    this.nodes = { apiDeploy: api, composeUp: proxy, reloadProxy };
 
     // An empty string on a first deploy rather than undefined, which a stack output would drop with a warning.
     this.previousImage = api.stdout.apply((stdout) => parsePreviousImage(stdout) ?? "");

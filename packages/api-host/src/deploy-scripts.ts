@@ -1,6 +1,5 @@
 import { InvalidArgumentError, requireIntegerInRange, requirePinnedImage } from "@trafficlab/validation";
-import { shellQuote } from "./shell-quote";
-import { SCRIPT_PRELUDE, hostLockSection, requireHostPath } from "./script-prelude";
+import { renderHostScript, requireHostPath } from "./script-prelude";
 
 /** How errors from the deploy script functions name their source. */
 export const DEPLOY_SCRIPTS = "@trafficlab/api-host deploy scripts";
@@ -11,6 +10,7 @@ export const DEPLOY_SCRIPT_DEFAULTS = {
   lockFile: "/var/lock/trafficlab-deploy.lock",
   lockTimeoutSeconds: 900,
   waitTimeoutSeconds: 300,
+  pollSeconds: 2,
   /** Files `compose up` refuses to start without; AppDeployment names nginx's upstream file. */
   requiredFiles: [] as readonly string[],
   logLines: 50,
@@ -31,24 +31,13 @@ export function writeFileScript(path: string, mode: FileMode = "644"): string {
   if (!FILE_MODES.includes(mode)) {
     throw new InvalidArgumentError(DEPLOY_SCRIPTS, "mode", mode, `Allowed: ${FILE_MODES.join(", ")} (600 for secrets).`);
   }
-  const slash = path.lastIndexOf("/");
-  const directory = slash === 0 ? "/" : path.slice(0, slash);
-  const name = path.slice(slash + 1);
-  return `#!/usr/bin/env bash
-# Writes stdin to ${path} (mode ${mode}) atomically.
-${SCRIPT_PRELUDE}
-umask 077
-target=${shellQuote(path)}
-directory=${shellQuote(directory)}
-as_root install -d -m 0755 "$directory"
-tmp="$(as_root mktemp ${shellQuote(`${directory === "/" ? "" : directory}/.${name}.XXXXXX`)})"
-trap 'as_root rm -f "$tmp"' EXIT
-as_root tee "$tmp" >/dev/null
-as_root chmod ${mode} "$tmp"
-as_root mv -f "$tmp" "$target"
-trap - EXIT
-echo "wrote $target (mode ${mode})"
-`;
+  return renderHostScript("write-file.sh", { target: path, mode });
+}
+
+/** Removes `path`, and its directory once empty: the delete of a file step. */
+export function removeFileScript(path: string): string {
+  requireHostPath(DEPLOY_SCRIPTS, "path", path);
+  return renderHostScript("remove-file.sh", { target: path });
 }
 
 export interface PullImagesOptions {
@@ -78,41 +67,30 @@ export function pullImagesScript(options: PullImagesOptions = {}): string {
   if (username !== undefined && !/^[^\s]{1,256}$/.test(username)) {
     throw new InvalidArgumentError(DEPLOY_SCRIPTS, "username", username, "Allowed: a registry user name with no whitespace, e.g. AWS for ECR.");
   }
-  const login =
-    username === undefined
-      ? ""
-      : `printf 'pull-images: logging in to %s as %s\\n' ${shellQuote(registry ?? "Docker Hub")} ${shellQuote(username)}
-as_root docker login ${registry === undefined ? "" : `${shellQuote(registry)} `}--username ${shellQuote(username)} --password-stdin
-`;
   const images = (options.images ?? []).map((image) => requirePinnedImage(DEPLOY_SCRIPTS, "images", image));
-  const pullImages = images.map((image) => `as_root docker pull --quiet ${shellQuote(image)}
-`).join("");
-  return `#!/usr/bin/env bash
-# Pulls the images of the compose project in ${projectDir}${images.length > 0 ? " and the API's" : ""}.
-${SCRIPT_PRELUDE}
-cd ${shellQuote(projectDir)}
-${login}as_root docker compose pull --quiet
-${pullImages}echo "pull-images: images of $(pwd) pulled"
-`;
+  return renderHostScript("pull-images.sh", { project_dir: projectDir, registry: registry ?? "", username: username ?? "", images });
 }
 
 export interface ComposeUpOptions {
   /** Directory of the compose project. Default `/opt/trafficlab`. */
   projectDir?: string;
-  /** Seconds `--wait` waits for every service to be running and healthy. Default 300. */
+  /** Seconds to wait for every service to be running and healthy. Default 300. */
   waitTimeoutSeconds?: number;
+  /** Seconds between two looks at the services. Default 2. */
+  pollSeconds?: number;
   /** The host-wide deploy lock. Default `/var/lock/trafficlab-deploy.lock`. */
   lockFile?: string;
   /** Seconds to wait for another deploy to release the lock. Default 900. */
   lockTimeoutSeconds?: number;
-  /** Files in the project directory that must exist before starting, e.g. `nginx/upstream.conf`. Default none. */
+  /** Files in the project directory that must exist before starting, e.g. `api.env`. Default none. */
   requiredFiles?: string[];
 }
 
 /**
- * `docker compose up -d --wait --remove-orphans` under a host-wide lock, so two deploys never
- * interleave. On failure it prints `docker compose ps` and the last 50 log lines of every
- * service that is not running and healthy, then exits non-zero.
+ * `docker compose up -d --remove-orphans` under a host-wide lock, so two deploys never interleave,
+ * then waits its timeout for every service to run healthy (compose's own `--wait` gives up at
+ * once on a restarting container). On failure it prints `docker compose ps`, each service's
+ * health checks and the last 50 log lines of every service, then exits non-zero.
  */
 export function composeUpScript(options: ComposeUpOptions = {}): string {
   const projectDir = requireHostPath(DEPLOY_SCRIPTS, "projectDir", options.projectDir ?? DEPLOY_SCRIPT_DEFAULTS.projectDir);
@@ -125,44 +103,11 @@ export function composeUpScript(options: ComposeUpOptions = {}): string {
       throw new InvalidArgumentError(DEPLOY_SCRIPTS, "requiredFiles", file, "Allowed: paths relative to the project directory, of letters, digits, '.', '_', '-' and '/', e.g. .env.");
     }
   }
-  const checks = requiredFiles
-    .map((file) => `[ -f ${shellQuote(file)} ] || { printf 'deploy: %s/%s is missing; not starting\\n' "$(pwd)" ${shellQuote(file)} >&2; exit 1; }`)
-    .join("\n");
-  return `#!/usr/bin/env bash
-# Starts or updates the compose project in ${projectDir} and waits until it is healthy.
-${SCRIPT_PRELUDE}
-${hostLockSection("deploy", lockFile, lockTimeout)}
-cd ${shellQuote(projectDir)}
-${checks}
-
-report_failure() {
-  echo "== docker compose ps =="
-  as_root docker compose ps --all || true
-  local services states service bad
-  services="$(as_root docker compose config --services || true)"
-  states="$(as_root docker compose ps --all --format '{{.Service}} {{.State}} {{.Health}}' || true)"
-  while IFS= read -r service; do
-    [ -n "$service" ] || continue
-    # Not created at all, or any container of the service not running, or running but not healthy.
-    bad="$(awk -v s="$service" '$1 == s { seen = 1; if (!($2 == "running" && ($3 == "" || $3 == "healthy"))) { print $2 " " $3; exit } } END { if (!seen) print "not created" }' <<<"$states")"
-    if [ -n "$bad" ]; then
-      echo "== last ${DEPLOY_SCRIPT_DEFAULTS.logLines} log lines of $service ($bad) =="
-      as_root docker compose logs --no-color --tail ${DEPLOY_SCRIPT_DEFAULTS.logLines} "$service" || true
-    fi
-  done <<<"$services"
-}
-
-echo "deploy: docker compose up in $(pwd), waiting up to ${wait} s for healthy services"
-if as_root docker compose up -d --wait --wait-timeout ${wait} --remove-orphans; then
-  as_root docker compose ps
-  echo "deploy: all services running and healthy"
-else
-  status=$?
-  echo "deploy: docker compose up failed (exit $status)" >&2
-  report_failure >&2
-  exit "$status"
-fi
-`;
+  return renderHostScript(
+    "compose-up.sh",
+    { project_dir: projectDir, wait_timeout_seconds: wait, poll_seconds: requireIntegerInRange(DEPLOY_SCRIPTS, "pollSeconds", options.pollSeconds ?? DEPLOY_SCRIPT_DEFAULTS.pollSeconds, 1, 60), lock_file: lockFile, lock_timeout_seconds: lockTimeout, log_lines: DEPLOY_SCRIPT_DEFAULTS.logLines, required_files: requiredFiles },
+    ["host-lock.sh"],
+  );
 }
 
 export interface ComposeDownOptions {
@@ -179,21 +124,5 @@ export function composeDownScript(options: ComposeDownOptions = {}): string {
   const projectDir = requireHostPath(DEPLOY_SCRIPTS, "projectDir", options.projectDir ?? DEPLOY_SCRIPT_DEFAULTS.projectDir);
   const lockFile = requireHostPath(DEPLOY_SCRIPTS, "lockFile", options.lockFile ?? DEPLOY_SCRIPT_DEFAULTS.lockFile);
   const lockTimeout = requireIntegerInRange(DEPLOY_SCRIPTS, "lockTimeoutSeconds", options.lockTimeoutSeconds ?? DEPLOY_SCRIPT_DEFAULTS.lockTimeoutSeconds, 1, 86400);
-  return `#!/usr/bin/env bash
-# Stops and removes the compose project in ${projectDir}, if there is one.
-${SCRIPT_PRELUDE}
-${hostLockSection("teardown", lockFile, lockTimeout)}
-project_dir=${shellQuote(projectDir)}
-if [ ! -d "$project_dir" ]; then
-  echo "teardown: $project_dir does not exist, nothing to stop"
-  exit 0
-fi
-cd "$project_dir"
-if [ ! -f compose.yaml ] && [ ! -f compose.yml ] && [ ! -f docker-compose.yaml ] && [ ! -f docker-compose.yml ]; then
-  echo "teardown: no compose file in $project_dir, nothing to stop"
-  exit 0
-fi
-as_root docker compose down --remove-orphans
-echo "teardown: compose project in $project_dir stopped and removed"
-`;
+  return renderHostScript("compose-down.sh", { project_dir: projectDir, lock_file: lockFile, lock_timeout_seconds: lockTimeout }, ["host-lock.sh"]);
 }

@@ -20,3 +20,20 @@ export function stampedScript(script: pulumi.Input<string>, stamps: Record<strin
     return shebang ? `${text.slice(0, newline + 1)}${lines}\n${text.slice(newline + 1)}` : `${lines}\n${text}`;
   });
 }
+
+/** The stamp names the host steps use; `pnpm plan` reads them to say what an update will do. */
+export const STAMPS = {
+  /** The instance id: a new host re-runs every step. */
+  host: "host",
+  /** The compose project's hash: compose recreates the services whose definition changed. */
+  composeFile: "compose.yaml sha256",
+  /** The nginx config's hash: nginx reloads. */
+  nginxConfig: "nginx config sha256",
+} as const;
+
+/** The value of a stamp in a script stampedScript made, or undefined. */
+export function stampOf(script: unknown, name: string): string | undefined {
+  if (typeof script !== "string") return undefined;
+  const prefix = `# ${name}: `;
+  return script.split("\n").find((line) => line.startsWith(prefix))?.slice(prefix.length);
+}

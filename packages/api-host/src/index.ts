@@ -1,4 +1,5 @@
 export { ApiHost, sha256, type HostFile } from "./api-host";
+export { hostKeyUserData } from "./host-key";
 export { AppDeployment, APP_DEPLOYMENT_TYPE, type AppDeploymentArgs } from "./app-deployment";
 export { ApiImage, API_IMAGE_TYPE, type ApiImageArgs } from "./api-image";
 export {
@@ -10,6 +11,8 @@ export {
   parseCidr,
   resolveApiHostSettings,
   type ApiHostArgs,
+  type ApiHostTransforms,
+  type HttpsArgs,
   type ApiAppArgs,
   type ApiHostDeployArgs,
   type RegistryCredentials,
@@ -35,6 +38,7 @@ export {
   composeUpScript,
   pullImagesScript,
   writeFileScript,
+  removeFileScript,
   type ComposeDownOptions,
   type ComposeUpOptions,
   type FileMode,
@@ -60,3 +64,5 @@ export {
   type RollingDeployOptions,
   type RollingTeardownOptions,
 } from "./rolling-deploy";
+export { HOST_PROJECT, renderHostProject, type HostProject, type HostProjectOptions } from "./host-project";
+export { STAMPS, stampOf, stampedScript } from "./host-step";

@@ -1,23 +1,60 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { InvalidArgumentError } from "@trafficlab/validation";
 import { shellQuote } from "./shell-quote";
 
-/** Opens every host script: strict mode, and privileged commands through sudo when the SSH user is not root. */
-export const SCRIPT_PRELUDE = `set -euo pipefail
-as_root() { if [ "\${EUID}" -eq 0 ]; then "$@"; else sudo -n -- "$@"; fi; }`;
+/**
+ * The host scripts' bash: `src/scripts/*.sh` from the sources (tsx, ts-node), `dist/src/scripts`
+ * once built (the build copies them beside the compiled modules).
+ */
+export const HOST_SCRIPTS_DIR = join(__dirname, "scripts");
+
+/** Function files every script gets between its header and its own text. */
+const PRELUDE = ["prelude.sh"] as const;
+
+/** A header value: one word, or an array of words (`name=('a' 'b')`, maybe empty). */
+export type HostScriptValue = string | number | readonly string[];
+
+const files = new Map<string, string>();
+
+/** The text of one file of `HOST_SCRIPTS_DIR`, read once. */
+function hostScriptFile(name: string): string {
+  let text = files.get(name);
+  if (text === undefined) {
+    text = readFileSync(join(HOST_SCRIPTS_DIR, name), "utf8");
+    files.set(name, text);
+  }
+  return text;
+}
+
+/** Before a header line whose value shellcheck would take for a quoting mistake. */
+export const LITERAL_DIRECTIVE = "# shellcheck disable=SC1003,SC2016 # a literal value";
+
+/** shellcheck's directive for a file without a shebang; the rendered script has one. */
+const SHELL_DIRECTIVE = "# shellcheck shell=bash\n";
 
 /**
- * Takes the host-wide deploy lock on fd 9, waiting up to `timeoutSeconds`; released when the
- * script exits. Every deploying script uses it, so no two deploys on a host interleave.
+ * One self-contained bash script, as `@pulumi/command` sends it over SSH as one exec command:
+ * the shebang, a header of `name='value'` assignments (every value through shellQuote, arrays
+ * as `name=('a' 'b')`), then `prelude.sh`, the function files in `libraries` (`host-lock.sh`)
+ * and `script`, read from HOST_SCRIPTS_DIR, each without its `# shellcheck shell=bash` line.
+ * The values are all TypeScript puts in a script: each `.sh` file checks for the header
+ * variables it expects (`: "${name:?}"`), so shellcheck reads it as it is.
  */
-export function hostLockSection(tag: string, lockFile: string, timeoutSeconds: number): string {
-  // A read-only descriptor is enough for flock(2), so the SSH user can hold a lock file root created.
-  return `lock_file=${shellQuote(lockFile)}
-as_root touch "$lock_file"
-exec 9<"$lock_file"
-if ! flock --exclusive --nonblock 9; then
-  echo "${tag}: another deploy holds $lock_file; waiting up to ${timeoutSeconds} s"
-  flock --exclusive --timeout ${timeoutSeconds} 9 || { echo "${tag}: gave up waiting for $lock_file" >&2; exit 1; }
-fi`;
+export function renderHostScript(script: string, header: Record<string, HostScriptValue>, libraries: readonly string[] = []): string {
+  const assignments = Object.entries(header).map(([name, value]) => {
+    if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`renderHostScript: ${JSON.stringify(name)} is not a lowercase shell variable name.`);
+    const words = typeof value === "string" || typeof value === "number" ? [String(value)] : value;
+    const assignment = Array.isArray(value) ? `${name}=(${words.map(shellQuote).join(" ")})` : `${name}=${shellQuote(words[0]!)}`;
+    // shellcheck takes `$`, a backquote or a final backslash in single quotes for a mistake; here they are the value.
+    return words.some((word) => /[$`\\]/.test(word)) ? `${LITERAL_DIRECTIVE}\n${assignment}` : assignment;
+  });
+  const parts = [...PRELUDE, ...libraries, script].map((name) => {
+    const text = hostScriptFile(name);
+    if (!text.startsWith(SHELL_DIRECTIVE) || !text.endsWith("\n")) throw new Error(`renderHostScript: ${name} must start with "${SHELL_DIRECTIVE.trim()}" and end with a newline.`);
+    return text.slice(SHELL_DIRECTIVE.length);
+  });
+  return `#!/usr/bin/env bash\n# @trafficlab/api-host scripts/${script}, rendered with:\n${assignments.join("\n")}\n\n${parts.join("\n")}`;
 }
 
 const HOST_PATH = /^\/[A-Za-z0-9._/-]+$/;

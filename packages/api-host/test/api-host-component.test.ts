@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { parse as parseYaml } from "yaml";
 import { ApiHost, AppDeployment, type ApiHostDeployArgs } from "@trafficlab/api-host";
 import { awsLikeState, expectRejected, installMocks, resolveOutput, type MockedProgram, type RegisteredResource, type ResourceGraph } from "@trafficlab/testing";
 
@@ -69,11 +70,12 @@ describe("@trafficlab/api-host ApiHost + AppDeployment", () => {
 
     it("generates an ED25519 key, keeps the private half secret and registers the public half", async () => {
       const { host, graph } = await deploy();
-      const key = graph.one("tls:index/privateKey:PrivateKey");
+      const key = graph.named("api-ssh-key");
       expect(key.inputs.algorithm).to.equal("ED25519");
       const keyPair = graph.one("aws:ec2/keyPair:KeyPair");
       expect(keyPair.inputs.publicKey).to.match(/^ssh-ed25519 /);
-      expect(graph.one("aws:ec2/instance:Instance").inputs.keyName).to.equal(keyPair.outputs.keyName ?? keyPair.inputs.keyName);
+      expect(keyPair.outputs.keyName).to.match(/^api-key-[0-9a-f]{7}$/);
+      expect(graph.one("aws:ec2/instance:Instance").inputs.keyName).to.equal(keyPair.outputs.keyName);
       const privateKey = await resolveOutput(host.sshPrivateKey);
       expect(await pulumi.isSecret(host.sshPrivateKey)).to.equal(true);
       expect(graph.plainUsesOf(privateKey!)).to.deep.equal([]);
@@ -81,7 +83,8 @@ describe("@trafficlab/api-host ApiHost + AppDeployment", () => {
 
     it("uses an existing key pair when given one", async () => {
       const { graph } = await deploy({ existingKeyPair: { name: "ops", privateKey: pulumi.secret("-----BEGIN OPENSSH PRIVATE KEY-----\nops\n") } });
-      expect(graph.ofType("tls:index/privateKey:PrivateKey")).to.have.length(0);
+      expect(graph.ofType("tls:index/privateKey:PrivateKey").map((k) => k.name)).to.deep.equal(["api-host-key"]);
+      expect(graph.ofType("aws:ec2/keyPair:KeyPair")).to.have.length(0);
       expect(graph.one("aws:ec2/instance:Instance").inputs.keyName).to.equal("ops");
     });
 
@@ -94,12 +97,13 @@ describe("@trafficlab/api-host ApiHost + AppDeployment", () => {
   });
 
   describe("the security group", () => {
-    it("opens 80 and 443 to the world and 22 only to the allowed CIDRs", async () => {
+    it("opens 80 to the world, 443 only with a domain, and 22 only to the allowed CIDRs", async () => {
       const { graph } = await deploy({ sshAllowedCidrs: ["198.51.100.7/32", "2001:db8::/64"] });
-      for (const port of [80, 443]) {
-        const sources = graph.ingressRules(port).map((r) => r.cidrIpv4 ?? r.cidrIpv6);
-        expect(sources).to.have.members(["0.0.0.0/0", "::/0"]);
-      }
+      expect(graph.ingressRules(80).map((r) => r.cidrIpv4 ?? r.cidrIpv6)).to.have.members(["0.0.0.0/0", "::/0"]);
+      // Nothing listens on 443 without a certificate.
+      expect(graph.ingressRules(443)).to.deep.equal([]);
+      const secured = await deploy({ https: { domain: "api.example.com", email: "ops@example.com" } });
+      expect(secured.graph.ingressRules(443).map((r) => r.cidrIpv4 ?? r.cidrIpv6)).to.have.members(["0.0.0.0/0", "::/0"]);
       const ssh = graph.ingressRules(22).map((r) => r.cidrIpv4 ?? r.cidrIpv6);
       expect(ssh).to.have.members(["198.51.100.7/32", "2001:db8::/64"]);
       expect(ssh).not.to.include("0.0.0.0/0");
@@ -146,8 +150,11 @@ describe("@trafficlab/api-host ApiHost + AppDeployment", () => {
       const { graph } = await deploy();
       const api = command(graph, "app-api-deploy");
       expect(api.inputs.update).to.equal(api.inputs.create);
-      expect(String(api.inputs.create)).to.include("example/trafficlab-api:1.0.0").and.include("nginx -s reload");
+      // The switch is a DNS alias nginx re-resolves, not an nginx reload (a reload drops idle keep-alive clients).
+      expect(String(api.inputs.create)).to.include("example/trafficlab-api:1.0.0").and.include("service_alias='trafficlab-api-live'").and.not.include("nginx -s reload");
       expect(String(api.inputs.delete)).to.match(/docker rm/);
+      // The env file holds the data tier's secrets: it leaves with the API.
+      expect(String(api.inputs.delete)).to.include("env_file='api.env'").and.include('rm -f "$project_dir/$env_file"');
       // A trigger would replace the command, and a replacement runs the old teardown after the new deploy.
       for (const step of graph.ofType("command:remote:Command")) expect(step.inputs.triggers, step.name).to.equal(undefined);
       // Only an explicit --replace replaces it; then the old teardown runs first.
@@ -155,14 +162,26 @@ describe("@trafficlab/api-host ApiHost + AppDeployment", () => {
       // nginx's compose project comes up after the first API container exists.
       const proxy = command(graph, "app-compose-up");
       expect(proxy.inputs.update).to.equal(proxy.inputs.create);
-      expect(String(proxy.inputs.create)).to.include("docker compose up -d --wait");
+      expect(String(proxy.inputs.create)).to.include("compose up --detach --remove-orphans").and.include("compose() { as_root docker compose");
       expect(String(proxy.inputs.delete)).to.include("docker compose down");
       expect(graph.waitsFor(proxy, api)).to.equal(true);
     });
 
+    it("removes each file it wrote when the file leaves the project or the stack is destroyed", async () => {
+      const { graph } = await deploy();
+      const files = graph.ofType(COMMAND).filter((c) => c.name.includes("-file-"));
+      expect(files).to.have.length(3);
+      for (const file of files) {
+        const target = /^target='([^']+)'$/m.exec(String(file.inputs.create))?.[1];
+        expect(target, file.name).to.match(/^\/opt\/trafficlab\//);
+        expect(String(file.inputs.delete), file.name).to.include(`target='${target}'`).and.include('as_root rm -f "$target"');
+      }
+    });
+
     it("pulls the API image with the compose images, before the data tier exists", async () => {
       const { graph } = await deploy();
-      expect(String(command(graph, "pull-images").inputs.create)).to.include("docker pull --quiet 'example/trafficlab-api:1.0.0'");
+      const pull = String(command(graph, "pull-images").inputs.create);
+      expect(pull).to.include("images=('example/trafficlab-api:1.0.0')").and.include('docker pull --quiet "$image"');
     });
 
     it("exposes the image the API ran before, as the deploy reported it, for a rollback", async () => {
@@ -192,13 +211,46 @@ describe("@trafficlab/api-host ApiHost + AppDeployment", () => {
     });
   });
 
+  describe("escape hatches", () => {
+    it("keeps every security-group rule a resource of its own, SSH rules named by their CIDR", async () => {
+      const { graph, host } = await deploy({ sshAllowedCidrs: ["198.51.100.7/32", "2001:db8::/64"] });
+      const sg = graph.one("aws:ec2/securityGroup:SecurityGroup");
+      expect(sg.inputs).not.to.have.any.keys("ingress", "egress");
+      const rules = [...graph.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"), ...graph.ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")];
+      expect(rules.map((r) => r.name).sort()).to.deep.equal([
+        "api-sg-egress-ipv4",
+        "api-sg-egress-ipv6",
+        "api-sg-http-ipv4",
+        "api-sg-http-ipv6",
+        "api-sg-ssh-198-51-100-7-32",
+        "api-sg-ssh-2001-db8-64",
+      ]);
+      for (const rule of rules) expect(rule.inputs.securityGroupId, rule.name).to.equal(sg.id);
+      expect(host.nodes.securityGroupRules).to.have.length(6);
+    });
+
+    it("lets a caller change a child: the instance's arguments, every host step's options", async () => {
+      const { graph, host } = await deploy({
+        transform: {
+          instance: { monitoring: true },
+          command: (_args, opts) => {
+            opts.customTimeouts = { create: "20m" };
+          },
+        },
+      });
+      expect(graph.one("aws:ec2/instance:Instance").inputs.monitoring).to.equal(true);
+      expect(host.nodes.commands.map((c) => c.urn)).to.have.length(graph.ofType(COMMAND).filter((c) => c.name.startsWith("api-")).length);
+      expect(await resolveOutput(host.nodes.instance.id)).to.equal(graph.one("aws:ec2/instance:Instance").id);
+    });
+  });
+
   describe("secrets", () => {
     it("send the env file to the deploy step through stdin as a secret, written with mode 600", async () => {
       const { graph } = await deploy();
       const api = command(graph, "app-api-deploy");
       expect(api.secretPaths).to.include("stdin");
       expect(String(api.inputs.stdin)).to.include("SPRING_DATASOURCE_PASSWORD=Db-Password-From-Test-1");
-      expect(String(api.inputs.create)).to.include("env_file='api.env'").and.include('chmod 600 "$env_tmp"');
+      expect(String(api.inputs.create)).to.include("env_file='api.env'").and.include("env_from_stdin='1'").and.include('chmod 600 "$env_tmp"');
       expect(String(api.inputs.create)).not.to.include("Db-Password-From-Test-1");
       expect(graph.plainUsesOf("Db-Password-From-Test-1")).to.deep.equal([]);
     });
@@ -235,7 +287,62 @@ describe("@trafficlab/api-host ApiHost + AppDeployment", () => {
       expect(compose).not.to.include("trafficlab-api:1.0.0");
       const run = String(command(graph, "app-api-deploy").inputs.create);
       expect(run).not.to.match(/--publish|\s-p\s/);
-      expect(String(command(graph, "file-nginx-conf-d-default-conf").inputs.stdin)).to.include("include /etc/nginx/trafficlab/upstream.conf;");
+      // nginx re-resolves the alias the deploy moves to the healthy color; no file to rewrite, no reload.
+      expect(String(command(graph, "file-nginx-conf-d-default-conf").inputs.stdin)).to.include("server trafficlab-api-live:8080 resolve;");
+    });
+  });
+
+  describe("HTTPS with a domain", () => {
+    const https = { domain: "api.example.com", email: "ops@example.com" };
+
+    it("serves the URL over https, with an ACME client beside nginx and its scripts on the host", async () => {
+      const { host, graph } = await deploy({ https });
+      expect(await resolveOutput(host.url)).to.equal("https://api.example.com/");
+      const compose = String(command(graph, "file-compose-yaml").inputs.stdin);
+      expect(compose).to.include("goacme/lego:v4.26.0").and.include("ACME_DOMAIN: api.example.com").and.include("https://acme-v02.api.letsencrypt.org/directory");
+      expect(compose).to.include("443:443").and.include("./tls:/etc/nginx/tls:ro");
+      const files = graph.ofType(COMMAND).map((c) => c.name).filter((n) => n.includes("-file-acme-"));
+      expect(files.sort()).to.deep.equal(["api-file-acme-install-sh", "api-file-acme-renew-sh"]);
+      // Executable: lego runs its hook (install.sh) directly, and a 644 file is "permission denied".
+      for (const file of files) expect(String(command(graph, file.slice("api-".length)).inputs.create)).to.include("mode='755'");
+      expect(String(command(graph, "file-compose-yaml").inputs.create)).to.include("mode='644'");
+      const site = String(command(graph, "file-nginx-conf-d-default-conf").inputs.stdin);
+      expect(site).to.include("listen 443 ssl default_server;").and.include("Strict-Transport-Security").and.include("return 301 https://api.example.com$request_uri;");
+    });
+
+    it("serves plain HTTP without one, and says so in the URL", async () => {
+      const { host, graph } = await deploy();
+      expect(await resolveOutput(host.url)).to.match(/^http:\/\//);
+      const compose = String(command(graph, "file-compose-yaml").inputs.stdin);
+      expect(compose).not.to.include("lego").and.not.to.include("443");
+      expect(String(command(graph, "file-nginx-conf-d-default-conf").inputs.stdin)).not.to.include("ssl");
+    });
+
+    it("uses another ACME directory when given one (Let's Encrypt staging, a test CA)", async () => {
+      const { graph } = await deploy({ https: { ...https, acmeServer: "https://acme-staging-v02.api.letsencrypt.org/directory" } });
+      expect(String(command(graph, "file-compose-yaml").inputs.stdin)).to.include("ACME_SERVER: https://acme-staging-v02.api.letsencrypt.org/directory");
+    });
+  });
+
+  describe("the host key", () => {
+    it("is generated before the instance, installed by its user data and pinned by every connection", async () => {
+      const { host, graph } = await deploy();
+      const hostKey = graph.named("api-host-key");
+      expect(hostKey.inputs.algorithm).to.equal("ED25519");
+      const instance = graph.one("aws:ec2/instance:Instance");
+      expect(instance.secretPaths).to.include("userData");
+      const userData = String(instance.inputs.userData);
+      expect(userData).to.match(/^#cloud-config\n/);
+      expect(parseYaml(userData)).to.deep.equal({
+        ssh_deletekeys: true,
+        ssh_keys: { ed25519_private: hostKey.outputs.privateKeyOpenssh, ed25519_public: String(hostKey.outputs.publicKeyOpenssh).trim() },
+      });
+      // cloud-init installs keys at first boot only: a new key is a new instance.
+      expect(instance.inputs.userDataReplaceOnChange).to.equal(true);
+      const pinned = await resolveOutput(host.hostKey);
+      expect(pinned).to.equal(String(hostKey.outputs.publicKeyOpenssh).trim());
+      for (const step of graph.ofType(COMMAND)) expect((step.inputs.connection as { hostKey?: string }).hostKey, step.name).to.equal(pinned);
+      expect(graph.plainUsesOf(String(hostKey.outputs.privateKeyOpenssh))).to.deep.equal([]);
     });
   });
 

@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { createHash } from "node:crypto";
 import { expect } from "chai";
 import {
   parsePreviousImage,
@@ -12,26 +13,62 @@ import {
 import { createSandbox, findTool, requireTools, stub, type RunResult, type Sandbox } from "./sandbox";
 
 /**
- * A docker CLI that plays containers, images and networks from files under $SANDBOX_STATE.
- * A container started by `docker run` begins `running`/`starting`; after STUB_SETTLE_POLLS
- * inspections (default 1) it becomes what STUB_SCENARIO says: `healthy`, `unhealthy`, `crash`
- * (exits with code 1) or `never-healthy` (stays `starting`). nginx is driven by STUB_NGINX
- * (`running` or `stopped`) and STUB_NGINX_TEST_EXIT; what nginx saw in the upstream file at
- * `nginx -t` and at the reload goes to $SANDBOX_STATE/proxy.log.
+ * A docker CLI that plays containers, images and networks from files under $SANDBOX_STATE:
+ * - containers/<name>: `status|health|exit code|fingerprint|image|polls|scenario`. A container
+ *   started by `docker run` begins `running`/`starting`; after STUB_SETTLE_POLLS inspections
+ *   (default 1) it becomes what STUB_SCENARIO says: `healthy`, `unhealthy`, `crash` (exits with
+ *   code 1) or `never-healthy` (stays `starting`). Its health checks' output (`.State.Health.Log`)
+ *   follows the scenario.
+ * - attached/<name>: one line per network it is on, `<network> <alias>...`, as `docker run
+ *   --network` and `docker network connect --alias` make them; inspect answers `.Aliases` per
+ *   network from it, with the container's short ID first, as Docker does.
+ * - images/<key>: the reference; its ID is the reference's sha256. `image ls <repository>`,
+ *   `image rm <id>` (refused while a container uses it) and `image prune` work on them.
+ * - timeline: `<ms> <call>` for `network connect` and `stop`, and at each stop which containers
+ *   answer to which alias: what the drain test reads.
+ * Any other call fails with "docker stub: unexpected call", so a command the script should no
+ * longer run (nginx -t, a reload, compose exec) fails the deploy.
  */
 const DOCKER = stub(
   "docker",
   `s="$SANDBOX_STATE"
-mkdir -p "$s/containers" "$s/images" "$s/networks"
+mkdir -p "$s/containers" "$s/images" "$s/networks" "$s/attached"
 key() { printf '%s' "$1" | tr '/:@' '___'; }
+sha() { local sum; sum="$(printf '%s' "$1" | sha256sum)"; printf '%s' "\${sum%% *}"; }
+image_id() { echo "sha256:$(sha "$1")"; }
+short_id() { sha "container:$1" | head -c 12; }
+# The repository of a reference: without its digest or tag (a registry port is not a tag).
+repository_of() { local r="\${1%@*}"; if [[ "\${r##*/}" == *:* ]]; then r="\${r%:*}"; fi; printf '%s' "$r"; }
 save() { printf '%s|%s|%s|%s|%s|%s|%s\\n' "$status" "$health" "$code" "$fp" "$image" "$polls" "$scenario" >"$s/containers/$name"; }
 load() {
   [ -f "$s/containers/$name" ] || { echo "Error: No such container: $name" >&2; exit 1; }
   IFS='|' read -r status health code fp image polls scenario <"$s/containers/$name"
 }
+now_ms() { local n; n="$(date +%s%N)"; echo "\${n:0:13}"; }
 name="\${*: -1}"
 case "$*" in
-  "inspect --type container "*)
+  "inspect --type container --format "*NetworkSettings.Networks*)
+    load
+    network="\${5#*Networks \\"}"; network="\${network%%\\"*}"
+    if [ -f "$s/attached/$name" ]; then
+      while read -r net aliases; do
+        # Docker adds the short ID on a user-defined network; the default bridge has no aliases.
+        if [ "$net" = "$network" ] && [ "$net" != bridge ]; then
+          for alias in $(short_id "$name") $aliases; do printf '%s ' "$alias"; done
+        fi
+      done <"$s/attached/$name"
+    fi
+    echo ;;
+  "inspect --type container --format "*State.Health.Log*)
+    load
+    case "$scenario" in
+      never-healthy) printf '%s\\n' "2026-11-30 04:00:01.5 +0000 UTC exit 7: curl: (7) Failed to connect to 127.0.0.1 port 8080 after 0 ms: Couldn't connect to server" ;;
+      unhealthy) printf '%s\\n' "2026-11-30 04:00:01.5 +0000 UTC exit 22: curl: (22) The requested URL returned error: 503" ;;
+      healthy) printf '%s\\n' "2026-11-30 04:00:01.5 +0000 UTC exit 0: " ;;
+      # Exited before its first check: .State.Health is there, with no result yet.
+      crash) echo ;;
+    esac ;;
+  "inspect --type container --format "*)
     load
     if [ "$status" = running ] && [ "$health" = starting ]; then
       polls=$((polls + 1))
@@ -45,25 +82,67 @@ case "$*" in
       save
     fi
     printf '%s|%s|%s|%s|%s\\n' "$status" "$health" "$code" "$fp" "$image" ;;
+  "inspect --type container "*)
+    load
+    printf '[{"Name": "/%s", "State": {"Status": "%s"}}]\\n' "$name" "$status" ;;
   "image inspect "*)
     [ -f "$s/images/$(key "$name")" ] || { echo "Error: No such image: $name" >&2; exit 1; }
-    sum="$(printf '%s' "$name" | sha256sum)"
-    echo "sha256:\${sum%% *}" ;;
-  "pull "*) touch "$s/images/$(key "$name")" ;;
+    image_id "$name" ;;
+  "image ls --no-trunc --quiet "*)
+    for file in "$s"/images/*; do
+      [ -f "$file" ] || continue
+      ref="$(cat "$file")"
+      if [ "$(repository_of "$ref")" = "$name" ]; then image_id "$ref"; fi
+    done ;;
+  "image rm "*)
+    for file in "$s"/images/*; do
+      [ -f "$file" ] || continue
+      ref="$(cat "$file")"
+      [ "$(image_id "$ref")" = "$name" ] || continue
+      for container in "$s"/containers/*; do
+        [ -f "$container" ] || continue
+        IFS='|' read -r _ _ _ _ used _ <"$container"
+        if [ "$used" = "$ref" ]; then
+          echo "Error response from daemon: conflict: unable to delete \${name:7:12} (cannot be forced) - image is being used by container $(basename "$container")" >&2
+          exit 1
+        fi
+      done
+      rm "$file"
+      echo "Untagged: $ref"
+      echo "Deleted: $name"
+      exit 0
+    done
+    echo "Error response from daemon: No such image: $name" >&2
+    exit 1 ;;
+  "image prune --force") echo "Total reclaimed space: 0B" ;;
+  "pull --quiet "*) printf '%s' "$name" >"$s/images/$(key "$name")" ;;
   "network inspect "*) [ -f "$s/networks/$name" ] || { echo "Error: network $name not found" >&2; exit 1; } ;;
   "network create "*) touch "$s/networks/$name" ;;
-  "network rm "*) rm "$s/networks/$name" ;;
+  "network rm "*) [ -f "$s/networks/$name" ] || { echo "Error: network $name not found" >&2; exit 1; }; rm "$s/networks/$name" ;;
+  "network connect --alias "*)
+    alias="$4" network="$5"
+    [ "\${STUB_CONNECT_EXIT:-0}" = 0 ] || { echo "Error response from daemon: failed to add interface to sandbox" >&2; exit "$STUB_CONNECT_EXIT"; }
+    [ -f "$s/networks/$network" ] || { echo "Error response from daemon: network $network not found" >&2; exit 1; }
+    load
+    if grep -q "^$network\\( \\|$\\)" "$s/attached/$name" 2>/dev/null; then
+      echo "Error response from daemon: endpoint with name $name already exists in network $network" >&2
+      exit 1
+    fi
+    echo "$network $alias" >>"$s/attached/$name"
+    echo "$(now_ms) network connect $name" >>"$s/timeline" ;;
   "run "*)
-    image="$name"; name=""; fp=""
+    image="$name"; name=""; fp=""; network=""
     previous=""
     for arg in "$@"; do
       [ "$previous" = --name ] && name="$arg"
+      [ "$previous" = --network ] && network="$arg"
       case "$arg" in trafficlab.fingerprint=*) fp="\${arg#trafficlab.fingerprint=}" ;; esac
       previous="$arg"
     done
     [ ! -f "$s/containers/$name" ] || { echo "Conflict. The container name \\"/$name\\" is already in use" >&2; exit 125; }
     status=running health=starting code=0 polls=0 scenario="\${STUB_SCENARIO:-healthy}"
     save
+    echo "\${network:-bridge}" >"$s/attached/$name"
     echo "$name" ;;
   "logs --tail "*)
     load
@@ -73,39 +152,56 @@ case "$*" in
       unhealthy) echo "$name | Health contributor redis is DOWN: Unable to connect to Redis" ;;
       crash) echo "$name | Caused by: java.net.UnknownHostException: trafficlab-db" ;;
     esac ;;
-  "rm --force "*) rm -f "$s/containers/$name" ;;
-  "rm "*) load; rm "$s/containers/$name" ;;
-  "stop "*) load; status=exited; code=143; save ;;
-  "update "*) load ;;
-  "compose ps --status running --quiet "*)
-    exit_code="\${STUB_COMPOSE_PS_EXIT:-0}"
-    [ "$exit_code" = 0 ] || { echo "no configuration file provided: not found" >&2; exit "$exit_code"; }
-    [ "\${STUB_NGINX:-running}" = stopped ] || echo 0123456789ab ;;
-  "compose exec -T nginx nginx -t "*)
-    echo "nginx -t: $(sed -n '$p' nginx/upstream.conf)" >>"$s/proxy.log"
-    exit "\${STUB_NGINX_TEST_EXIT:-0}" ;;
-  "compose exec -T nginx nginx -s reload "*)
-    echo "reload: $(sed -n '$p' nginx/upstream.conf)" >>"$s/proxy.log" ;;
+  "rm --force "*) rm -f "$s/containers/$name" "$s/attached/$name" ;;
+  "rm "*)
+    load
+    [ "$status" != running ] || { echo "Error response from daemon: cannot remove container \\"/$name\\": container is running: stop the container before removing or force remove" >&2; exit 1; }
+    rm -f "$s/containers/$name" "$s/attached/$name" ;;
+  "stop "*)
+    load
+    {
+      echo "$(now_ms) stop $name"
+      # Who answers to which name at that moment: a stopped container answers to none.
+      for other in "$s"/attached/*; do
+        [ -f "$other" ] || continue
+        IFS='|' read -r other_status other_health _ <"$s/containers/$(basename "$other")"
+        while read -r net aliases; do
+          [ -z "$aliases" ] || echo "answering $net/$aliases: $(basename "$other") $other_status $other_health"
+        done <"$other"
+      done
+    } >>"$s/timeline"
+    status=exited; code=143; save ;;
+  "update --restart unless-stopped "*) load ;;
   *) echo "docker stub: unexpected call: $*" >&2; exit 2 ;;
 esac`,
 );
 
 /** For a runner that is not root: as_root goes through `sudo -n --`. */
 const SUDO = stub("sudo", `[ "$1" = -n ] && shift\n[ "$1" = -- ] && shift\nexec "$@"`);
+/** The real sort, which the prune pipes image IDs through (the sandbox links only a few real tools). */
+const SORT = stub("sort", `exec ${JSON.stringify(findTool("sort") ?? "/usr/bin/sort")} "$@"`);
+/** Caught if the script ever ran nginx itself (it must not: nginx follows the name). */
+const NGINX = stub("nginx", `echo "nginx stub: the deploy must not run nginx" >&2\nexit 3`);
 
 const IMAGE_A = "trafficlab/api:1.4.0";
 const IMAGE_B = "trafficlab/api:1.5.0";
 const SECRET = "db-Pa55word-never-logged";
+const NETWORK = "trafficlab-api";
+const ALIAS = "trafficlab-api-live";
+
+function imageId(ref: string): string {
+  return `sha256:${createHash("sha256").update(ref).digest("hex")}`;
+}
 
 describe("@trafficlab/api-host rollingDeployScript in a sandbox", function () {
   let sandbox: Sandbox;
   let projectDir: string;
 
   beforeEach(function () {
-    requireTools(this, "bash", "flock", "sha256sum", "mktemp", "install", "tee", "sed", "tr");
-    sandbox = createSandbox([DOCKER, SUDO]);
+    requireTools(this, "bash", "flock", "sha256sum", "mktemp", "install", "tee", "sed", "tr", "grep", "date", "head", "sort");
+    sandbox = createSandbox([DOCKER, SUDO, NGINX, SORT]);
     projectDir = join(sandbox.root, "opt", "trafficlab");
-    mkdirSync(join(projectDir, "nginx"), { recursive: true });
+    mkdirSync(projectDir, { recursive: true });
     writeFileSync(join(projectDir, "api.env"), renderContainerEnvFile({ SPRING_DATASOURCE_PASSWORD: SECRET }), { mode: 0o600 });
   });
   afterEach(() => sandbox?.cleanup());
@@ -128,8 +224,8 @@ describe("@trafficlab/api-host rollingDeployScript in a sandbox", function () {
   }
 
   /** Deploys and expects success: how a test puts an API in place before the step it is about. */
-  async function deployed(image: string): Promise<RunResult> {
-    const result = await deploy(image);
+  async function deployed(image: string, options: Partial<RollingDeployOptions> = {}): Promise<RunResult> {
+    const result = await deploy(image, {}, options);
     expect(result.code, result.stdout + result.stderr).to.equal(0);
     return result;
   }
@@ -138,21 +234,52 @@ describe("@trafficlab/api-host rollingDeployScript in a sandbox", function () {
     return sandbox.calls().filter((call) => call.startsWith("docker "));
   }
 
+  /** Calls that would touch nginx: none may exist, nginx follows the name by itself. */
+  function nginxCalls(): string[] {
+    return sandbox.calls().filter((call) => /nginx|compose|\bexec\b|\bkill\b|reload|upstream/.test(call));
+  }
+
   function container(name: string): string | undefined {
     const file = join(sandbox.state, "containers", name);
     return existsSync(file) ? readFileSync(file, "utf8").split("|").slice(0, 2).join(" ") : undefined;
   }
 
-  function upstream(): string {
-    return readFileSync(join(projectDir, "nginx", "upstream.conf"), "utf8");
+  /** The containers that answer to `alias` on `network`, as nginx's resolver would see them. */
+  function answering(alias = ALIAS, network = NETWORK): string[] {
+    const dir = join(sandbox.state, "attached");
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir)
+      .filter((name) =>
+        readFileSync(join(dir, name), "utf8")
+          .split("\n")
+          .some((line) => line.split(" ")[0] === network && line.split(" ").slice(1).includes(alias)),
+      )
+      .filter((name) => container(name) === "running healthy")
+      .sort();
+  }
+
+  function networksOf(name: string): string[] {
+    const file = join(sandbox.state, "attached", name);
+    return existsSync(file) ? readFileSync(file, "utf8").trim().split("\n") : [];
+  }
+
+  function images(): string[] {
+    const dir = join(sandbox.state, "images");
+    return existsSync(dir) ? readdirSync(dir).map((file) => readFileSync(join(dir, file), "utf8")).sort() : [];
+  }
+
+  /** An image already on the host, as an earlier deploy or another project left it. */
+  function seedImage(ref: string): void {
+    mkdirSync(join(sandbox.state, "images"), { recursive: true });
+    writeFileSync(join(sandbox.state, "images", ref.replace(/[/:@]/g, "_")), ref);
   }
 
   function state(name: string): string {
     return readFileSync(join(projectDir, ".deploy", name), "utf8");
   }
 
-  function proxyLog(): string[] {
-    const file = join(sandbox.state, "proxy.log");
+  function timeline(): string[] {
+    const file = join(sandbox.state, "timeline");
     return existsSync(file) ? readFileSync(file, "utf8").trim().split("\n") : [];
   }
 
@@ -162,26 +289,34 @@ describe("@trafficlab/api-host rollingDeployScript in a sandbox", function () {
     return index;
   }
 
-  it("first deploy: pulls the image, creates the network, starts blue with no published port, points nginx at it", async () => {
+  const connect = (name: string) => `docker network connect --alias ${ALIAS} ${NETWORK} ${name}`;
+
+  it("first deploy: pulls the image, creates the network, starts blue on the default bridge with no published port, then puts it under the name", async () => {
     const result = await deployed(IMAGE_A);
     const calls = dockerCalls();
     expect(calls).to.include(`docker pull --quiet ${IMAGE_A}`);
-    expect(calls).to.include("docker network create trafficlab-api");
+    expect(calls).to.include(`docker network create ${NETWORK}`);
     const run = calls[indexOf(calls, "docker run ")]!;
-    expect(run).to.include("--name trafficlab-api-blue --network trafficlab-api --restart no --env-file api.env");
+    expect(run).to.include("--name trafficlab-api-blue --network bridge --restart no --env-file api.env");
     expect(run).to.include("--env SPRING_PROFILES_ACTIVE=prod --env TZ=Asia/Seoul");
-    expect(run).to.include("--health-cmd wget -qO /dev/null 'http://127.0.0.1:8080/actuator/health'");
+    expect(run).to.include("--health-cmd if command -v curl >/dev/null 2>&1; then curl -fsS -o /dev/null 'http://127.0.0.1:8080/actuator/health'; else wget -O /dev/null 'http://127.0.0.1:8080/actuator/health'; fi");
     expect(run).to.match(new RegExp(`${IMAGE_A.replace(/[.]/g, "\\.")}$`));
     expect(run).not.to.match(/ (-p|--publish|-P|--publish-all)[ =]/);
-    expect(calls).to.include("docker update --restart unless-stopped trafficlab-api-blue");
-    expect(upstream()).to.include("server trafficlab-api-blue:8080;");
-    expect(proxyLog()).to.deep.equal(["nginx -t: server trafficlab-api-blue:8080;", "reload: server trafficlab-api-blue:8080;"]);
+    // Healthy first, then the restart policy, then the name: nginx never sees it before.
+    const healthy = calls.lastIndexOf("docker inspect --type container --format {{.State.Status}}|{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}|{{.State.ExitCode}}|{{index .Config.Labels \"trafficlab.fingerprint\"}}|{{.Config.Image}} trafficlab-api-blue");
+    expect(healthy).to.be.lessThan(indexOf(calls, "docker update --restart unless-stopped trafficlab-api-blue"));
+    expect(indexOf(calls, "docker update")).to.be.lessThan(indexOf(calls, connect("trafficlab-api-blue")));
+    expect(answering()).to.deep.equal(["trafficlab-api-blue"]);
+    expect(networksOf("trafficlab-api-blue")).to.deep.equal(["bridge", `${NETWORK} ${ALIAS}`]);
+    expect(result.stdout).to.include(`rolling-deploy: trafficlab-api-blue joined ${NETWORK} as ${ALIAS}`);
     expect(calls.filter((call) => /^docker (stop|rm) /.test(call))).to.deep.equal([]);
+    expect(nginxCalls()).to.deep.equal([]);
     expect(container("trafficlab-api-blue")).to.equal("running healthy");
     expect([state("active-color"), state("current-image"), state("previous-image")]).to.deep.equal(["blue\n", `${IMAGE_A}\n`, "\n"]);
     expect(result.stdout).to.match(/^previous-image=$/m);
     expect(parsePreviousImage(result.stdout)).to.equal(undefined);
-    expect(script(IMAGE_A) + result.stdout + result.stderr + calls.join("\n")).not.to.include(SECRET);
+    expect(images()).to.deep.equal([IMAGE_A]);
+    expect(script(IMAGE_A) + result.stdout + result.stderr + sandbox.calls().join("\n")).not.to.include(SECRET);
   });
 
   it("with envFromStdin: writes the env file from stdin, mode 600, before it starts anything, and a new env rolls out", async () => {
@@ -197,114 +332,110 @@ describe("@trafficlab/api-host rollingDeployScript in a sandbox", function () {
     const again = await sandbox.run(script(IMAGE_A, { envFromStdin: true }), { input: rotated });
     expect(again.code, again.stdout + again.stderr).to.equal(0);
     expect(readFileSync(join(projectDir, "api.env"), "utf8")).to.equal(rotated);
-    expect(container("trafficlab-api-green")).to.equal("running healthy");
+    expect(statSync(join(projectDir, "api.env")).mode & 0o777).to.equal(0o600);
+    expect(answering()).to.deep.equal(["trafficlab-api-green"]);
     expect(readdirSync(projectDir).filter((file) => file.startsWith("api.env."))).to.deep.equal([]);
     expect(script(IMAGE_A, { envFromStdin: true }) + result.stdout + result.stderr + again.stdout + again.stderr + sandbox.calls().join("\n")).not.to.include(SECRET);
   });
 
-  it("first deploy before nginx runs: writes the upstream file for nginx to read at start, no exec into nginx", async () => {
-    const result = await deploy(IMAGE_A, { STUB_NGINX: "stopped" });
-    expect(result.code, result.stderr).to.equal(0);
-    expect(upstream()).to.include("server trafficlab-api-blue:8080;");
-    expect(dockerCalls().filter((call) => call.startsWith("docker compose exec"))).to.deep.equal([]);
-    expect(result.stdout).to.include("nginx is not running; it sends traffic to trafficlab-api-blue when it starts");
-  });
-
-  it("redeploy: green starts, gets healthy, nginx -t then reload onto green, then blue is stopped and removed; the previous image is recorded and kept", async () => {
+  it("redeploy: green starts, gets healthy, joins the name, then blue is stopped and removed; no nginx command; the previous image is recorded and kept", async () => {
     await deployed(IMAGE_A);
-    const before = dockerCalls().length;
+    const before = sandbox.calls().length;
     const result = await deploy(IMAGE_B, { STUB_SETTLE_POLLS: "2" });
     expect(result.code, result.stdout + result.stderr).to.equal(0);
-    const calls = dockerCalls().slice(before);
-    const run = indexOf(calls, "docker run --detach --name trafficlab-api-green ");
-    const healthChecks = calls.map((call, i) => (call.startsWith("docker inspect --type container") && call.endsWith("trafficlab-api-green") ? i : -1)).filter((i) => i > run);
+    const calls = sandbox.calls().slice(before);
+    const run = indexOf(calls, "docker run --detach --name trafficlab-api-green --network bridge ");
+    const healthChecks = calls.map((call, i) => (call.startsWith("docker inspect --type container --format {{.State.Status}}") && call.endsWith("trafficlab-api-green") ? i : -1)).filter((i) => i > run);
     expect(healthChecks.length, "the loop polled until healthy").to.be.at.least(2);
-    const test = indexOf(calls, "docker compose exec -T nginx nginx -t -c /etc/nginx/trafficlab/nginx.conf");
-    const reload = indexOf(calls, "docker compose exec -T nginx nginx -s reload -c /etc/nginx/trafficlab/nginx.conf");
+    const join_ = indexOf(calls, connect("trafficlab-api-green"));
     const stop = indexOf(calls, "docker stop -t 30 trafficlab-api-blue");
     const remove = indexOf(calls, "docker rm trafficlab-api-blue");
-    expect(healthChecks.at(-1)!).to.be.lessThan(test);
-    expect(test).to.be.lessThan(reload);
-    expect(reload).to.be.lessThan(stop);
+    expect(healthChecks.at(-1)!).to.be.lessThan(join_);
+    expect(join_).to.be.lessThan(stop);
     expect(stop).to.be.lessThan(remove);
-    expect(proxyLog().slice(-2)).to.deep.equal(["nginx -t: server trafficlab-api-green:8080;", "reload: server trafficlab-api-green:8080;"]);
-    expect(upstream()).to.include("server trafficlab-api-green:8080;");
-    expect(container("trafficlab-api-green")).to.equal("running healthy");
+    expect(nginxCalls(), "a redeploy never runs an nginx command").to.deep.equal([]);
+    expect(answering()).to.deep.equal(["trafficlab-api-green"]);
     expect(container("trafficlab-api-blue")).to.equal(undefined);
     expect([state("active-color"), state("current-image"), state("previous-image")]).to.deep.equal(["green\n", `${IMAGE_B}\n`, `${IMAGE_A}\n`]);
     expect(parsePreviousImage(result.stdout)).to.equal(IMAGE_A);
-    expect(calls.filter((call) => /^docker (rmi|image rm|image prune|system prune)/.test(call))).to.deep.equal([]);
-    expect(existsSync(join(sandbox.state, "images", IMAGE_A.replace(/[/:@]/g, "_")))).to.equal(true);
+    expect(images()).to.deep.equal([IMAGE_A, IMAGE_B]);
   });
 
-  const failures: Array<{ scenario: string; says: string; log: string }> = [
-    { scenario: "never-healthy", says: "trafficlab-api-green did not become healthy within 1 s (health: starting); not switching", log: "HikariPool-1 - Starting... (waiting for trafficlab-db:3306)" },
-    { scenario: "crash", says: "trafficlab-api-green stopped (state exited, exit code 1); not switching", log: "Caused by: java.net.UnknownHostException: trafficlab-db" },
-    { scenario: "unhealthy", says: "trafficlab-api-green became unhealthy; not switching", log: "Health contributor redis is DOWN" },
+  const failures: Array<{ scenario: string; says: string; log: string; health: string[] }> = [
+    {
+      scenario: "never-healthy",
+      says: "trafficlab-api-green did not become healthy within 1 s (health: starting); not switching",
+      log: "HikariPool-1 - Starting... (waiting for trafficlab-db:3306)",
+      health: ["exit 7: curl: (7) Failed to connect to 127.0.0.1 port 8080"],
+    },
+    { scenario: "crash", says: "trafficlab-api-green stopped (state exited, exit code 1); not switching", log: "Caused by: java.net.UnknownHostException: trafficlab-db", health: [] },
+    {
+      scenario: "unhealthy",
+      says: "trafficlab-api-green became unhealthy; not switching",
+      log: "Health contributor redis is DOWN",
+      health: ["exit 22: curl: (22) The requested URL returned error: 503"],
+    },
   ];
-  for (const { scenario, says, log } of failures) {
-    it(`${scenario}: exits 1 with the new container's logs, removes it, and the old one keeps serving with nginx untouched`, async () => {
+  for (const { scenario, says, log, health } of failures) {
+    it(`${scenario}: exits 1 with the new container's logs and health check output, removes it, and the old one keeps serving under the name`, async () => {
       await deployed(IMAGE_A);
       const before = dockerCalls().length;
-      const upstreamBefore = upstream();
-      const proxyBefore = proxyLog();
-      const result = await deploy(IMAGE_B, { STUB_SCENARIO: scenario, STUB_SETTLE_POLLS: "2" }, { healthTimeoutSeconds: 1 });
+      // Only never-healthy is about the timeout; the others must not race it on a loaded machine.
+      const result = await deploy(IMAGE_B, { STUB_SCENARIO: scenario, STUB_SETTLE_POLLS: "2" }, { healthTimeoutSeconds: scenario === "never-healthy" ? 1 : 120 });
       expect(result.code).to.equal(1);
       expect(result.stderr).to.include(`rolling-deploy: ${says}`);
       expect(result.stderr).to.include("== last 50 log lines of trafficlab-api-green ==");
       expect(result.stderr).to.include(`trafficlab-api-green | ${log}`);
-      expect(result.stderr).to.include("removed trafficlab-api-green; nginx still sends traffic to trafficlab-api-blue");
+      expect(result.stderr).to.include("== the health check's last results for trafficlab-api-green (http://127.0.0.1:8080/actuator/health) ==");
+      for (const line of health) expect(result.stderr).to.include(line);
+      expect(result.stderr).to.include(`removed trafficlab-api-green; nginx still sends traffic to trafficlab-api-blue`);
       const calls = dockerCalls().slice(before);
       expect(calls).to.include("docker logs --tail 50 trafficlab-api-green");
+      expect(calls.filter((call) => call.includes(".State.Health.Log") && call.endsWith("trafficlab-api-green"))).to.have.length(1);
       expect(calls).to.include("docker rm --force trafficlab-api-green");
       expect(calls.filter((call) => call.includes("trafficlab-api-blue") && !call.startsWith("docker inspect"))).to.deep.equal([]);
-      expect(calls.filter((call) => call.startsWith("docker compose exec") || call.startsWith("docker update"))).to.deep.equal([]);
-      expect(container("trafficlab-api-blue")).to.equal("running healthy");
+      expect(calls.filter((call) => /^docker (network connect|update|stop|image rm|image prune)/.test(call))).to.deep.equal([]);
+      expect(nginxCalls()).to.deep.equal([]);
+      expect(answering()).to.deep.equal(["trafficlab-api-blue"]);
       expect(container("trafficlab-api-green")).to.equal(undefined);
-      expect(upstream()).to.equal(upstreamBefore);
-      expect(proxyLog()).to.deep.equal(proxyBefore);
       expect([state("active-color"), state("current-image"), state("previous-image")]).to.deep.equal(["blue\n", `${IMAGE_A}\n`, "\n"]);
       expect(result.stdout).not.to.include("previous-image=");
     });
   }
 
-  it("nginx -t refuses the switch: the upstream file is put back, no reload, the new container removed, the old one serving", async () => {
+  it("when joining the name fails, removes the new container and the old one keeps serving", async () => {
     await deployed(IMAGE_A);
-    const upstreamBefore = upstream();
-    const before = dockerCalls().length;
-    const result = await deploy(IMAGE_B, { STUB_NGINX_TEST_EXIT: "1" });
+    const result = await deploy(IMAGE_B, { STUB_CONNECT_EXIT: "1" });
     expect(result.code).to.equal(1);
-    expect(result.stderr).to.include("nginx refused the switch to trafficlab-api-green; putting nginx/upstream.conf back");
-    const calls = dockerCalls().slice(before);
-    expect(calls).to.include("docker compose exec -T nginx nginx -t -c /etc/nginx/trafficlab/nginx.conf");
-    expect(calls.filter((call) => call.includes("-s reload"))).to.deep.equal([]);
-    expect(upstream()).to.equal(upstreamBefore);
-    expect(container("trafficlab-api-blue")).to.equal("running healthy");
+    expect(result.stderr).to.include("failed to add interface to sandbox");
+    expect(result.stderr).to.include("removed trafficlab-api-green; nginx still sends traffic to trafficlab-api-blue");
     expect(container("trafficlab-api-green")).to.equal(undefined);
+    expect(answering()).to.deep.equal(["trafficlab-api-blue"]);
     expect(state("active-color")).to.equal("blue\n");
+    expect(dockerCalls().filter((call) => call.startsWith("docker stop"))).to.deep.equal([]);
   });
 
-  it("refuses to switch when docker compose cannot tell whether nginx runs", async () => {
-    await deployed(IMAGE_A);
-    const result = await deploy(IMAGE_B, { STUB_COMPOSE_PS_EXIT: "1" });
-    expect(result.code).to.equal(1);
-    expect(result.stderr).to.include("docker compose cannot tell whether nginx runs; not switching");
-    expect(upstream()).to.include("server trafficlab-api-blue:8080;");
-    expect(container("trafficlab-api-blue")).to.equal("running healthy");
-    expect(container("trafficlab-api-green")).to.equal(undefined);
-  });
-
-  it("the same image twice is a no-op: no container started or stopped, no reload", async () => {
+  it("the same image twice is a no-op: no container started or stopped, no image removed", async () => {
     await deployed(IMAGE_A);
     await deployed(IMAGE_B);
-    const before = dockerCalls().length;
-    const proxyBefore = proxyLog();
+    const before = sandbox.calls().length;
     const result = await deployed(IMAGE_B);
     expect(result.stdout).to.include(`trafficlab-api-green already runs ${IMAGE_B} with this env file and is healthy; nothing to roll`);
-    const calls = dockerCalls().slice(before);
-    expect(calls.filter((call) => /^docker (run|stop|rm|update|pull|compose exec|network create)/.test(call))).to.deep.equal([]);
-    expect(proxyLog()).to.deep.equal(proxyBefore);
+    const calls = sandbox.calls().slice(before);
+    expect(calls.filter((call) => /^docker (run|stop|rm|update|pull|network (create|connect)|image (rm|prune))/.test(call))).to.deep.equal([]);
+    expect(nginxCalls()).to.deep.equal([]);
     expect(parsePreviousImage(result.stdout)).to.equal(IMAGE_A);
+  });
+
+  it("the same image again puts the running container back under the name when it had left it", async () => {
+    await deployed(IMAGE_A);
+    // E.g. someone ran `docker network disconnect`: nginx has nowhere to send traffic.
+    writeFileSync(join(sandbox.state, "attached", "trafficlab-api-blue"), "bridge\n");
+    expect(answering()).to.deep.equal([]);
+    const result = await deployed(IMAGE_A);
+    expect(result.stdout).to.include("nothing to roll");
+    expect(answering()).to.deep.equal(["trafficlab-api-blue"]);
+    expect(dockerCalls().filter((call) => call.startsWith("docker run"))).to.have.length(1);
   });
 
   it("a changed env file with the same image rolls out, and the previous image stays the last different one", async () => {
@@ -314,8 +445,36 @@ describe("@trafficlab/api-host rollingDeployScript in a sandbox", function () {
     const result = await deployed(IMAGE_B);
     expect(container("trafficlab-api-blue")).to.equal("running healthy");
     expect(container("trafficlab-api-green")).to.equal(undefined);
-    expect(upstream()).to.include("server trafficlab-api-blue:8080;");
+    expect(answering()).to.deep.equal(["trafficlab-api-blue"]);
     expect(parsePreviousImage(result.stdout)).to.equal(IMAGE_A);
+    // The rollback target survives the prune of a deploy that did not change the image.
+    expect(images()).to.deep.equal([IMAGE_A, IMAGE_B]);
+  });
+
+  it("a changed run setting with the same image and env file rolls out; the same settings again do not", async () => {
+    await deployed(IMAGE_A);
+    const changed = await deploy(IMAGE_A, {}, { environment: { SPRING_PROFILES_ACTIVE: "prod", TZ: "UTC" } });
+    expect(changed.code, changed.stdout + changed.stderr).to.equal(0);
+    expect(container("trafficlab-api-green")).to.equal("running healthy");
+    expect(container("trafficlab-api-blue")).to.equal(undefined);
+    const again = await deploy(IMAGE_A, {}, { environment: { SPRING_PROFILES_ACTIVE: "prod", TZ: "UTC" } });
+    expect(again.stdout).to.include("nothing to roll");
+    const other = await deploy(IMAGE_A, {}, { environment: { SPRING_PROFILES_ACTIVE: "prod", TZ: "UTC" }, healthPath: "/ready" });
+    expect(other.code, other.stdout + other.stderr).to.equal(0);
+    expect(container("trafficlab-api-blue")).to.equal("running healthy");
+    // Another name for the service is another setting too: the new color answers to it.
+    const renamed = await deploy(IMAGE_A, {}, { environment: { SPRING_PROFILES_ACTIVE: "prod", TZ: "UTC" }, healthPath: "/ready", serviceAlias: "api-next" });
+    expect(renamed.code, renamed.stdout + renamed.stderr).to.equal(0);
+    expect(answering("api-next")).to.deep.equal(["trafficlab-api-green"]);
+  });
+
+  it("passes each --env value to docker literally, as it was given", async () => {
+    const value = "it's $(touch pwned) `id` a  b\\";
+    const result = await deploy(IMAGE_A, {}, { environment: { GREETING: value } });
+    expect(result.code, result.stdout + result.stderr).to.equal(0);
+    const run = dockerCalls()[indexOf(dockerCalls(), "docker run ")]!;
+    expect(run).to.include(`--env-file api.env --env GREETING=${value} --label trafficlab.role=api`);
+    expect(existsSync(join(projectDir, "pwned"))).to.equal(false);
   });
 
   it("rollback: setting the previous image back redeploys it the same way, from the image kept on the host", async () => {
@@ -326,55 +485,181 @@ describe("@trafficlab/api-host rollingDeployScript in a sandbox", function () {
     const calls = dockerCalls().slice(before);
     expect(calls.filter((call) => call.startsWith("docker pull"))).to.deep.equal([]);
     expect(calls[indexOf(calls, "docker run ")]).to.include("--name trafficlab-api-blue").and.match(/trafficlab\/api:1\.4\.0$/);
-    expect(indexOf(calls, "docker compose exec -T nginx nginx -s reload")).to.be.lessThan(indexOf(calls, "docker stop -t 30 trafficlab-api-green"));
-    expect(upstream()).to.include("server trafficlab-api-blue:8080;");
+    expect(indexOf(calls, connect("trafficlab-api-blue"))).to.be.lessThan(indexOf(calls, "docker stop -t 30 trafficlab-api-green"));
+    expect(answering()).to.deep.equal(["trafficlab-api-blue"]);
     expect(container("trafficlab-api-green")).to.equal(undefined);
     expect([state("active-color"), state("current-image"), state("previous-image")]).to.deep.equal(["blue\n", `${IMAGE_A}\n`, `${IMAGE_B}\n`]);
     expect(parsePreviousImage(result.stdout)).to.equal(IMAGE_B);
+    expect(images()).to.deep.equal([IMAGE_A, IMAGE_B]);
   });
 
-  it("with the state directory lost, the color nginx points at is the active one and is drained, not killed first", async () => {
+  it("with the state directory lost, the color that answers to the name is the active one and is drained, not killed first", async () => {
     await deployed(IMAGE_A);
     rmSync(join(projectDir, ".deploy"), { recursive: true });
     const before = dockerCalls().length;
     await deployed(IMAGE_B);
     const calls = dockerCalls().slice(before);
     expect(calls[indexOf(calls, "docker run ")]).to.include("--name trafficlab-api-green");
-    expect(indexOf(calls, "docker compose exec -T nginx nginx -s reload")).to.be.lessThan(indexOf(calls, "docker stop -t 30 trafficlab-api-blue"));
+    expect(calls.filter((call) => call.startsWith("docker rm --force"))).to.deep.equal([]);
+    expect(indexOf(calls, connect("trafficlab-api-green"))).to.be.lessThan(indexOf(calls, "docker stop -t 30 trafficlab-api-blue"));
     expect(state("previous-image")).to.equal(`${IMAGE_A}\n`);
   });
 
-  it("with the upstream file lost, the state file names the active color", async () => {
+  it("when no container answers to the name, the state file names the active color", async () => {
     await deployed(IMAGE_A);
-    rmSync(join(projectDir, "nginx", "upstream.conf"));
+    // The network was recreated, or blue disconnected from it: no alias says which color is live.
+    writeFileSync(join(sandbox.state, "attached", "trafficlab-api-blue"), "bridge\n");
     const before = dockerCalls().length;
-    await deployed(IMAGE_B);
+    const result = await deployed(IMAGE_B);
     const calls = dockerCalls().slice(before);
     expect(calls[indexOf(calls, "docker run ")]).to.include("--name trafficlab-api-green");
-    expect(indexOf(calls, "docker compose exec -T nginx nginx -s reload")).to.be.lessThan(indexOf(calls, "docker stop -t 30 trafficlab-api-blue"));
-    expect(upstream()).to.include("server trafficlab-api-green:8080;");
+    expect(indexOf(calls, connect("trafficlab-api-green"))).to.be.lessThan(indexOf(calls, "docker stop -t 30 trafficlab-api-blue"));
+    expect(answering()).to.deep.equal(["trafficlab-api-green"]);
+    expect(container("trafficlab-api-blue")).to.equal(undefined);
+    expect(parsePreviousImage(result.stdout)).to.equal(IMAGE_A);
   });
 
-  it("replaces a container of the new color left over from an interrupted deploy", async () => {
+  it("ignores an unknown color in the state file and deploys as on a first deploy", async () => {
+    mkdirSync(join(projectDir, ".deploy"));
+    writeFileSync(join(projectDir, ".deploy", "active-color"), "purple\n");
+    const result = await deployed(IMAGE_A);
+    expect(result.stderr).to.include("rolling-deploy: ignoring unknown active color 'purple' in .deploy/active-color");
+    expect(answering()).to.deep.equal(["trafficlab-api-blue"]);
+  });
+
+  it("replaces a container of the new color left over from an interrupted deploy (never under the name)", async () => {
     await deployed(IMAGE_A);
     writeFileSync(join(sandbox.state, "containers", "trafficlab-api-green"), `running|starting|0||${IMAGE_B}|0|never-healthy\n`);
+    writeFileSync(join(sandbox.state, "attached", "trafficlab-api-green"), "bridge\n");
     const result = await deployed(IMAGE_B);
     expect(result.stdout).to.include("removing trafficlab-api-green, left over from an earlier deploy");
-    expect(container("trafficlab-api-green")).to.equal("running healthy");
+    expect(answering()).to.deep.equal(["trafficlab-api-green"]);
     expect(container("trafficlab-api-blue")).to.equal(undefined);
   });
 
-  it("waits for the drain time between the reload and stopping the old container", async () => {
+  /**
+   * A deploy that stopped during its drain (the SSH connection dropped, the host rebooted): the
+   * new color answers to the name and is recorded as active, the old one still answers too.
+   */
+  function interruptedDuringDrain(oldColor: "blue" | "green", oldImage: string, newImage: string): void {
+    const newColor = oldColor === "blue" ? "green" : "blue";
+    for (const [color, image] of [[oldColor, oldImage], [newColor, newImage]] as const) {
+      writeFileSync(join(sandbox.state, "containers", `trafficlab-api-${color}`), `running|healthy|0|stale-fingerprint|${image}|1|healthy\n`);
+      writeFileSync(join(sandbox.state, "attached", `trafficlab-api-${color}`), `bridge\n${NETWORK} ${ALIAS}\n`);
+    }
+    writeFileSync(join(projectDir, ".deploy", "active-color"), `${newColor}\n`);
+    writeFileSync(join(projectDir, ".deploy", "current-image"), `${newImage}\n`);
+    writeFileSync(join(projectDir, ".deploy", "previous-image"), `${oldImage}\n`);
+  }
+
+  for (const oldColor of ["blue", "green"] as const) {
+    const newColor = oldColor === "blue" ? "green" : "blue";
+    it(`after a deploy stopped during its drain (${oldColor} -> ${newColor}), running it again leaves only ${newColor} under the name and stops ${oldColor} gracefully`, async () => {
+      // Two real deploys first, so the fingerprint of the new color is the one this run computes.
+      await deployed(IMAGE_A);
+      if (oldColor === "green") await deployed(IMAGE_B);
+      await deployed(oldColor === "blue" ? IMAGE_B : IMAGE_A);
+      expect(answering()).to.deep.equal([`trafficlab-api-${newColor}`]);
+      const running = readFileSync(join(sandbox.state, "containers", `trafficlab-api-${newColor}`), "utf8");
+      const newImage = oldColor === "blue" ? IMAGE_B : IMAGE_A;
+      const oldImage = oldColor === "blue" ? IMAGE_A : IMAGE_B;
+      interruptedDuringDrain(oldColor, oldImage, newImage);
+      // The new color as the interrupted deploy left it: the fingerprint of this very deploy.
+      writeFileSync(join(sandbox.state, "containers", `trafficlab-api-${newColor}`), running);
+      expect(answering()).to.deep.equal(["trafficlab-api-blue", "trafficlab-api-green"]);
+      const before = dockerCalls().length;
+      const result = await deployed(newImage);
+      const calls = dockerCalls().slice(before);
+      expect(answering(), result.stdout + result.stderr).to.deep.equal([`trafficlab-api-${newColor}`]);
+      expect(calls, "the color that serves is never killed").not.to.include(`docker rm --force trafficlab-api-${newColor}`);
+      expect(calls, "nor the one that still serves beside it").not.to.include(`docker rm --force trafficlab-api-${oldColor}`);
+      expect(calls).to.include(`docker stop -t 30 trafficlab-api-${oldColor}`);
+      expect(container(`trafficlab-api-${oldColor}`)).to.equal(undefined);
+      expect(state("active-color")).to.equal(`${newColor}\n`);
+      expect(parsePreviousImage(result.stdout)).to.equal(oldImage);
+    });
+  }
+
+  it("after a deploy stopped during its drain, a new image stops the old color gracefully before reusing its name", async () => {
+    await deployed(IMAGE_A);
+    await deployed(IMAGE_B);
+    interruptedDuringDrain("blue", IMAGE_A, IMAGE_B);
+    const before = dockerCalls().length;
+    const result = await deployed("trafficlab/api:1.6.0");
+    const calls = dockerCalls().slice(before);
+    expect(result.stdout).to.include(`trafficlab-api-blue still answers to ${ALIAS} beside trafficlab-api-green (a deploy stopped during its drain); stopping it first`);
+    expect(calls.filter((call) => call.startsWith("docker rm --force"))).to.deep.equal([]);
+    expect(indexOf(calls, "docker stop -t 30 trafficlab-api-blue")).to.be.lessThan(indexOf(calls, "docker run --detach --name trafficlab-api-blue"));
+    expect(answering()).to.deep.equal(["trafficlab-api-blue"]);
+    expect(container("trafficlab-api-green")).to.equal(undefined);
+    expect(parsePreviousImage(result.stdout)).to.equal(IMAGE_B);
+  });
+
+  it("stops the old color only after the new one answers to the name and the drain has passed", async () => {
     await deployed(IMAGE_A);
     const result = await deploy(IMAGE_B, {}, { drainSeconds: 1 });
     expect(result.code, result.stderr).to.equal(0);
+    const events = timeline();
+    const joined = events.find((event) => event.endsWith(" network connect trafficlab-api-green"));
+    const stopped = events.find((event) => event.endsWith(" stop trafficlab-api-blue"));
+    expect(joined && stopped, events.join("\n")).to.be.a("string");
+    const waited = Number(stopped!.split(" ")[0]) - Number(joined!.split(" ")[0]);
+    expect(waited, "the drain between green joining and blue stopping").to.be.at.least(1000);
+    // When blue is told to stop, green is running, healthy and answers to the name beside it.
+    const atStop = events.slice(events.indexOf(stopped!) + 1);
+    expect(atStop).to.include(`answering ${NETWORK}/${ALIAS}: trafficlab-api-green running healthy`);
+    expect(atStop).to.include(`answering ${NETWORK}/${ALIAS}: trafficlab-api-blue running healthy`);
     const lines = result.stdout.split("\n");
-    const reloaded = lines.findIndex((line) => line.includes("nginx reloaded; new requests go to trafficlab-api-green"));
-    const waiting = lines.indexOf("rolling-deploy: waiting 1 s for requests in flight on trafficlab-api-blue");
-    const removed = lines.findIndex((line) => line.startsWith("rolling-deploy: stopped and removed trafficlab-api-blue"));
-    expect(reloaded).to.be.at.least(0);
-    expect(waiting).to.be.greaterThan(reloaded);
+    const joinedLine = lines.indexOf(`rolling-deploy: trafficlab-api-green joined ${NETWORK} as ${ALIAS}`);
+    const waiting = lines.indexOf(`rolling-deploy: waiting 1 s for nginx to resolve ${ALIAS} to trafficlab-api-green too`);
+    const removed = lines.indexOf("rolling-deploy: stopped and removed trafficlab-api-blue");
+    expect(joinedLine, result.stdout).to.be.at.least(0);
+    expect(waiting).to.be.greaterThan(joinedLine);
     expect(removed).to.be.greaterThan(waiting);
+  });
+
+  it("prunes older images of the API's repository: keeps the running one and the previous (rollback) one", async () => {
+    // Left by earlier deploys, plus images of other repositories, one whose name merely starts alike.
+    for (const ref of ["trafficlab/api:1.2.0", "trafficlab/api:1.3.0", "trafficlab/api-worker:1.0.0", "nginx:1.30-alpine"]) seedImage(ref);
+    await deployed(IMAGE_A);
+    expect(images()).to.deep.equal(["nginx:1.30-alpine", "trafficlab/api-worker:1.0.0", IMAGE_A], "a first deploy has no rollback target to keep");
+    seedImage("trafficlab/api:1.3.0");
+    const before = dockerCalls().length;
+    const result = await deployed(IMAGE_B);
+    expect(images()).to.deep.equal(["nginx:1.30-alpine", "trafficlab/api-worker:1.0.0", IMAGE_A, IMAGE_B]);
+    expect(result.stdout).to.include(`rolling-deploy: removed the older image ${imageId("trafficlab/api:1.3.0")} of trafficlab/api`);
+    const calls = dockerCalls().slice(before);
+    expect(calls).to.include("docker image ls --no-trunc --quiet trafficlab/api");
+    expect(calls.filter((call) => call.startsWith("docker image rm"))).to.deep.equal([`docker image rm ${imageId("trafficlab/api:1.3.0")}`]);
+    expect(calls.at(-1)).to.equal("docker image prune --force");
+    // After the old color is gone, never while it may still serve.
+    expect(indexOf(calls, "docker rm trafficlab-api-blue")).to.be.lessThan(indexOf(calls, "docker image ls"));
+    // The rollback that the kept image allows needs no pull.
+    const rollback = await deployed(IMAGE_A);
+    expect(rollback.stdout).not.to.include("pulling");
+    expect(images()).to.deep.equal(["nginx:1.30-alpine", "trafficlab/api-worker:1.0.0", IMAGE_A, IMAGE_B]);
+  });
+
+  it("prunes by repository with a registry port and a digest reference, and skips an image a container still uses", async () => {
+    const repository = "registry.test:5000/team/api";
+    const digest = `${repository}@sha256:${"b".repeat(64)}`;
+    for (const ref of [`${repository}:0.9.0`, `${repository}:0.8.0`]) seedImage(ref);
+    await deployed(`${repository}:1.0.0`);
+    // A container someone left (a one-off migration run) still uses 0.8.0: docker refuses to remove it.
+    writeFileSync(join(sandbox.state, "containers", "migrate-once"), `exited|none|0||${repository}:0.8.0|0|healthy\n`);
+    seedImage(`${repository}:0.8.0`);
+    const result = await deployed(digest);
+    expect(dockerCalls()).to.include(`docker image ls --no-trunc --quiet ${repository}`);
+    expect(images()).to.deep.equal([`${repository}:0.8.0`, `${repository}:1.0.0`, digest]);
+    expect(result.stdout).not.to.include(imageId(`${repository}:0.8.0`));
+  });
+
+  it("with pruneImages false removes no image", async () => {
+    for (const ref of ["trafficlab/api:1.2.0", "trafficlab/api:1.3.0"]) seedImage(ref);
+    await deployed(IMAGE_A, { pruneImages: false });
+    await deployed(IMAGE_B, { pruneImages: false });
+    expect(images()).to.deep.equal(["trafficlab/api:1.2.0", "trafficlab/api:1.3.0", IMAGE_A, IMAGE_B]);
+    expect(dockerCalls().filter((call) => call.startsWith("docker image ls") || call.startsWith("docker image rm") || call.startsWith("docker image prune"))).to.deep.equal([]);
   });
 
   it("refuses to start without the env file, before touching docker", async () => {
@@ -403,7 +688,7 @@ describe("@trafficlab/api-host rollingDeployScript in a sandbox", function () {
     }
   });
 
-  it("rollingTeardownScript removes both colors, the network and the state, and keeps the images", async () => {
+  it("rollingTeardownScript removes both colors, the network, the env file and the state, and keeps the images", async () => {
     await deployed(IMAGE_A);
     await deployed(IMAGE_B);
     const before = dockerCalls().length;
@@ -411,10 +696,12 @@ describe("@trafficlab/api-host rollingDeployScript in a sandbox", function () {
     expect(result.code, result.stderr).to.equal(0);
     const calls = dockerCalls().slice(before);
     expect(calls).to.include("docker rm --force trafficlab-api-green");
-    expect(calls).to.include("docker network rm trafficlab-api");
+    expect(calls).to.include(`docker network rm ${NETWORK}`);
     expect(calls.filter((call) => /^docker (rmi|image)/.test(call))).to.deep.equal([]);
     expect(container("trafficlab-api-green")).to.equal(undefined);
     expect(existsSync(join(projectDir, ".deploy"))).to.equal(false);
+    expect(existsSync(join(projectDir, "api.env"))).to.equal(false);
+    expect(images()).to.deep.equal([IMAGE_A, IMAGE_B]);
     const again = await sandbox.run(rollingTeardownScript({ projectDir, lockFile: join(sandbox.root, "deploy.lock") }));
     expect(again.code, again.stderr).to.equal(0);
   });
@@ -431,15 +718,14 @@ describe("@trafficlab/api-host rolling deploy scripts pass shellcheck", () => {
       drainSeconds: 0,
       stopTimeoutSeconds: 0,
       network: "app-net",
+      serviceAlias: "app-live",
       containerPrefix: "app",
       environment: { SPRING_PROFILES_ACTIVE: "prod", TZ: "UTC", QUOTE: "it's" },
       envFile: "secrets/app.env",
-      upstreamFile: "proxy/upstream.conf",
       stateDir: "state",
       apiPort: 9000,
       healthPath: "/health?deep=true",
-      proxyService: "edge",
-      proxyConfigPath: "/etc/nginx/nginx.conf",
+      pruneImages: false,
       lockFile: "/run/lock/app.lock",
       lockTimeoutSeconds: 60,
       envFromStdin: true,

@@ -10,9 +10,8 @@ describe("@trafficlab/api-host rollingDeployScript arguments", () => {
     expect(() => rollingDeployScript({ image: IMAGE_A, network: "net work" })).to.throw(InvalidArgumentError, "network");
     expect(() => rollingDeployScript({ image: IMAGE_A, containerPrefix: "$(reboot)" })).to.throw(InvalidArgumentError, "containerPrefix");
     expect(() => rollingDeployScript({ image: IMAGE_A, envFile: "../etc/shadow" })).to.throw(InvalidArgumentError, "envFile");
-    expect(() => rollingDeployScript({ image: IMAGE_A, upstreamFile: "/etc/nginx/upstream.conf" })).to.throw(InvalidArgumentError, "upstreamFile");
+    expect(() => rollingDeployScript({ image: IMAGE_A, serviceAlias: "api live" })).to.throw(InvalidArgumentError, "serviceAlias");
     expect(() => rollingDeployScript({ image: IMAGE_A, projectDir: "opt/trafficlab" })).to.throw(InvalidArgumentError, "projectDir");
-    expect(() => rollingDeployScript({ image: IMAGE_A, proxyService: "nginx;reboot" })).to.throw(InvalidArgumentError, "proxyService");
     expect(() => rollingDeployScript({ image: IMAGE_A, healthPath: "/health'; reboot" })).to.throw(InvalidArgumentError, "healthPath");
   });
 
@@ -26,7 +25,7 @@ describe("@trafficlab/api-host rollingDeployScript arguments", () => {
 
   it("quotes every value it puts in the script", () => {
     const script = rollingDeployScript({ image: IMAGE_A, environment: { GREETING: "it's $(reboot) `id`" } });
-    expect(script).to.include(`--env 'GREETING=it'\\''s $(reboot) \`id\`'`);
+    expect(script).to.include(`container_environment=('GREETING=it'\\''s $(reboot) \`id\`')`);
   });
 });
 

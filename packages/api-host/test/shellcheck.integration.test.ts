@@ -1,7 +1,12 @@
 import { spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
 import { expect } from "chai";
 import { COMPOSE_PLUGIN, composeDownScript, composeUpScript, installDockerScript, pullImagesScript, shellQuote, writeFileScript } from "@trafficlab/api-host";
 import { findTool, requireTools } from "./sandbox";
+import { HOST_SCRIPT_CASES } from "./host-script-cases";
+
+const SCRIPT_FILES = join(__dirname, "..", "src", "scripts");
 
 /** Every script the package produces, with default options and the variants that change its text. */
 const SCRIPTS: Record<string, string> = {
@@ -18,7 +23,21 @@ const SCRIPTS: Record<string, string> = {
   "composeUpScript(no required files)": composeUpScript({ requiredFiles: [] }),
   "composeDownScript()": composeDownScript(),
   "composeDownScript(options)": composeDownScript({ projectDir: "/srv/app", lockFile: "/run/lock/app.lock", lockTimeoutSeconds: 5 }),
+  // The golden cases: every script with its defaults and with every option set.
+  ...Object.fromEntries(HOST_SCRIPT_CASES.map(({ name, render }) => [`golden ${name}`, render()])),
 };
+
+describe("@trafficlab/api-host src/scripts/*.sh pass shellcheck as they are, before any rendering", () => {
+  const files = readdirSync(SCRIPT_FILES).filter((file) => file.endsWith(".sh"));
+  it("there are script files", () => expect(files).to.include("rolling-deploy.sh"));
+  for (const file of files) {
+    it(file, function () {
+      requireTools(this, "shellcheck");
+      const result = spawnSync(findTool("shellcheck")!, ["--shell=bash", "--severity=style", file], { cwd: SCRIPT_FILES, encoding: "utf8" });
+      expect(result.status, `${result.stdout}${result.stderr}`).to.equal(0);
+    });
+  }
+});
 
 describe("@trafficlab/api-host scripts pass shellcheck", () => {
   for (const [name, script] of Object.entries(SCRIPTS)) {

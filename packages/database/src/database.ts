@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { privateTierSecurityGroup } from "@trafficlab/network";
+import { transformed } from "@trafficlab/validation";
 import { MYSQL_MAJORS } from "./engine";
 import { DATABASE_DEFAULTS, DATABASE_TYPE, resolveDatabaseSettings, type DatabaseArgs, type DatabaseSettings } from "./settings";
 
@@ -19,17 +20,30 @@ export function finalSnapshotIdentifier(name: string, createdAt: Date): string {
 export class Database extends pulumi.ComponentResource {
   /** Host name clients connect to. */
   readonly address: pulumi.Output<string>;
+  /** 3306. */
   readonly port: pulumi.Output<number>;
   /** `address:port` */
   readonly endpoint: pulumi.Output<string>;
+  /** The schema created with the instance. */
   readonly databaseName: pulumi.Output<string>;
+  /** The master user. */
   readonly username: pulumi.Output<string>;
   /** Secrets Manager secret RDS keeps the master password in; undefined when a password was given. */
   readonly masterUserSecretArn: pulumi.Output<string | undefined>;
+  /** The database's own security group. */
   readonly securityGroupId: pulumi.Output<string>;
+  /** The RDS instance's id. */
   readonly instanceId: pulumi.Output<string>;
   /** The settings after defaults, for callers that report on them (e.g. cost). */
   readonly settings: DatabaseSettings;
+  /** The child resources, for what the arguments do not cover (escape hatch). */
+  readonly nodes: {
+    securityGroup: aws.ec2.SecurityGroup;
+    ingressRules: aws.vpc.SecurityGroupIngressRule[];
+    subnetGroup: aws.rds.SubnetGroup;
+    parameterGroup: aws.rds.ParameterGroup;
+    instance: aws.rds.Instance;
+  };
 
   constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate before super(): a bad argument must register nothing.
@@ -39,23 +53,21 @@ export class Database extends pulumi.ComponentResource {
     if (settings.costWarning) pulumi.log.warn(settings.costWarning, this);
 
     const tags = (role: string) => ({ ...args.tags, Name: `${name}-${role}` });
+    const transform = args.transform ?? {};
+    const child = { parent: this };
 
-    const securityGroup = privateTierSecurityGroup(
+    const { securityGroup, ingressRules } = privateTierSecurityGroup(
       `${name}-sg`,
-      { vpcId: args.vpcId, port: DATABASE_DEFAULTS.port, service: `MySQL for ${name}`, allowedSecurityGroupIds: args.allowedSecurityGroupIds, tags: tags("sg") },
-      { parent: this },
+      { vpcId: args.vpcId, port: DATABASE_DEFAULTS.port, service: `MySQL for ${name}`, allowedSecurityGroupIds: args.allowedSecurityGroupIds, tags: tags("sg"), transform: transform.securityGroup },
+      child,
     );
 
-    const subnetGroup = new aws.rds.SubnetGroup(
-      `${name}-subnets`,
-      { subnetIds: args.subnetIds, description: `Private subnets for ${name}`, tags: tags("subnets") },
-      { parent: this },
-    );
+    const subnetGroup = new aws.rds.SubnetGroup(`${name}-subnets`, ...transformed(transform.subnetGroup, { subnetIds: args.subnetIds, description: `Private subnets for ${name}`, tags: tags("subnets") }, child));
 
     const major = MYSQL_MAJORS[settings.engine.major];
     const parameterGroup = new aws.rds.ParameterGroup(
       `${name}-params`,
-      {
+      ...transformed(transform.parameterGroup, {
         family: major.parameterGroupFamily,
         // Fixed: a parameter group's description forces a new group, so it never carries a setting.
         description: `MySQL settings of ${name}`,
@@ -66,14 +78,13 @@ export class Database extends pulumi.ComponentResource {
           { name: "require_secure_transport", value: settings.requireTls ? "1" : "0" },
         ],
         tags: tags("params"),
-      },
-      { parent: this },
+      }, child),
     );
 
     const managedPassword = args.password === undefined;
     const instance = new aws.rds.Instance(
       `${name}-mysql`,
-      {
+      ...transformed(transform.instance, {
         engine: "mysql",
         engineVersion: settings.engineVersion,
         // 8.4 stays in standard support until 2029; refusing Extended Support there means no surprise bill.
@@ -107,8 +118,10 @@ export class Database extends pulumi.ComponentResource {
       },
       // The final snapshot's name is fixed when the instance is created, so each instance (the one
       // a restore or replacement makes, too) leaves a snapshot of its own when it is deleted.
-      { parent: this, ignoreChanges: ["finalSnapshotIdentifier"] },
+      { parent: this, ignoreChanges: ["finalSnapshotIdentifier"] }),
     );
+
+    this.nodes = { securityGroup, ingressRules, subnetGroup, parameterGroup, instance };
 
     this.address = instance.address;
     this.port = instance.port;

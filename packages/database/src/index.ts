@@ -1,5 +1,5 @@
 export { Database, finalSnapshotIdentifier } from "./database";
-export { DATABASE_DEFAULTS, DATABASE_TYPE, resolveDatabaseSettings, type DatabaseArgs, type DatabaseSettings } from "./settings";
+export { DATABASE_DEFAULTS, DATABASE_TYPE, resolveDatabaseSettings, type DatabaseArgs, type DatabaseSettings, type DatabaseTransforms } from "./settings";
 export {
   MYSQL_MAJORS,
   MYSQL_INSTANCE_CLASSES,

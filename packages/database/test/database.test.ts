@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { Database, type DatabaseArgs, extendedSupportMonthlyUsd, finalSnapshotIdentifier, parseEngineVersion } from "@trafficlab/database";
-import { expectRejected, installMocks, resolveOutput, type MockedProgram } from "@trafficlab/testing";
+import { expectRejected, installMocks, resolveOutput, withCapturedConsole, type MockedProgram } from "@trafficlab/testing";
 
 const RDS = "aws:rds/instance:Instance";
 const ids: DatabaseArgs = { vpcId: "vpc-0abc", subnetIds: ["subnet-a", "subnet-b"], allowedSecurityGroupIds: ["sg-api"] };
@@ -80,18 +80,40 @@ describe("@trafficlab/database", () => {
       const { database, graph } = await build();
       const sg = graph.one("aws:ec2/securityGroup:SecurityGroup");
       expect(graph.one(RDS).inputs.vpcSecurityGroupIds).to.deep.equal([sg.id]);
-      const rules = graph.ingressRules().filter((rule) => rule.resource === sg);
+      const rules = graph.ingressRules().filter((rule) => rule.securityGroupId === sg.id);
       expect(rules).to.have.length(1);
       expect(rules[0]).to.include({ fromPort: 3306, toPort: 3306, sourceSecurityGroupId: "sg-api", cidrIpv4: undefined, cidrIpv6: undefined });
-      expect(sg.inputs.egress).to.deep.equal([]);
+      // Rules are resources of their own, so another project can add its own to the group; no egress
+      // (the provider drops AWS's default egress rule when it creates the group).
+      expect(rules[0]!.resource.type).to.equal("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
+      expect(sg.inputs).not.to.have.any.keys("ingress", "egress");
+      expect(graph.ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")).to.deep.equal([]);
       expect(await resolveOutput(database.securityGroupId)).to.equal(sg.id);
+    });
+
+    it("exposes its children and lets a caller change one: arguments merged, or a function over args and options", async () => {
+      const { database, graph } = await build({
+        transform: {
+          instance: (args, opts) => {
+            args.performanceInsightsEnabled = true;
+            opts.ignoreChanges = [...(opts.ignoreChanges ?? []), "tags"];
+          },
+          parameterGroup: { description: "MySQL settings of the orders database" },
+        },
+      });
+      const rds = graph.one(RDS);
+      expect(rds.inputs.performanceInsightsEnabled).to.equal(true);
+      expect(rds.ignoreChanges).to.include.members(["finalSnapshotIdentifier", "tags"]);
+      expect(graph.one("aws:rds/parameterGroup:ParameterGroup").inputs.description).to.equal("MySQL settings of the orders database");
+      expect(await resolveOutput(database.nodes.instance.id)).to.equal(rds.id);
+      expect(database.nodes.ingressRules).to.have.length(1);
     });
 
     it("parents every child to the component and names it after it", async () => {
       const { graph } = await build();
       const component = graph.one("trafficlab:database:Database");
       const children = graph.childrenOf(component);
-      expect(children.map((c) => c.name).sort()).to.deep.equal(["db-mysql", "db-params", "db-sg", "db-subnets"]);
+      expect(children.map((c) => c.name).sort()).to.deep.equal(["db-mysql", "db-params", "db-sg", "db-sg-from-0", "db-subnets"]);
     });
 
     it("exposes address, port, endpoint, name and user", async () => {
@@ -125,8 +147,10 @@ describe("@trafficlab/database", () => {
       expect(await resolveOutput(database.masterUserSecretArn)).to.equal(undefined);
     });
 
-    it("accepts MySQL 8.0 with Extended Support and family mysql8.0", async () => {
-      const { graph } = await build({ engineVersion: "8.0" });
+    it("accepts MySQL 8.0 with Extended Support and family mysql8.0, and warns what it costs", async () => {
+      const { result, lines } = await withCapturedConsole(() => build({ engineVersion: "8.0" }));
+      const { graph } = result;
+      expect(lines.join("\n")).to.include("MySQL 8.0 is on paid RDS Extended Support").and.include("USD 175.2/month");
       expect(graph.one(RDS).inputs.engineLifecycleSupport).to.equal("open-source-rds-extended-support");
       expect(graph.one("aws:rds/parameterGroup:ParameterGroup").inputs.family).to.equal("mysql8.0");
     });

@@ -5,9 +5,13 @@
  *
  * Targets, all on 127.0.0.1: "tuned" (renderNginxConf), "seed" (the design document's
  * default.conf: proxy_pass straight to the API, HTTP/1.0, no upstream keepalive) and
- * "direct" (the stub API itself). The stub API is a Node HTTP server in two cluster worker
- * processes answering a small JSON document. Rounds alternate the targets so drift (CPU
- * frequency, page cache, neighbours) falls on all of them alike; the medians are printed.
+ * "direct" (the stub API itself). "tuned" is the shipped shape: `server <name>:<port> resolve`
+ * in a shared zone, with a resolver asked again every second (Docker's DNS on the host); here the
+ * name is the rolling deploy's alias, answered with 127.0.0.1 by a DNS server on loopback
+ * (startLoopbackDns), so the bench pays for the re-resolution as production does. The stub API
+ * is a Node HTTP server in two cluster worker processes answering a small JSON document. Rounds
+ * alternate the targets so drift (CPU frequency, page cache, neighbours) falls on all of them
+ * alike; the medians are printed.
  * The last line is `tuned/seed=<ratio> tuned/direct=<ratio>`.
  *
  * Both nginx configs run with the same worker count (`auto`, as in the official image's
@@ -25,7 +29,7 @@ import * as http from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { NGINX_DEFAULTS, renderNginxConf } from "@trafficlab/edge-proxy";
-import { findTool, freeLoopbackPort } from "@trafficlab/testing";
+import { findTool, freeLoopbackPort, startLoopbackDns, type LoopbackDns } from "@trafficlab/testing";
 
 const ROUNDS = numberFromEnv("BENCH_ROUNDS", 5);
 const SECONDS = numberFromEnv("BENCH_SECONDS", 4);
@@ -35,6 +39,9 @@ const THREADS = numberFromEnv("BENCH_THREADS", 2);
 const NGINX_WORKERS: "auto" | number = process.env.BENCH_NGINX_WORKERS ? numberFromEnv("BENCH_NGINX_WORKERS", 1) : "auto";
 const UPSTREAM_KEEPALIVE = numberFromEnv("BENCH_UPSTREAM_KEEPALIVE", NGINX_DEFAULTS.upstreamKeepalive);
 const API_PROCESSES = 2;
+
+/** The name the tuned config resolves: the rolling deploy's service alias. */
+const API_NAME = "trafficlab-api-live";
 
 const API_BODY = JSON.stringify({ id: 1, name: "Gyeongbokgung", city: "Seoul", rating: 4.7 });
 
@@ -127,10 +134,11 @@ function seedConfig(dir: string, listenPort: number, apiPort: number): Record<st
   return { "nginx.conf": nginxConf, "conf.d/default.conf": defaultConf };
 }
 
-function tunedConfig(dir: string, listenPort: number, apiPort: number): Record<string, string> {
-  return renderNginxConf({
-    upstreamHost: "127.0.0.1",
+function tunedConfig(dir: string, listenPort: number, apiPort: number, resolver: string): Record<string, string> {
+  const files = renderNginxConf({
+    upstreamHost: API_NAME,
     upstreamPort: apiPort,
+    resolver,
     listenPort,
     workerProcesses: NGINX_WORKERS,
     upstreamKeepalive: UPSTREAM_KEEPALIVE,
@@ -141,6 +149,8 @@ function tunedConfig(dir: string, listenPort: number, apiPort: number): Record<s
     includeDir: `${dir}/conf.d`,
     tempDir: `${dir}/temp`,
   });
+  if (!files["conf.d/default.conf"].includes(`server ${API_NAME}:${apiPort} resolve;`)) throw new Error("the tuned config no longer resolves the API's name");
+  return files;
 }
 
 async function waitForHttp(port: number, what: string, child?: ChildProcess): Promise<void> {
@@ -223,12 +233,14 @@ async function main(): Promise<void> {
 
   const root = mkdtempSync(join(tmpdir(), "proxy-bench-"));
   const nginxes: ChildProcess[] = [];
+  let dns: LoopbackDns | undefined;
   const cleanup = async () => {
     const running = nginxes.filter((child) => child.exitCode === null && child.signalCode === null);
     const exits = running.map((child) => new Promise((resolve) => child.once("exit", resolve)));
     for (const child of running) child.kill("SIGTERM");
     for (const worker of Object.values(cluster.workers ?? {})) worker?.kill("SIGTERM");
     await Promise.all(exits);
+    await dns?.close();
     rmSync(root, { recursive: true, force: true });
   };
   process.once("SIGINT", () => {
@@ -250,13 +262,15 @@ async function main(): Promise<void> {
     await Promise.all(listening);
     await waitForHttp(apiPort, "the stub API");
 
+    dns = await startLoopbackDns({ [API_NAME]: ["127.0.0.1"] });
     const ports: Record<Target, number> = { tuned: await freeLoopbackPort(), seed: await freeLoopbackPort(), direct: apiPort };
-    for (const [name, render] of [
-      ["tuned", tunedConfig],
-      ["seed", seedConfig],
-    ] as const) {
+    const configs = {
+      tuned: (dir: string) => tunedConfig(dir, ports.tuned, apiPort, dns!.resolver),
+      seed: (dir: string) => seedConfig(dir, ports.seed, apiPort),
+    };
+    for (const name of ["tuned", "seed"] as const) {
       const dir = join(root, name);
-      writeFiles(dir, render(dir, ports[name], apiPort));
+      writeFiles(dir, configs[name](dir));
       const check = spawnSync(nginx, ["-t", "-q", "-p", dir, "-c", join(dir, "nginx.conf")], { encoding: "utf8" });
       if (check.status !== 0) throw new Error(`nginx -t rejected the ${name} config: ${check.stderr}`);
       const child = spawn(nginx, ["-p", dir, "-c", join(dir, "nginx.conf"), "-g", "daemon off;"], { stdio: "ignore" });
@@ -267,7 +281,7 @@ async function main(): Promise<void> {
     const wrkVersion = (spawnSync(wrk, ["-v"], { encoding: "utf8" }).stdout.split("\n")[0] ?? "").trim();
     console.log(
       `wrk -t${THREADS} -c${CONNECTIONS} -d${SECONDS}s --latency; ${ROUNDS} rounds, warmup ${WARMUP_SECONDS}s; ` +
-        `nginx worker_processes ${NGINX_WORKERS}; tuned upstream keepalive ${UPSTREAM_KEEPALIVE}; API processes ${API_PROCESSES}`,
+        `nginx worker_processes ${NGINX_WORKERS}; tuned upstream keepalive ${UPSTREAM_KEEPALIVE}, ${API_NAME} resolved every ${NGINX_DEFAULTS.resolverValid} by ${dns.resolver}; API processes ${API_PROCESSES}`,
     );
     console.log(wrkVersion);
 
@@ -304,6 +318,7 @@ async function main(): Promise<void> {
       console.log(`| ${target} | ${s.rps.toFixed(0)} | ${s.p99.toFixed(2)} | ${s.failed} |`);
     }
     console.log("");
+    console.log(`DNS queries for ${API_NAME} during the run: ${dns.queries(API_NAME)}`);
     console.log(`tuned/seed=${(summary.tuned.rps / summary.seed.rps).toFixed(2)} tuned/direct=${(summary.tuned.rps / summary.direct.rps).toFixed(2)}`);
   } finally {
     await cleanup();

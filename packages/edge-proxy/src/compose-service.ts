@@ -1,5 +1,6 @@
 import { InvalidArgumentError, requireIntegerInRange, requireOneOf, requirePinnedImage } from "@trafficlab/validation";
-import { NGINX_CONFIG_DIR, NGINX_DEFAULTS } from "./nginx-options";
+import { NGINX_CONFIG_DIR, NGINX_DEFAULTS, NGINX_TLS_DEFAULTS } from "./nginx-options";
+import { ACME_DEFAULTS, NGINX_TLS_MOUNT, requireRelativeDir } from "./acme";
 
 /** How errors from edgeProxyService and nginxReloadCommand name their source. */
 export const EDGE_PROXY_SERVICE = "@trafficlab/edge-proxy edgeProxyService";
@@ -8,32 +9,43 @@ export const EDGE_PROXY_SERVICE = "@trafficlab/edge-proxy edgeProxyService";
 export const NGINX_IMAGE = "nginx:1.28.0-alpine";
 
 export interface EdgeProxyServiceOptions {
-  /** A tagged or digest-pinned image, never `latest`. Default `nginx:1.28.0-alpine`. */
+  /** A tagged or digest-pinned image, never `latest`. */
   image?: string;
-  /** The container's TZ. Default `Asia/Seoul`. */
+  /**
+   * The container's TZ.
+   * @default none: UTC, so a change of the API's time zone never restarts the edge
+   */
   timeZone?: string;
-  /** Port published on the host. Default 80. */
+  /** Port published on the host. */
   hostPort?: number;
-  /** Port nginx listens on in the container; must equal renderNginxConf's listenPort. Default 80. */
+  /** Port nginx listens on in the container; must equal renderNginxConf's listenPort. */
   listenPort?: number;
-  /** Location the healthcheck requests; must equal renderNginxConf's healthPath. Default `/nginx-health`. */
+  /** Location the healthcheck requests; must equal renderNginxConf's healthPath. */
   healthPath?: string;
-  /** Host directory holding the rendered files, relative to the compose file. Default `./nginx`. */
+  /** Host directory holding the rendered files, relative to the compose file. */
   configDir?: string;
   /**
-   * Compose service of the API, waited for until healthy. Default `api`. null when the API runs
+   * Compose service of the API, waited for until healthy; null when the API runs
    * outside the compose project (the blue/green deploy of @trafficlab/api-host).
    */
   upstreamService?: string | null;
-  /** Compose networks to join (e.g. the API's external network too). Default: the project's default network only. */
+  /**
+   * Compose networks to join (e.g. the API's external network too).
+   * @default the project's default network only
+   */
   networks?: string[];
-  /** Default `unless-stopped`: back after a reboot or crash, but a manual stop sticks. */
+  /** `unless-stopped`: back after a reboot or crash, but a manual stop sticks. */
   restart?: "unless-stopped" | "always";
+  /**
+   * Serve HTTPS: publish hostPort 443 and mount the certificate directory and the ACME webroot
+   * the ACME client (acmeClientService) writes (both relative to the compose file).
+   * @default none: HTTP only
+   */
+  https?: { hostPort?: number; listenPort?: number; certificateDir?: string; acmeWebroot?: string };
 }
 
 export const EDGE_PROXY_SERVICE_DEFAULTS = {
   image: NGINX_IMAGE,
-  timeZone: "Asia/Seoul",
   hostPort: 80,
   listenPort: NGINX_DEFAULTS.listenPort,
   healthPath: NGINX_DEFAULTS.healthPath,
@@ -46,7 +58,7 @@ export const EDGE_PROXY_SERVICE_DEFAULTS = {
 export interface EdgeProxyComposeService {
   image: string;
   command: string[];
-  environment: { TZ: string };
+  environment?: { TZ: string };
   ports: string[];
   volumes: string[];
   depends_on?: Record<string, { condition: "service_healthy"; restart: boolean }>;
@@ -61,8 +73,8 @@ export function edgeProxyService(options: EdgeProxyServiceOptions = {}): EdgePro
   const c = EDGE_PROXY_SERVICE;
   const image = options.image ?? EDGE_PROXY_SERVICE_DEFAULTS.image;
   requirePinnedImage(c, "image", image);
-  const timeZone = options.timeZone ?? EDGE_PROXY_SERVICE_DEFAULTS.timeZone;
-  if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(timeZone)) {
+  const timeZone = options.timeZone;
+  if (timeZone !== undefined && !/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(timeZone)) {
     throw new InvalidArgumentError(c, "timeZone", timeZone, "Allowed: an IANA time zone name such as Asia/Seoul or UTC.");
   }
   const hostPort = requireIntegerInRange(c, "hostPort", options.hostPort ?? EDGE_PROXY_SERVICE_DEFAULTS.hostPort, 1, 65535);
@@ -79,15 +91,26 @@ export function edgeProxyService(options: EdgeProxyServiceOptions = {}): EdgePro
     options.upstreamService === null ? null : requireServiceName(c, "upstreamService", options.upstreamService ?? EDGE_PROXY_SERVICE_DEFAULTS.upstreamService);
   const networks = (options.networks ?? []).map((network) => requireServiceName(c, "networks", network));
   const restart = requireOneOf(c, "restart", options.restart ?? EDGE_PROXY_SERVICE_DEFAULTS.restart, ["unless-stopped", "always"] as const);
+  const https = options.https
+    ? {
+        hostPort: requireIntegerInRange(c, "https.hostPort", options.https.hostPort ?? 443, 1, 65535),
+        listenPort: requireIntegerInRange(c, "https.listenPort", options.https.listenPort ?? NGINX_DEFAULTS.tlsListenPort, 1, 65535),
+        certificateDir: requireRelativeDir(c, "https.certificateDir", options.https.certificateDir ?? ACME_DEFAULTS.certificateDir),
+        acmeWebroot: requireRelativeDir(c, "https.acmeWebroot", options.https.acmeWebroot ?? ACME_DEFAULTS.webroot),
+      }
+    : undefined;
 
   return {
     image,
     command: ["nginx", "-c", `${NGINX_CONFIG_DIR}/nginx.conf`, "-g", "daemon off;"],
-    environment: { TZ: timeZone },
-    ports: [`${hostPort}:${listenPort}`],
-    // The whole directory, read-only: a file replaced on the host gets a new inode, which a
-    // single-file bind mount would never see, so a reload would keep serving the old config.
-    volumes: [`${configDir.replace(/\/+$/, "")}:${NGINX_CONFIG_DIR}:ro`],
+    ...(timeZone === undefined ? {} : { environment: { TZ: timeZone } }),
+    ports: [`${hostPort}:${listenPort}`, ...(https ? [`${https.hostPort}:${https.listenPort}`] : [])],
+    // Whole directories, read-only: a file replaced on the host gets a new inode, which a
+    // single-file bind mount would never see, so nginx would keep reading the old one.
+    volumes: [
+      `${configDir.replace(/\/+$/, "")}:${NGINX_CONFIG_DIR}:ro`,
+      ...(https ? [`${https.certificateDir}:${NGINX_TLS_MOUNT}:ro`, `${https.acmeWebroot}:${NGINX_TLS_DEFAULTS.acmeWebroot}:ro`] : []),
+    ],
     // restart: nginx resolves the API's name once at start, so it must restart when the API is recreated.
     ...(upstreamService === null ? {} : { depends_on: { [upstreamService]: { condition: "service_healthy" as const, restart: true } } }),
     ...(networks.length > 0 ? { networks } : {}),

@@ -1,5 +1,5 @@
 export { renderNginxConf, type NginxConfFiles } from "./nginx-conf";
-export { NGINX_DEFAULTS, NGINX_CONFIG_DIR, RENDER_NGINX_CONF, resolveNginxOptions, type NginxOptions, type ResolvedNginxOptions } from "./nginx-options";
+export { NGINX_DEFAULTS, NGINX_CONFIG_DIR, NGINX_TLS_DEFAULTS, RENDER_NGINX_CONF, resolveNginxOptions, type NginxOptions, type NginxTls, type ResolvedNginxOptions } from "./nginx-options";
 export {
   edgeProxyService,
   nginxReloadCommand,
@@ -10,4 +10,4 @@ export {
   type EdgeProxyComposeService,
 } from "./compose-service";
 export { configHash } from "./config-hash";
-export { UPSTREAM_FILE, UPSTREAM_INCLUDE_PATH, renderUpstreamServer, withUpstreamInclude } from "./upstream-file";
+export { ACME_CLIENT, ACME_DEFAULTS, NGINX_TLS_MOUNT, acmeClientService, renderAcmeScripts, type AcmeClientOptions, type AcmeComposeService } from "./acme";

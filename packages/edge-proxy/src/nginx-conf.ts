@@ -1,4 +1,4 @@
-import { resolveNginxOptions, type NginxOptions } from "./nginx-options";
+import { NGINX_TLS_DEFAULTS, resolveNginxOptions, type NginxOptions } from "./nginx-options";
 
 /** The two files of the config directory, keyed by their path inside it. */
 export type NginxConfFiles = {
@@ -71,10 +71,114 @@ export function renderNginxConf(options: NginxOptions = {}): NginxConfFiles {
     "",
   ].join("\n");
 
+  const behindProxy = o.trustedProxyCidrs.length > 0;
+  const health = [
+    `    location = ${o.healthPath} {`,
+    "        access_log off;",
+    "        default_type text/plain;",
+    '        return 200 "ok\\n";',
+    "    }",
+  ];
+  const proxy = [
+    "    location / {",
+    `        proxy_pass http://${UPSTREAM_NAME};`,
+    // Upstream keepalive needs HTTP/1.1 and no "Connection: close" passed on.
+    "        proxy_http_version 1.1;",
+    '        proxy_set_header Connection "";',
+    "        proxy_set_header Host $host;",
+    // Set, not appended: a client-sent X-Real-IP is replaced by the address nginx saw (behind a
+    // trusted load balancer, the client's address it forwarded).
+    "        proxy_set_header X-Real-IP $remote_addr;",
+    ...(behindProxy
+      ? // The balancer's chain, then the balancer itself: $remote_addr is already the client here.
+        ['        proxy_set_header X-Forwarded-For "$http_x_forwarded_for, $realip_remote_addr";', "        proxy_set_header X-Forwarded-Proto $forwarded_proto;"]
+      : ["        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;", "        proxy_set_header X-Forwarded-Proto $scheme;"]),
+    `        proxy_connect_timeout ${o.proxyConnectTimeout};`,
+    `        proxy_send_timeout ${o.proxySendTimeout};`,
+    `        proxy_read_timeout ${o.proxyReadTimeout};`,
+    // A container that stops (a deploy drains the old one) refuses new connections: nginx
+    // then tries the next address of the API's name; nothing was sent, so even a POST is safe.
+    "        proxy_next_upstream error timeout;",
+    "        proxy_next_upstream_tries 3;",
+    "    }",
+  ];
+  const tls = o.tls;
+  const tlsDir = tls ? (tls.certificateDir ?? NGINX_TLS_DEFAULTS.certificateDir).replace(/\/+$/, "") : "";
+  const hsts = tls ? (tls.hstsMaxAgeSeconds ?? NGINX_TLS_DEFAULTS.hstsMaxAgeSeconds) : 0;
+  const certificateCache = tls ? (tls.certificateCacheSeconds ?? NGINX_TLS_DEFAULTS.certificateCacheSeconds) : 0;
+  const plainServer = tls
+    ? [
+        "server {",
+        `    listen ${o.listenPort} default_server;`,
+        "    server_name _;",
+        "",
+        ...health,
+        "",
+        // The ACME client answers HTTP-01 challenges through files here.
+        "    location /.well-known/acme-challenge/ {",
+        `        root ${tls.acmeWebroot ?? NGINX_TLS_DEFAULTS.acmeWebroot};`,
+        "        default_type text/plain;",
+        "    }",
+        "",
+        "    location / {",
+        `        return 301 https://${tls.domain}$request_uri;`,
+        "    }",
+        "}",
+      ]
+    : ["server {", `    listen ${o.listenPort} default_server;`, "    server_name _;", "", `    client_max_body_size ${o.clientMaxBodySize};`, "", ...health, "", ...proxy, "}"];
+  const tlsServer = tls
+    ? [
+        "",
+        // A variable path is read at the handshake (through the cache below), so a renewed
+        // certificate is served without a reload, which would close idle client connections.
+        `map $ssl_server_name $tls_dir { default ${tlsDir}; }`,
+        "",
+        "server {",
+        `    listen ${o.tlsListenPort} ssl default_server;`,
+        "    http2 on;",
+        `    server_name ${tls.domain};`,
+        "",
+        "    ssl_certificate $tls_dir/fullchain.pem;",
+        "    ssl_certificate_key $tls_dir/privkey.pem;",
+        `    ssl_certificate_cache max=4 valid=${certificateCache}s;`,
+        // Mozilla's intermediate configuration (TLS 1.2 and 1.3, forward-secret AEAD ciphers).
+        "    ssl_protocols TLSv1.2 TLSv1.3;",
+        "    ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305;",
+        "    ssl_prefer_server_ciphers off;",
+        "    ssl_session_cache shared:TLS:10m;",
+        "    ssl_session_timeout 1d;",
+        "    ssl_session_tickets off;",
+        ...(hsts > 0 ? [`    add_header Strict-Transport-Security "max-age=${hsts}" always;`] : []),
+        "",
+        `    client_max_body_size ${o.clientMaxBodySize};`,
+        "",
+        ...health,
+        "",
+        ...proxy,
+        "}",
+      ]
+    : [];
+
   const defaultConf = [
     "# Rendered by @trafficlab/edge-proxy; edit the options, not this file.",
+    ...(o.resolver === null ? [] : [`resolver ${o.resolver} valid=${o.resolverValid} ipv6=off;`, ""]),
+    // Behind a load balancer: the client's address from its X-Forwarded-For, its scheme from X-Forwarded-Proto.
+    ...(behindProxy
+      ? [
+          ...o.trustedProxyCidrs.map((cidr) => `set_real_ip_from ${cidr};`),
+          "real_ip_header X-Forwarded-For;",
+          "real_ip_recursive on;",
+          "map $http_x_forwarded_proto $forwarded_proto { default $scheme; https https; http http; }",
+          "",
+        ]
+      : []),
     `upstream ${UPSTREAM_NAME} {`,
-    `    server ${o.upstreamHost}:${o.upstreamPort};`,
+    // Shared by the workers, which the re-resolved addresses need.
+    ...(o.resolver === null ? [] : ["    zone api_upstream 64k;"]),
+    // With a resolver nginx asks again and again for the name's addresses: a deploy moves the
+    // name to the new container, and nginx follows without a reload; it also starts while the
+    // API is not up yet (after a reboot) and serves as soon as it is.
+    `    server ${o.upstreamHost}:${o.upstreamPort}${o.resolver === null ? "" : " resolve"};`,
     // Idle connections kept per worker, so a request does not pay for a new TCP connection.
     `    keepalive ${o.upstreamKeepalive};`,
     // Below Spring Boot's (Tomcat's) 20 s keep-alive timeout: nginx must never reuse a
@@ -82,33 +186,8 @@ export function renderNginxConf(options: NginxOptions = {}): NginxConfFiles {
     "    keepalive_timeout 15s;",
     "}",
     "",
-    "server {",
-    `    listen ${o.listenPort} default_server;`,
-    "    server_name _;",
-    "",
-    `    client_max_body_size ${o.clientMaxBodySize};`,
-    "",
-    `    location = ${o.healthPath} {`,
-    "        access_log off;",
-    "        default_type text/plain;",
-    '        return 200 "ok\\n";',
-    "    }",
-    "",
-    "    location / {",
-    `        proxy_pass http://${UPSTREAM_NAME};`,
-    // Upstream keepalive needs HTTP/1.1 and no "Connection: close" passed on.
-    "        proxy_http_version 1.1;",
-    '        proxy_set_header Connection "";',
-    "        proxy_set_header Host $host;",
-    // Set, not appended: a client-sent X-Real-IP is replaced by the address nginx saw.
-    "        proxy_set_header X-Real-IP $remote_addr;",
-    "        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
-    "        proxy_set_header X-Forwarded-Proto $scheme;",
-    `        proxy_connect_timeout ${o.proxyConnectTimeout};`,
-    `        proxy_send_timeout ${o.proxySendTimeout};`,
-    `        proxy_read_timeout ${o.proxyReadTimeout};`,
-    "    }",
-    "}",
+    ...plainServer,
+    ...tlsServer,
     "",
   ].join("\n");
 

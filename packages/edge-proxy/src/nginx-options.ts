@@ -1,3 +1,4 @@
+import * as ipaddr from "ipaddr.js";
 import { InvalidArgumentError, requireIntegerInRange } from "@trafficlab/validation";
 
 /** How errors from renderNginxConf name their source. */
@@ -6,45 +7,89 @@ export const RENDER_NGINX_CONF = "@trafficlab/edge-proxy renderNginxConf";
 /** Where the compose service mounts the rendered directory inside the container. */
 export const NGINX_CONFIG_DIR = "/etc/nginx/trafficlab";
 
+/** HTTPS for one domain: a certificate the ACME client keeps renewed, HTTP redirected to it. */
+export interface NginxTls {
+  /** The domain the certificate names, e.g. api.example.com. */
+  domain: string;
+  /** Directory holding `fullchain.pem` and `privkey.pem` (a symlink the ACME client swaps on renewal). */
+  certificateDir?: string;
+  /** Served on port 80 for ACME HTTP-01 challenges (`/.well-known/acme-challenge/`). */
+  acmeWebroot?: string;
+  /** Strict-Transport-Security max-age in seconds; 0 leaves the header out. */
+  hstsMaxAgeSeconds?: number;
+  /** Seconds nginx keeps a loaded certificate before reading the files again (`ssl_certificate_cache valid=`): a renewal is served within this time, without a reload. */
+  certificateCacheSeconds?: number;
+}
+
+export const NGINX_TLS_DEFAULTS = {
+  certificateDir: "/etc/nginx/tls/live",
+  acmeWebroot: "/var/www/acme",
+  // Two years, as Mozilla's guidelines advise.
+  hstsMaxAgeSeconds: 63072000,
+  certificateCacheSeconds: 60,
+} as const;
+
 export interface NginxOptions {
-  /** Host name of the API, as nginx resolves it. Default `api` (the compose service). */
+  /** Host name of the API, as nginx resolves it (the compose service). */
   upstreamHost?: string;
-  /** Port the API listens on. Default 8080. */
+  /** Port the API listens on. */
   upstreamPort?: number;
-  /** Port nginx listens on. Default 80. */
+  /** Port nginx listens on. */
   listenPort?: number;
-  /** Answered by nginx itself (200, not logged), never by the API. Default `/nginx-health`. */
+  /** Port nginx listens on for HTTPS, when `tls` is set. */
+  tlsListenPort?: number;
+  /** Answered by nginx itself (200, not logged), never by the API. */
   healthPath?: string;
-  /** Largest request body; larger ones get 413. Default `10m`. */
+  /** Largest request body; larger ones get 413. */
   clientMaxBodySize?: string;
-  /** Time to open a connection to the API. Default `5s`. */
+  /** Time to open a connection to the API. */
   proxyConnectTimeout?: string;
-  /** Longest pause between two reads from the API. Default `60s`. */
+  /** Longest pause between two reads from the API. */
   proxyReadTimeout?: string;
-  /** Longest pause between two writes to the API. Default `60s`. */
+  /** Longest pause between two writes to the API. */
   proxySendTimeout?: string;
-  /** Idle connections to the API each worker keeps open for reuse; size it to peak in-flight requests per worker. Default 64. */
+  /** Idle connections to the API each worker keeps open for reuse; size it to peak in-flight requests per worker. */
   upstreamKeepalive?: number;
-  /** `auto` (one per CPU) or a count. Default `auto`. */
+  /** `auto` (one per CPU) or a count. */
   workerProcesses?: "auto" | number;
-  /** Connections per worker, clients and upstream together. Default 1024. */
+  /** Connections per worker, clients and upstream together. */
   workerConnections?: number;
-  /** Responses shorter than this many bytes are not gzipped. Default 1024. */
+  /** Responses shorter than this many bytes are not gzipped. */
   gzipMinLength?: number;
-  /** User the workers run as; null omits the directive. Default `nginx` (the official image's user). */
+  /** User the workers run as (the official image's); null omits the directive. */
   user?: string | null;
-  /** Default `/var/run/nginx.pid`. */
+  /** Where nginx writes its pid. */
   pidPath?: string;
-  /** A file or `stderr`. Default `/var/log/nginx/error.log` (stderr in the official image). */
+  /** A file or `stderr` (the official image links the default to stderr). */
   errorLogPath?: string;
-  /** A file or `off`. Default `/var/log/nginx/access.log` (stdout in the official image). */
+  /** A file or `off` (the official image links the default to stdout). */
   accessLogPath?: string;
-  /** Absolute directory holding `default.conf`. Default `/etc/nginx/trafficlab/conf.d`. */
+  /** Absolute directory holding `default.conf`. */
   includeDir?: string;
-  /** Default `/etc/nginx/mime.types`. */
+  /** nginx's MIME type map. */
   mimeTypesPath?: string;
-  /** Directory for request-body and proxy temp files; null keeps nginx's built-in paths. Default null. */
+  /** Directory for request-body and proxy temp files; null keeps nginx's built-in paths. */
   tempDir?: string | null;
+  /**
+   * DNS server nginx asks for upstreamHost, again every resolverValid: with Docker's (127.0.0.11)
+   * a deploy moves the API's name to the new container and nginx follows without a reload, so
+   * no client connection is closed. null resolves once, at start (nginx then fails to start
+   * while the name is unknown).
+   */
+  resolver?: string | null;
+  /** How long nginx trusts an answer of the resolver. */
+  resolverValid?: string;
+  /**
+   * Addresses of a load balancer in front of nginx (an ALB in the VPC), whose X-Forwarded-For
+   * and X-Forwarded-Proto nginx then trusts: the API sees the client's address and `https`
+   * rather than the balancer's. Empty: nginx faces clients itself and trusts no such header.
+   */
+  trustedProxyCidrs?: string[];
+  /**
+   * HTTPS for a domain: TLS 1.2 and 1.3 (Mozilla's intermediate settings), HSTS, HTTP redirected
+   * to HTTPS except the ACME challenge and the health location. null: HTTP only.
+   */
+  tls?: NginxTls | null;
 }
 
 export type ResolvedNginxOptions = Required<NginxOptions>;
@@ -53,6 +98,7 @@ export const NGINX_DEFAULTS: ResolvedNginxOptions = {
   upstreamHost: "api",
   upstreamPort: 8080,
   listenPort: 80,
+  tlsListenPort: 443,
   healthPath: "/nginx-health",
   clientMaxBodySize: "10m",
   proxyConnectTimeout: "5s",
@@ -69,6 +115,11 @@ export const NGINX_DEFAULTS: ResolvedNginxOptions = {
   includeDir: `${NGINX_CONFIG_DIR}/conf.d`,
   mimeTypesPath: "/etc/nginx/mime.types",
   tempDir: null,
+  // Docker's embedded DNS, which every container on a user-defined network can ask.
+  resolver: "127.0.0.11",
+  resolverValid: "1s",
+  trustedProxyCidrs: [],
+  tls: null,
 };
 
 // Anything that could end a directive, open a block or start a comment in nginx.conf.
@@ -80,6 +131,7 @@ export function resolveNginxOptions(options: NginxOptions = {}): ResolvedNginxOp
   requireHost("upstreamHost", o.upstreamHost);
   requireIntegerInRange(c, "upstreamPort", o.upstreamPort, 1, 65535);
   requireIntegerInRange(c, "listenPort", o.listenPort, 1, 65535);
+  requireIntegerInRange(c, "tlsListenPort", o.tlsListenPort, 1, 65535);
   requireToken("healthPath", o.healthPath, /^\/\S*$/, "a URI path starting with /, e.g. /nginx-health");
   requireToken("clientMaxBodySize", o.clientMaxBodySize, /^\d+[kKmMgG]?$/, "a size like 10m, 512k or 1g (0 disables the check)");
   for (const name of ["proxyConnectTimeout", "proxyReadTimeout", "proxySendTimeout"] as const) {
@@ -99,6 +151,19 @@ export function resolveNginxOptions(options: NginxOptions = {}): ResolvedNginxOp
   requirePath("includeDir", o.includeDir);
   requirePath("mimeTypesPath", o.mimeTypesPath);
   if (o.tempDir !== null) requirePath("tempDir", o.tempDir, "Or null to keep nginx's built-in temp paths.");
+  if (o.resolver !== null) requireToken("resolver", o.resolver, /^[0-9A-Fa-f.:[\]]+$/, "an IP address such as 127.0.0.11 (Docker's DNS), or null to resolve upstreamHost once at start");
+  requireToken("resolverValid", o.resolverValid, /^[1-9]\d*(ms|s|m)?$/, "a time like 1s or 500ms");
+  if (!Array.isArray(o.trustedProxyCidrs)) throw new InvalidArgumentError(c, "trustedProxyCidrs", o.trustedProxyCidrs, "Allowed: a list of CIDRs, e.g. [\"10.0.0.0/16\"].");
+  for (const cidr of o.trustedProxyCidrs) requireCidr("trustedProxyCidrs", cidr);
+  if (o.tls !== null) {
+    if (typeof o.tls !== "object" || !/^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/.test(o.tls.domain ?? "")) {
+      throw new InvalidArgumentError(RENDER_NGINX_CONF, "tls.domain", o.tls?.domain, "Allowed: a fully qualified domain name such as api.example.com.");
+    }
+    requirePath("tls.certificateDir", o.tls.certificateDir ?? NGINX_TLS_DEFAULTS.certificateDir);
+    requirePath("tls.acmeWebroot", o.tls.acmeWebroot ?? NGINX_TLS_DEFAULTS.acmeWebroot);
+    requireIntegerInRange(c, "tls.hstsMaxAgeSeconds", o.tls.hstsMaxAgeSeconds ?? NGINX_TLS_DEFAULTS.hstsMaxAgeSeconds, 0, 63072000);
+    requireIntegerInRange(c, "tls.certificateCacheSeconds", o.tls.certificateCacheSeconds ?? NGINX_TLS_DEFAULTS.certificateCacheSeconds, 1, 86400);
+  }
   return o;
 }
 
@@ -129,4 +194,16 @@ function requirePath(argument: string, value: unknown, alternative = ""): void {
     value,
     `Allowed: an absolute path with no whitespace, quotes, ;, { or }.${alternative ? " " + alternative : ""}`,
   );
+}
+
+function requireCidr(argument: string, value: unknown): void {
+  if (typeof value === "string" && value.includes("/")) {
+    try {
+      ipaddr.parseCIDR(value);
+      return;
+    } catch {
+      // refused below
+    }
+  }
+  throw new InvalidArgumentError(RENDER_NGINX_CONF, argument, value, "Allowed: an IPv4 or IPv6 CIDR such as 10.0.0.0/16.");
 }

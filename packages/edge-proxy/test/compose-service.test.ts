@@ -53,15 +53,27 @@ describe("@trafficlab/edge-proxy edgeProxyService", () => {
     expect(() => edgeProxyService({ networks: ["bad name"] })).to.throw('networks = "bad name"');
   });
 
-  it("runs in Asia/Seoul time, publishes port 80 and comes back after a reboot", () => {
+  it("runs in UTC unless told otherwise, publishes port 80 and comes back after a reboot", () => {
+    // No TZ by default: a change of the API's time zone must not recreate the edge.
     const service = edgeProxyService();
-    expect(service.environment).to.deep.equal({ TZ: "Asia/Seoul" });
+    expect(service).not.to.have.property("environment");
     expect(service.ports).to.deep.equal(["80:80"]);
     expect(service.restart).to.equal("unless-stopped");
-    const custom = edgeProxyService({ timeZone: "UTC", hostPort: 8080, listenPort: 8081, restart: "always" });
-    expect(custom.environment.TZ).to.equal("UTC");
+    const custom = edgeProxyService({ timeZone: "Asia/Seoul", hostPort: 8080, listenPort: 8081, restart: "always" });
+    expect(custom.environment).to.deep.equal({ TZ: "Asia/Seoul" });
     expect(custom.ports).to.deep.equal(["8080:8081"]);
     expect(custom.restart).to.equal("always");
+  });
+
+  it("with https publishes 443 and mounts the certificates and the ACME webroot read-only", () => {
+    const service = edgeProxyService({ https: {} });
+    expect(service.ports).to.deep.equal(["80:80", "443:443"]);
+    expect(service.volumes).to.deep.equal(["./nginx:/etc/nginx/trafficlab:ro", "./tls:/etc/nginx/tls:ro", "./acme-webroot:/var/www/acme:ro"]);
+    const custom = edgeProxyService({ https: { hostPort: 8443, listenPort: 4443, certificateDir: "./certs", acmeWebroot: "./challenges" } });
+    expect(custom.ports).to.deep.equal(["80:80", "8443:4443"]);
+    expect(custom.volumes.slice(1)).to.deep.equal(["./certs:/etc/nginx/tls:ro", "./challenges:/var/www/acme:ro"]);
+    expect(() => edgeProxyService({ https: { certificateDir: "/etc/letsencrypt" } })).to.throw(InvalidArgumentError, 'https.certificateDir = "/etc/letsencrypt"');
+    expect(() => edgeProxyService({ https: { acmeWebroot: "./../x" } })).to.throw(InvalidArgumentError, "https.acmeWebroot");
   });
 
   it("checks health on the health location with busybox wget", () => {
@@ -81,7 +93,6 @@ describe("@trafficlab/edge-proxy edgeProxyService", () => {
   it("exports its defaults in one object", () => {
     expect(EDGE_PROXY_SERVICE_DEFAULTS).to.deep.equal({
       image: NGINX_IMAGE,
-      timeZone: "Asia/Seoul",
       hostPort: 80,
       listenPort: 80,
       healthPath: "/nginx-health",

@@ -36,6 +36,7 @@ describe("@trafficlab/edge-proxy renderNginxConf", () => {
         upstreamHost: "api",
         upstreamPort: 8080,
         listenPort: 80,
+        tlsListenPort: 443,
         healthPath: "/nginx-health",
         clientMaxBodySize: "10m",
         proxyConnectTimeout: "5s",
@@ -52,6 +53,10 @@ describe("@trafficlab/edge-proxy renderNginxConf", () => {
         includeDir: "/etc/nginx/trafficlab/conf.d",
         mimeTypesPath: "/etc/nginx/mime.types",
         tempDir: null,
+        resolver: "127.0.0.11",
+        resolverValid: "1s",
+        trustedProxyCidrs: [],
+        tls: null,
       });
     });
 
@@ -78,10 +83,13 @@ describe("@trafficlab/edge-proxy renderNginxConf", () => {
       expect(types).to.include.members(["application/json", "text/plain", "text/css"]);
     });
 
-    it("proxies to the api service over kept-alive HTTP/1.1 connections", () => {
+    it("proxies to the api service over kept-alive HTTP/1.1 connections, asking Docker's DNS for it every second", () => {
       const { server } = render();
       const upstream = server.slice(server.indexOf("upstream api_upstream {"), server.indexOf("}") + 1);
-      expect(upstream).to.deep.equal(["upstream api_upstream {", "server api:8080;", "keepalive 64;", "keepalive_timeout 15s;", "}"]);
+      expect(upstream).to.deep.equal(["upstream api_upstream {", "zone api_upstream 64k;", "server api:8080 resolve;", "keepalive 64;", "keepalive_timeout 15s;", "}"]);
+      expect(server[0]).to.equal("resolver 127.0.0.11 valid=1s ipv6=off;");
+      // A stopping container refuses connections: nginx passes the request on (nothing was sent yet).
+      expect(server).to.include.members(["proxy_next_upstream error timeout;", "proxy_next_upstream_tries 3;"]);
       expect(server).to.include.members([
         "listen 80 default_server;",
         "proxy_pass http://api_upstream;",
@@ -127,7 +135,80 @@ describe("@trafficlab/edge-proxy renderNginxConf", () => {
   describe("options", () => {
     it("upstreamHost, upstreamPort and upstreamKeepalive shape the upstream block", () => {
       const { server } = render({ upstreamHost: "10.0.1.5", upstreamPort: 9000, upstreamKeepalive: 8 });
-      expect(server).to.include.members(["server 10.0.1.5:9000;", "keepalive 8;", "keepalive_timeout 15s;"]);
+      expect(server).to.include.members(["server 10.0.1.5:9000 resolve;", "keepalive 8;", "keepalive_timeout 15s;"]);
+    });
+
+    it("resolver: null resolves the upstream once, at start; another address and validity are passed through", () => {
+      const once = render({ resolver: null }).server;
+      expect(once.some((line) => line.startsWith("resolver ") || line.startsWith("zone "))).to.equal(false);
+      expect(once).to.include("server api:8080;");
+      expect(render({ resolver: "127.0.0.1:5353", resolverValid: "500ms" }).server[0]).to.equal("resolver 127.0.0.1:5353 valid=500ms ipv6=off;");
+    });
+
+    it("trustedProxyCidrs: behind a load balancer, the client's address and scheme come from its headers", () => {
+      const { server } = render({ trustedProxyCidrs: ["10.0.0.0/8", "172.16.0.0/12"] });
+      expect(server).to.include.members([
+        "set_real_ip_from 10.0.0.0/8;",
+        "set_real_ip_from 172.16.0.0/12;",
+        "real_ip_header X-Forwarded-For;",
+        "real_ip_recursive on;",
+        "map $http_x_forwarded_proto $forwarded_proto { default $scheme; https https; http http; }",
+        'proxy_set_header X-Forwarded-For "$http_x_forwarded_for, $realip_remote_addr";',
+        "proxy_set_header X-Forwarded-Proto $forwarded_proto;",
+      ]);
+      const facing = render().server;
+      expect(facing.some((line) => line.startsWith("set_real_ip_from") || line.includes("$forwarded_proto"))).to.equal(false);
+      expect(facing).to.include.members(["proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;", "proxy_set_header X-Forwarded-Proto $scheme;"]);
+    });
+
+    describe("tls", () => {
+      const tls = { domain: "api.example.com" };
+
+      it("serves HTTPS on 443 with Mozilla's intermediate settings, HSTS and HTTP/2", () => {
+        const { server } = render({ tls });
+        const start = server.indexOf("listen 443 ssl default_server;");
+        expect(start).to.be.greaterThan(-1);
+        expect(server.slice(start)).to.include.members([
+          "http2 on;",
+          "server_name api.example.com;",
+          "ssl_protocols TLSv1.2 TLSv1.3;",
+          "ssl_prefer_server_ciphers off;",
+          "ssl_session_tickets off;",
+          'add_header Strict-Transport-Security "max-age=63072000" always;',
+          "proxy_pass http://api_upstream;",
+          "location = /nginx-health {",
+        ]);
+        expect(server.find((line) => line.startsWith("ssl_ciphers "))).to.match(/^ssl_ciphers (ECDHE-[A-Z0-9-]+:)+ECDHE-[A-Z0-9-]+;$/);
+      });
+
+      it("reads the certificate through a variable and a cache, so a renewal needs no reload", () => {
+        const { server } = render({ tls });
+        expect(server).to.include.members([
+          "map $ssl_server_name $tls_dir { default /etc/nginx/tls/live; }",
+          "ssl_certificate $tls_dir/fullchain.pem;",
+          "ssl_certificate_key $tls_dir/privkey.pem;",
+          "ssl_certificate_cache max=4 valid=60s;",
+        ]);
+      });
+
+      it("redirects HTTP to HTTPS, except the ACME challenge and nginx's health location", () => {
+        const { server } = render({ tls });
+        const plain = server.slice(0, server.indexOf("listen 443 ssl default_server;"));
+        const http = plain.slice(plain.indexOf("listen 80 default_server;"));
+        expect(http).to.include.members([
+          "location = /nginx-health {",
+          "location /.well-known/acme-challenge/ {",
+          "root /var/www/acme;",
+          "return 301 https://api.example.com$request_uri;",
+        ]);
+        expect(http).not.to.include("proxy_pass http://api_upstream;");
+      });
+
+      it("takes another certificate directory, webroot, port, cache time and HSTS age; 0 leaves HSTS out", () => {
+        const { server } = render({ tlsListenPort: 8443, tls: { ...tls, certificateDir: "/srv/tls/live/", acmeWebroot: "/srv/acme", hstsMaxAgeSeconds: 0, certificateCacheSeconds: 5 } });
+        expect(server).to.include.members(["listen 8443 ssl default_server;", "map $ssl_server_name $tls_dir { default /srv/tls/live; }", "root /srv/acme;", "ssl_certificate_cache max=4 valid=5s;"]);
+        expect(server.some((line) => line.includes("Strict-Transport-Security"))).to.equal(false);
+      });
     });
 
     it("listenPort and healthPath shape the server", () => {
@@ -216,6 +297,15 @@ describe("@trafficlab/edge-proxy renderNginxConf", () => {
       [{ includeDir: "conf.d" }, "includeDir", "conf.d", "an absolute path"],
       [{ mimeTypesPath: "/etc/mime.types;" }, "mimeTypesPath", "/etc/mime.types;", "an absolute path"],
       [{ tempDir: "tmp" }, "tempDir", "tmp", "Or null to keep nginx's built-in temp paths."],
+      [{ resolver: "dns.example.com" }, "resolver", "dns.example.com", "an IP address such as 127.0.0.11"],
+      [{ resolverValid: "0s" }, "resolverValid", "0s", "a time like 1s"],
+      [{ trustedProxyCidrs: ["10.0.0.0"] }, "trustedProxyCidrs", "10.0.0.0", "an IPv4 or IPv6 CIDR"],
+      [{ trustedProxyCidrs: ["10.0.0.0/8; evil"] }, "trustedProxyCidrs", "10.0.0.0/8; evil", "an IPv4 or IPv6 CIDR"],
+      [{ tlsListenPort: 0 }, "tlsListenPort", 0, "a whole number from 1 to 65535"],
+      [{ tls: { domain: "localhost" } }, "tls.domain", "localhost", "a fully qualified domain name"],
+      [{ tls: { domain: "api.example.com", certificateDir: "tls" } }, "tls.certificateDir", "tls", "an absolute path"],
+      [{ tls: { domain: "api.example.com", hstsMaxAgeSeconds: -1 } }, "tls.hstsMaxAgeSeconds", -1, "a whole number from 0 to 63072000"],
+      [{ tls: { domain: "api.example.com", certificateCacheSeconds: 0 } }, "tls.certificateCacheSeconds", 0, "a whole number from 1 to 86400"],
     ];
     for (const [options, argument, value, allowed] of cases) {
       it(`refuses ${argument} = ${JSON.stringify(value)}, naming the component, argument, value and what is allowed`, () => {

@@ -6,9 +6,10 @@ export {
   NAT_GATEWAY_MONTHLY_USD,
   resolveNetworkSettings,
   type NetworkArgs,
+  type NetworkTransforms,
   type NetworkSettings,
   type NatMode,
 } from "./settings";
 export { planSubnets, parseVpcCidr, VPC_PREFIX, SMALLEST_SUBNET_PREFIX, SLOTS_PER_TIER, type SubnetPlan, type VpcCidr } from "./subnet-plan";
-export { privateTierSecurityGroup, type PrivateTierSecurityGroupArgs } from "./private-tier-security-group";
+export { privateTierSecurityGroup, type PrivateTierSecurityGroup, type PrivateTierSecurityGroupArgs } from "./private-tier-security-group";
 export { AWS_REGIONS } from "./regions";

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { InvalidArgumentError, componentLabel, requireIntegerInRange, requireOneOf } from "@trafficlab/validation";
+import type * as aws from "@pulumi/aws";
+import { ArgumentChecks, InvalidArgumentError, componentLabel, requireIntegerInRange, requireOneOf, type ChildTransform } from "@trafficlab/validation";
 import { parseVpcCidr, planSubnets, type SubnetPlan } from "./subnet-plan";
 
 export const NETWORK_TYPE = "trafficlab:network:Network";
@@ -10,16 +11,29 @@ export const NAT_MODES: readonly NatMode[] = ["none", "single"];
 /** What a NAT gateway costs before traffic: USD 0.059/hour in ap-northeast-2 (Seoul), about 43/month. */
 export const NAT_GATEWAY_MONTHLY_USD = 43;
 
+/** Per-child changes: arguments merged over the component's, or a function editing args and options. */
+export interface NetworkTransforms {
+  vpc?: ChildTransform<aws.ec2.VpcArgs>;
+  /** Every subnet, public and private. */
+  subnet?: ChildTransform<aws.ec2.SubnetArgs>;
+  /** Both route tables. */
+  routeTable?: ChildTransform<aws.ec2.RouteTableArgs>;
+  internetGateway?: ChildTransform<aws.ec2.InternetGatewayArgs>;
+  natGateway?: ChildTransform<aws.ec2.NatGatewayArgs>;
+}
+
 /** Every argument is plain: the subnet layout must be known at plan time. */
 export interface NetworkArgs {
-  /** The VPC's IPv4 block, /16 to /24, written as its network address. Default `10.0.0.0/16`. */
+  /** The VPC's IPv4 block, /16 to /24, written as its network address (`10.0.0.5/16` is refused). */
   cidrBlock?: string;
-  /** Zones to spread subnets over, 2 to 6 (RDS and ElastiCache subnet groups need 2). Default 2. */
+  /** Zones to spread subnets over, 2 to 6 (RDS and ElastiCache subnet groups need 2). */
   availabilityZoneCount?: number;
-  /** `none`: private subnets have no internet route; `single`: one NAT gateway in public subnet 0. Default `none` (a NAT gateway costs about USD 43/month in Seoul). */
+  /** `none`: private subnets have no internet route; `single`: one NAT gateway in public subnet 0 (about USD 43/month in Seoul). */
   nat?: NatMode;
-  /** Added to every resource's tags, next to a `Name` tag the component sets. Default {}. */
+  /** Added to every resource's tags, next to a `Name` tag the component sets; `Name` and `aws:*` keys are refused. */
   tags?: Record<string, string>;
+  /** Changes to the child resources the component does not offer as arguments: the VPC, subnets, route tables, gateways. */
+  transform?: NetworkTransforms;
 }
 
 export const NETWORK_DEFAULTS = {
@@ -27,7 +41,7 @@ export const NETWORK_DEFAULTS = {
   availabilityZoneCount: 2,
   nat: "none",
   tags: {},
-} as const satisfies Required<NetworkArgs>;
+} as const satisfies Required<Omit<NetworkArgs, "transform">>;
 
 /** RDS and ElastiCache subnet groups need two zones; no region offers more than six. */
 const AZ_COUNT = { min: 2, max: 6 } as const;
@@ -40,29 +54,40 @@ export interface NetworkSettings {
   subnets: SubnetPlan;
 }
 
-/** Checks every argument; throws InvalidArgumentError before anything is registered. */
+/** Checks every argument; throws one InvalidArgumentError naming all the problems before anything is registered. */
 export function resolveNetworkSettings(name: string, args: NetworkArgs): NetworkSettings {
   const component = componentLabel(NETWORK_TYPE, name);
-  const cidrBlock = parseVpcCidr(component, args.cidrBlock ?? NETWORK_DEFAULTS.cidrBlock).cidrBlock;
-  const availabilityZoneCount = requireIntegerInRange(
-    component,
-    "availabilityZoneCount",
-    args.availabilityZoneCount ?? NETWORK_DEFAULTS.availabilityZoneCount,
-    AZ_COUNT.min,
-    AZ_COUNT.max,
-    "RDS and ElastiCache subnet groups need subnets in at least two availability zones.",
+  const checks = new ArgumentChecks(component);
+  const cidrBlock = checks.take(() => parseVpcCidr(component, args.cidrBlock ?? NETWORK_DEFAULTS.cidrBlock).cidrBlock, undefined);
+  const availabilityZoneCount = checks.take(
+    () =>
+      requireIntegerInRange(
+        component,
+        "availabilityZoneCount",
+        args.availabilityZoneCount ?? NETWORK_DEFAULTS.availabilityZoneCount,
+        AZ_COUNT.min,
+        AZ_COUNT.max,
+        "RDS and ElastiCache subnet groups need subnets in at least two availability zones.",
+      ),
+    undefined,
   );
-  const nat = requireOneOf(
-    component,
-    "nat",
-    args.nat ?? NETWORK_DEFAULTS.nat,
-    NAT_MODES,
-    `"none" (default) gives private subnets no route to the internet; "single" adds one NAT gateway, ` +
-      `about USD ${NAT_GATEWAY_MONTHLY_USD}/month in Seoul (ap-northeast-2) before traffic.`,
+  const nat = checks.take(
+    () =>
+      requireOneOf(
+        component,
+        "nat",
+        args.nat ?? NETWORK_DEFAULTS.nat,
+        NAT_MODES,
+        `"none" (default) gives private subnets no route to the internet; "single" adds one NAT gateway, ` +
+          `about USD ${NAT_GATEWAY_MONTHLY_USD}/month in Seoul (ap-northeast-2) before traffic.`,
+      ),
+    NETWORK_DEFAULTS.nat,
   );
-  const tags = checkTags(component, args.tags ?? NETWORK_DEFAULTS.tags);
-  const subnets = planSubnets(cidrBlock, availabilityZoneCount, component);
-  return { cidrBlock, availabilityZoneCount, nat, tags, subnets };
+  const tags = checks.take(() => checkTags(component, args.tags ?? NETWORK_DEFAULTS.tags), {});
+  // The layout needs a valid block and zone count; without them its own complaint would only repeat theirs.
+  const subnets = cidrBlock !== undefined && availabilityZoneCount !== undefined ? checks.take(() => planSubnets(cidrBlock, availabilityZoneCount, component), undefined) : undefined;
+  checks.done();
+  return { cidrBlock: cidrBlock!, availabilityZoneCount: availabilityZoneCount!, nat, tags, subnets: subnets! };
 }
 
 function checkTags(component: string, tags: unknown): Record<string, string> {

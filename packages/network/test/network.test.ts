@@ -219,4 +219,29 @@ describe("@trafficlab/network", () => {
       });
     }
   });
+
+  describe("escape hatches", () => {
+    it("outputs the route table ids, so other projects can add routes", async () => {
+      const { network, graph } = await build();
+      expect(await resolveOutput(network.publicRouteTableId)).to.equal(graph.named("net-public-rt").id);
+      expect(await resolveOutput(network.privateRouteTableId)).to.equal(graph.named("net-private-rt").id);
+    });
+
+    it("exposes its children and lets a caller change them: every subnet, the VPC's options", async () => {
+      const { network, graph } = await build({
+        transform: {
+          subnet: (args) => {
+            args.tags = { ...(args.tags as Record<string, string>), Tier: "shared" };
+          },
+          vpc: (_args, opts) => {
+            opts.protect = true;
+          },
+        },
+      });
+      for (const subnet of graph.ofType("aws:ec2/subnet:Subnet")) expect((subnet.inputs.tags as Record<string, string>).Tier, subnet.name).to.equal("shared");
+      expect(graph.one("aws:ec2/vpc:Vpc").protect).to.equal(true);
+      expect(network.nodes.publicSubnets).to.have.length(2);
+      expect(network.nodes.natGateway).to.equal(undefined);
+    });
+  });
 });

@@ -28,6 +28,8 @@ export interface CostLine {
   freeTier?: string;
   /** assumptions and exclusions of this line */
   note?: string;
+  /** billed only while an Auto Scaling group runs above its minimum: in atMaxUsd, not in totalUsd */
+  scaledOut?: boolean;
   source?: string;
   date?: string;
 }
@@ -41,14 +43,43 @@ export interface CostOptions {
 
 export interface CostEstimate {
   lines: CostLine[];
-  /** sum of the lines that have a price, in cents-rounded USD */
+  /** sum of the lines that have a price, in cents-rounded USD; Auto Scaling groups at their minimum */
   totalUsd: number;
+  /** the same with every Auto Scaling group at its maximum (the scaledOut lines added) */
+  atMaxUsd: number;
   /** false when any line's price is missing: the total is then a lower bound */
   complete: boolean;
   missing: CostLine[];
 }
 
 const FREE_TIER_ACCOUNTS = "accounts created before 2025-07-15, first 12 months only";
+
+/**
+ * The traffic an Application Load Balancer's LCU estimate assumes: the series' 25,000 daily users
+ * (seed/initial-infra.md) at 50 API calls a day each, 10 KB a request and response, and (worst
+ * case) one new connection per request, held for a 60 s keep-alive.
+ */
+export const ALB_TRAFFIC_ASSUMPTION = { dailyUsers: 25000, requestsPerUserPerDay: 50, bytesPerRequest: 10 * 1024, newConnectionPerRequest: true, keepAliveSeconds: 60 } as const;
+
+/**
+ * Average LCUs an ALB bills for a traffic profile: the largest of its four dimensions per hour
+ * (25 new connections/s, 3,000 active connections a minute, 1 GB processed an hour for EC2
+ * targets, 1,000 rule evaluations/s beyond the first 10 rules; AWS ELB pricing). With our few
+ * rules the last is 0.
+ */
+export function albAverageLcu(profile: { dailyUsers: number; requestsPerUserPerDay: number; bytesPerRequest: number; newConnectionPerRequest: boolean; keepAliveSeconds: number } = ALB_TRAFFIC_ASSUMPTION): number {
+  const requestsPerSecond = (profile.dailyUsers * profile.requestsPerUserPerDay) / 86400;
+  const newConnections = profile.newConnectionPerRequest ? requestsPerSecond : requestsPerSecond / 10;
+  const dimensions = [newConnections / 25, (newConnections * profile.keepAliveSeconds) / 3000, (requestsPerSecond * 3600 * profile.bytesPerRequest) / 1e9];
+  return Math.max(...dimensions);
+}
+
+/** How a line's unit reads in the report ("month" is per secret, alarm, parameter, ...). */
+export function unitLabel(line: Pick<CostLine, "unit" | "priceKey">): string {
+  if (line.unit !== "month") return line.unit;
+  const thing = line.priceKey === "cloudwatch-alarm" ? "alarm" : line.priceKey.startsWith("ssm-parameter") ? "parameter" : line.priceKey.startsWith("acm-") ? "certificate" : "secret";
+  return `${thing}-month`;
+}
 
 /** Rounded to cents, as a bill shows it. */
 function cents(usd: number): number {
@@ -73,6 +104,7 @@ function count(value: unknown, fallback: number): number {
 export function monthlyCost(resources: readonly BillableResource[], prices: PriceTable, options: CostOptions = {}): CostEstimate {
   const hours = options.hoursPerMonth ?? HOURS_PER_MONTH;
   const lines: CostLine[] = [];
+  const launchTemplates = new Map(resources.filter((r) => r.type === "aws:ec2/launchTemplate:LaunchTemplate" && r.id !== undefined).map((r) => [r.id!, r]));
   const line: AddLine = (resource, item, priceKey, quantity, extra = {}) => {
     const price = prices[priceKey];
     const reasons = [
@@ -93,6 +125,7 @@ export function monthlyCost(resources: readonly BillableResource[], prices: Pric
       missing: monthlyUsd === undefined,
       ...(extra.freeTier ? { freeTier: extra.freeTier } : {}),
       ...(reasons.length > 0 ? { note: reasons.join("; ") } : {}),
+      ...(extra.scaledOut ? { scaledOut: true } : {}),
       ...(price ? { source: price.source, date: price.date } : {}),
     });
   };
@@ -132,8 +165,37 @@ export function monthlyCost(resources: readonly BillableResource[], prices: Pric
         line(r, "NAT gateway hours", "nat-gateway", hours, { note: "plus data processed per GB, not estimated" });
         break;
       case "aws:lb/loadBalancer:LoadBalancer":
-        if ((text(r.inputs.loadBalancerType) ?? "application") === "application") line(r, "Application Load Balancer hours", "alb", hours, { note: "plus LCU-hours, not estimated" });
-        else line(r, `${String(r.inputs.loadBalancerType)} load balancer hours`, `${String(r.inputs.loadBalancerType)}-lb`, hours);
+        if ((text(r.inputs.loadBalancerType) ?? "application") === "application") {
+          line(r, "Application Load Balancer hours", "alb", hours);
+          const lcu = albAverageLcu();
+          const a = ALB_TRAFFIC_ASSUMPTION;
+          line(r, "Application Load Balancer capacity units (estimate)", "alb-lcu", Math.round(lcu * hours * 10) / 10, {
+            note:
+              `assumed: ${a.dailyUsers} daily users x ${a.requestsPerUserPerDay} requests of ${a.bytesPerRequest / 1024} KB, a new connection per request: about ${lcu.toFixed(2)} LCU on average ` +
+              "(new connections are the largest dimension); the stress test's 45,000 users in one hour would bill about 25 LCU for that hour",
+          });
+        } else line(r, `${String(r.inputs.loadBalancerType)} load balancer hours`, `${String(r.inputs.loadBalancerType)}-lb`, hours);
+        break;
+      case "aws:autoscaling/group:Group":
+        autoScalingGroupLines(r, launchTemplates, hours, line);
+        break;
+      case "aws:autoscaling/policy:Policy":
+        // Target tracking creates and bills its own two alarms (AlarmHigh and AlarmLow).
+        if (r.inputs.policyType === "TargetTrackingScaling") line(r, "CloudWatch alarms of target tracking (AlarmHigh, AlarmLow)", "cloudwatch-alarm", 2);
+        break;
+      case "aws:cloudwatch/metricAlarm:MetricAlarm":
+        line(r, "CloudWatch alarm", "cloudwatch-alarm", 1);
+        break;
+      case "aws:sns/topicSubscription:TopicSubscription":
+        if (r.inputs.protocol === "email") line(r, "SNS e-mail notifications", "sns-email", 0, { note: "a few alarm e-mails a month, within the first 1,000 free" });
+        break;
+      case "aws:ssm/parameter:Parameter":
+        line(r, `Parameter Store ${text(r.inputs.tier) ?? "Standard"} ${text(r.inputs.type) ?? "String"} parameter`, (text(r.inputs.tier) ?? "Standard") === "Advanced" ? "ssm-parameter-advanced" : "ssm-parameter-standard", 1, {
+          note: "a Secrets Manager secret would be USD 0.40 a month (secretsmanager-secret)",
+        });
+        break;
+      case "aws:acm/certificate:Certificate":
+        line(r, "ACM public certificate", "acm-public-certificate", 1);
         break;
       case "aws:rds/instance:Instance":
         rdsLines(r, hours, line);
@@ -158,10 +220,42 @@ export function monthlyCost(resources: readonly BillableResource[], prices: Pric
 
   const priced = lines.filter((l) => l.monthlyUsd !== undefined);
   const missing = lines.filter((l) => l.missing);
-  return { lines, totalUsd: cents(priced.reduce((sum, l) => sum + l.monthlyUsd!, 0)), complete: missing.length === 0, missing };
+  const sum = (of: CostLine[]) => cents(of.reduce((total, l) => total + l.monthlyUsd!, 0));
+  return { lines, totalUsd: sum(priced.filter((l) => !l.scaledOut)), atMaxUsd: sum(priced), complete: missing.length === 0, missing };
 }
 
-type AddLine = (resource: BillableResource, item: string, priceKey: string, quantity: number | undefined, extra?: { freeTier?: string | undefined; note?: string | undefined }) => void;
+type AddLine = (resource: BillableResource, item: string, priceKey: string, quantity: number | undefined, extra?: { freeTier?: string | undefined; note?: string | undefined; scaledOut?: boolean }) => void;
+
+/**
+ * An Auto Scaling group's instances, from its launch template: the minimum runs all month (in
+ * the total); the instances up to the maximum are lines of their own, billed only while the
+ * group is scaled out (in atMaxUsd).
+ */
+function autoScalingGroupLines(r: BillableResource, launchTemplates: Map<string, BillableResource>, hours: number, line: AddLine): void {
+  const template = launchTemplates.get(text((r.inputs.launchTemplate as Record<string, unknown> | undefined)?.id) ?? "");
+  const min = count(r.inputs.minSize, 0);
+  const max = Math.max(count(r.inputs.maxSize, min), min);
+  const lt = template?.inputs ?? {};
+  const instanceType = text(lt.instanceType) ?? "unknown";
+  const ebs = (((lt.blockDeviceMappings as Record<string, unknown>[] | undefined) ?? [])[0]?.ebs ?? {}) as Record<string, unknown>;
+  const size = count(ebs.volumeSize, 8);
+  const volumeType = text(ebs.volumeType) ?? "gp3";
+  const publicIp = String(((lt.networkInterfaces as Record<string, unknown>[] | undefined) ?? [])[0]?.associatePublicIpAddress) === "true";
+  const credits = (lt.creditSpecification as Record<string, unknown> | undefined)?.cpuCredits;
+  const missingTemplate = template === undefined ? "launch template not found in the stack: instance type unknown" : undefined;
+  for (const [instances, scaledOut, label] of [
+    [min, false, `x ${min} (minSize)`],
+    [max - min, true, `x ${max - min} more at maxSize ${max}, only while scaled out`],
+  ] as const) {
+    if (instances <= 0) continue;
+    line(r, `EC2 ${instanceType} instance hours ${label}`, `ec2:${instanceType}`, hours * instances, {
+      scaledOut,
+      note: [missingTemplate, credits === "unlimited" ? "unlimited CPU credits: surplus beyond the baseline billed extra, not estimated" : undefined].filter(Boolean).join("; ") || undefined,
+    });
+    line(r, `EBS ${volumeType} root volumes ${label}`, `ebs:${volumeType}`, size * instances, { scaledOut });
+    if (publicIp) line(r, `public IPv4 addresses ${label}`, "public-ipv4", hours * instances, { scaledOut });
+  }
+}
 
 function rdsLines(r: BillableResource, hours: number, line: AddLine): void {
   const engine = text(r.inputs.engine) ?? "unknown";

@@ -110,6 +110,41 @@ export const CREATE_TIMES: readonly CreateTime[] = [
     why: "ModifyUserGroup, then the provider waits for the group (and a cache using it) to be active again",
   },
   { type: "aws:elasticache/cluster:Cluster", seconds: 480, source: "observed", why: "the provider waits for status available; 5-10 min" },
+  // Fleet (@trafficlab/fleet).
+  { type: "aws:lb/loadBalancer:LoadBalancer", seconds: 180, source: "provider", why: "the provider waits for the load balancer to be active: 2-3 min typically (provider timeout 10 min)" },
+  { type: "aws:lb/targetGroup:TargetGroup", seconds: 2, source: "observed", why: "CreateTargetGroup and ModifyTargetGroupAttributes" },
+  { type: "aws:lb/listener:Listener", seconds: 2, source: "observed", why: "one API call" },
+  { type: "aws:ec2/launchTemplate:LaunchTemplate", seconds: 2, source: "observed", why: "CreateLaunchTemplate, one API call" },
+  {
+    type: "aws:autoscaling/group:Group",
+    seconds: 360,
+    source: "assumed",
+    why: "the provider waits (minElbCapacity) until the first instance is healthy behind the load balancer: launch, then the boot (Docker install ~90 s, pulls ~60 s, the API's start ~90 s), then 2 passed health checks 15 s apart",
+  },
+  { type: "aws:autoscaling/policy:Policy", seconds: 2, source: "observed", why: "PutScalingPolicy; Auto Scaling creates the two alarms itself" },
+  { type: "aws:iam/role:Role", seconds: 2, source: "observed", why: "CreateRole, then the provider waits for it to be readable" },
+  { type: "aws:iam/rolePolicy:RolePolicy", seconds: 1, source: "observed", why: "PutRolePolicy" },
+  { type: "aws:iam/instanceProfile:InstanceProfile", seconds: 10, source: "observed", why: "create, add the role, and the provider waits for the profile to propagate" },
+  { type: "aws:ssm/parameter:Parameter", seconds: 1, source: "observed", why: "PutParameter" },
+  { type: "aws:acm/certificate:Certificate", seconds: 5, source: "observed", why: "RequestCertificate; the provider waits for the DNS validation options" },
+  { type: "aws:route53/record:Record", seconds: 45, source: "provider", why: "ChangeResourceRecordSets, then the provider waits for INSYNC (30-60 s)" },
+  {
+    type: "aws:acm/certificateValidation:CertificateValidation",
+    seconds: 180,
+    source: "observed",
+    why: "waits for ACM to see the validation record and issue the certificate: usually a few minutes (provider timeout 75 min)",
+  },
+  { type: "aws:cloudwatch/metricAlarm:MetricAlarm", seconds: 1, source: "observed", why: "PutMetricAlarm" },
+  { type: "aws:sns/topic:Topic", seconds: 1, source: "observed", why: "CreateTopic" },
+  { type: "aws:sns/topicSubscription:TopicSubscription", seconds: 1, source: "observed", why: "Subscribe; an e-mail subscription stays pending until confirmed, which the provider does not wait for" },
+  { type: "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration", seconds: 10, source: "assumed", why: "CreateSlackChannelConfiguration and the provider's wait" },
+  {
+    type: "command:local:Command",
+    name: /refresh-wait$/,
+    seconds: 0,
+    source: "local",
+    why: "on create nothing to wait for (the group's creation waited for the first instance); an update waits for the instance refresh, about one boot per instance",
+  },
 ];
 
 /** Used for a custom resource type the table does not know; the plan lists such types in its notes. */

@@ -28,12 +28,17 @@ function portsOf(rule: IngressRule): string {
 
 function securityGroupIdsOf(r: RegisteredResource): string[] {
   const ids = r.inputs.vpcSecurityGroupIds ?? r.inputs.securityGroupIds ?? r.inputs.securityGroups;
-  return Array.isArray(ids) ? ids.map(String) : [];
+  // A launch template names them per network interface.
+  const interfaces = Array.isArray(r.inputs.networkInterfaces) ? (r.inputs.networkInterfaces as Record<string, unknown>[]).flatMap((i) => (Array.isArray(i.securityGroups) ? i.securityGroups : [])) : [];
+  return [...(Array.isArray(ids) ? ids : []), ...interfaces].map(String);
 }
 
 function hasPublicAddress(r: RegisteredResource, resources: readonly RegisteredResource[]): boolean {
   if (r.type === "aws:ec2/instance:Instance") {
     return r.inputs.associatePublicIpAddress === true || resources.some((e) => e.type === "aws:ec2/eip:Eip" && e.inputs.instance === r.id);
+  }
+  if (r.type === "aws:ec2/launchTemplate:LaunchTemplate") {
+    return (r.inputs.networkInterfaces as Record<string, unknown>[] | undefined)?.some((i) => String(i.associatePublicIpAddress) === "true") ?? false;
   }
   return r.inputs.publiclyAccessible === true || r.inputs.internal === false;
 }
@@ -60,4 +65,11 @@ export function exposureOf(rules: readonly IngressRule[], resources: readonly Re
     }
   }
   return entries;
+}
+
+/** Security groups that admit HTTP (80) from anywhere but not HTTPS (443): their traffic crosses the internet in clear text. */
+export function clearTextHttp(entries: readonly ExposureEntry[]): string[] {
+  const groups = (port: string) => new Set(entries.filter((e) => e.anywhere && e.publicAddress && e.ports === port).map((e) => e.securityGroup));
+  const https = groups("443");
+  return [...groups("80")].filter((group) => !https.has(group));
 }

@@ -114,6 +114,36 @@ function settingsOf(r: RegisteredResource, lookups: Lookups): Record<string, Set
     case "aws:rds/subnetGroup:SubnetGroup":
     case "aws:elasticache/subnetGroup:SubnetGroup":
       return defined({ availabilityZones: lookups.zonesOf(i.subnetIds) });
+    case "aws:lb/loadBalancer:LoadBalancer":
+      return defined({ type: i.loadBalancerType ?? "application", internetFacing: i.internal !== true, availabilityZones: lookups.zonesOf(i.subnets) });
+    case "aws:lb/targetGroup:TargetGroup": {
+      const check = (i.healthCheck ?? {}) as Record<string, unknown>;
+      return defined({ port: i.port, protocol: i.protocol, healthCheckPath: check.path, deregistrationDelaySeconds: i.deregistrationDelay });
+    }
+    case "aws:lb/listener:Listener":
+      return defined({ port: i.port, protocol: i.protocol, sslPolicy: i.sslPolicy, action: ((i.defaultActions as Record<string, unknown>[] | undefined) ?? [])[0]?.type });
+    case "aws:ec2/launchTemplate:LaunchTemplate": {
+      const ebs = (((i.blockDeviceMappings as Record<string, unknown>[] | undefined) ?? [])[0]?.ebs ?? {}) as Record<string, unknown>;
+      return defined({
+        instanceType: i.instanceType,
+        rootVolume: ebs.volumeSize === undefined ? undefined : `${String(ebs.volumeSize)} GB ${String(ebs.volumeType ?? "")}${String(ebs.encrypted) === "true" ? " encrypted" : ""}`.trim(),
+        publicIp: String(((i.networkInterfaces as Record<string, unknown>[] | undefined) ?? [])[0]?.associatePublicIpAddress) === "true",
+        imdsTokens: (i.metadataOptions as Record<string, unknown> | undefined)?.httpTokens,
+      });
+    }
+    case "aws:autoscaling/group:Group":
+      return defined({
+        minSize: i.minSize,
+        maxSize: i.maxSize,
+        desiredCapacity: i.desiredCapacity,
+        availabilityZones: lookups.zonesOf(i.vpcZoneIdentifiers),
+        healthCheckType: i.healthCheckType,
+        launchTemplateVersion: (i.launchTemplate as Record<string, unknown> | undefined)?.version,
+      });
+    case "aws:ssm/parameter:Parameter":
+      return defined({ name: i.name, type: i.type, tier: i.tier });
+    case "aws:cloudwatch/metricAlarm:MetricAlarm":
+      return defined({ metric: `${String(i.namespace)} ${String(i.metricName)}`, threshold: i.threshold });
     case "tls:index/privateKey:PrivateKey":
       return defined({ algorithm: i.algorithm });
     case "random:index/randomPassword:RandomPassword":

@@ -14,9 +14,14 @@ import { existsSync, readFileSync } from "node:fs";
  *   rds-extended-support                    per vCPU-hour
  *   elasticache:<engine>:<node type>        per node-hour
  *   secretsmanager-secret                   per secret-month
- *   alb                                     per hour (LCU-hours are `alb-lcu`, not estimated)
+ *   alb                                     per hour
+ *   alb-lcu                                 per LCU-hour (estimated from a traffic assumption, see cost.ts)
+ *   cloudwatch-alarm                        per standard-resolution alarm-month
+ *   sns-email                               per e-mail notification
+ *   ssm-parameter-standard                  per Parameter Store Standard parameter-month (SecureString included)
+ *   acm-public-certificate                  per public ACM certificate-month
  */
-export type PriceUnit = "hour" | "GB-month" | "vCPU-hour" | "month" | "GB" | "LCU-hour";
+export type PriceUnit = "hour" | "GB-month" | "vCPU-hour" | "month" | "GB" | "LCU-hour" | "notification";
 
 export interface Price {
   usd: number;
@@ -64,6 +69,12 @@ const SEOUL: PriceTable = {
   "ec2:t4g.micro": price(0.0104, "hour", "EC2 t4g.micro (arm64)", "ec2instances.info 2024; PL", "2026-10", "high"),
   "ec2:t4g.small": price(0.0208, "hour", "EC2 t4g.small (arm64)", "PL", "2026", "high"),
   "ec2:c5a.2xlarge": price(0.344, "hour", "EC2 c5a.2xlarge", "ec2instances.info", "2024-04", "medium"),
+  // The fleet's sizes. AWS prices the sizes of a family linearly (2x per size step): these are
+  // derived from the Seoul prices above (fleet research 2026-11-30, /work/research/fleet-facts.md §g).
+  "ec2:c5a.large": price(0.086, "hour", "EC2 c5a.large", "derived: c5a.2xlarge 0.344 / 4 (linear within a family)", "2026-11", "medium"),
+  "ec2:c5a.xlarge": price(0.172, "hour", "EC2 c5a.xlarge", "derived: c5a.2xlarge 0.344 / 2 (linear within a family)", "2026-11", "medium"),
+  "ec2:t3.medium": price(0.052, "hour", "EC2 t3.medium", "derived: 2 x t3.small 0.026 (PL; linear within a family)", "2026-11", "medium-high"),
+  "ec2:t4g.medium": price(0.0416, "hour", "EC2 t4g.medium (arm64)", "derived: 2 x t4g.small 0.0208 (PL; linear within a family)", "2026-11", "medium-high"),
   "ebs:gp2": price(0.114, "GB-month", "EBS gp2", "PL 2026-10; bill 2026-01", "2026-10", "high"),
   "ebs:gp3": price(0.0912, "GB-month", "EBS gp3 (3000 IOPS, 125 MB/s included)", "PL; bill line item", "2026", "high"),
   "public-ipv4": price(0.005, "hour", "public IPv4 address, in use or idle (charged since 2024-02-01)", "PL; AWS networking blog", "2026", "high"),
@@ -89,6 +100,10 @@ const SEOUL: PriceTable = {
   "alb": price(0.0225, "hour", "Application Load Balancer", "PL 2026; bill 2026-04", "2026-04", "high"),
   "alb-lcu": price(0.008, "LCU-hour", "Application Load Balancer capacity units", "PL 2026; bill 2026-04", "2026-04", "high"),
   "secretsmanager-secret": price(0.4, "month", "Secrets Manager secret (plus USD 0.05 per 10,000 API calls, not estimated)", "PL", "2026-10", "high"),
+  "ssm-parameter-standard": price(0, "month", "Parameter Store Standard parameter, SecureString under aws/ssm (no charge; standard throughput free)", "AWS SSM user guide, Managing parameter tiers", "2026-11", "high"),
+  "acm-public-certificate": price(0, "month", "ACM public certificate (no charge)", "AWS Certificate Manager pricing", "2026-11", "high"),
+  "cloudwatch-alarm": price(0.1, "month", "CloudWatch standard-resolution metric alarm (first 10 a month free, any account)", "AWS CloudWatch pricing (free-tier table; paid rate per c3x.dev)", "2026-11", "medium"),
+  "sns-email": price(0.00002, "notification", "SNS e-mail notification (USD 2.00 per 100,000; first 1,000 a month free)", "AWS SNS pricing (factualminds 2026-06 summary)", "2026-06", "medium"),
 };
 
 /** The regions the repo has researched prices for. */
@@ -107,12 +122,17 @@ const KEY_PATTERNS = [
   /^memorydb:(redis|valkey):db\.[a-z0-9-]+\.[a-z0-9]+$/,
   /^alb(-lcu)?$/,
   /^secretsmanager-secret$/,
+  /^ssm-parameter-(standard|advanced)$/,
+  /^acm-public-certificate$/,
+  /^cloudwatch-alarm$/,
+  /^sns-email$/,
 ];
 
 const UNIT_OF_KEY: [RegExp, PriceUnit][] = [
   [/^(ebs|rds-storage):|^rds-backup$/, "GB-month"],
   [/^rds-extended-support$/, "vCPU-hour"],
-  [/^secretsmanager-secret$/, "month"],
+  [/^secretsmanager-secret$|^ssm-parameter-|^acm-public-certificate$|^cloudwatch-alarm$/, "month"],
+  [/^sns-email$/, "notification"],
   [/^nat-gateway-gb$/, "GB"],
   [/^alb-lcu$/, "LCU-hour"],
   [/./, "hour"],

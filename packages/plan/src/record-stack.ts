@@ -1,4 +1,4 @@
-import { stackConfigSchema } from "@trafficlab/stacks/config";
+import { STACK_SETTINGS } from "@trafficlab/stacks/settings";
 import { PROJECT_DIR, runStackUnderMocks, type StackUnderMocks } from "@trafficlab/stacks/under-mocks";
 import { readStackConfigFiles } from "@trafficlab/testing";
 
@@ -29,7 +29,7 @@ export async function recordStack(stack: string, values: Record<string, string> 
   for (const [key, value] of Object.entries(PLAN_STAND_INS)) {
     const fullKey = `${files.project}:${key}`;
     // Only for a setting the program still reads: a stale stand-in must not become an unknown key.
-    if (key in stackConfigSchema.shape && files.values[fullKey] === undefined && values[fullKey] === undefined) {
+    if (key in STACK_SETTINGS && files.values[fullKey] === undefined && values[fullKey] === undefined) {
       withStandIns[fullKey] = value;
       standIns.push({ key: fullKey, value });
     }

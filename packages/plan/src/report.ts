@@ -1,8 +1,8 @@
 import type { ResourceGraph } from "@trafficlab/testing";
-import { monthlyCost, type CostLine } from "./cost";
+import { monthlyCost, unitLabel, type CostLine } from "./cost";
 import { createTimeOf, UNKNOWN_TYPE_SECONDS } from "./create-times";
 import { criticalPath, type CriticalPath } from "./critical-path";
-import { exposureOf, type ExposureEntry } from "./exposure";
+import { clearTextHttp, exposureOf, type ExposureEntry } from "./exposure";
 import { inventoryOf, type InventoryEntry } from "./inventory";
 import { HOURS_PER_MONTH, REGION_PRICES, type RegionPrices } from "./prices";
 
@@ -17,8 +17,10 @@ export interface Plan {
   region: string;
   resources: InventoryEntry[];
   exposure: ExposureEntry[];
-  /** sum of the priced lines, USD per month, on-demand; a lower bound when costComplete is false */
+  /** sum of the priced lines, USD per month, on-demand, Auto Scaling groups at their minimum; a lower bound when costComplete is false */
   monthlyCostUsd: number;
+  /** the same with every Auto Scaling group at its maximum */
+  monthlyCostAtMaxUsd: number;
   costComplete: boolean;
   hoursPerMonth: number;
   costLines: CostLine[];
@@ -61,8 +63,11 @@ export function buildPlan(input: PlanInput): Plan {
   }
   notes.push({
     kind: "not-estimated",
-    message: "not estimated: data transfer out, NAT data processed, Secrets Manager API calls, backups beyond 100 % of storage, CloudWatch, taxes",
+    message: "not estimated: data transfer out, NAT data processed, Secrets Manager API calls, backups beyond 100 % of storage, CloudWatch metrics and logs (alarms are), taxes",
   });
+  if (cost.lines.some((l) => l.priceKey === "cloudwatch-alarm")) {
+    notes.push({ kind: "free-tier", message: "CloudWatch: the first 10 alarm metrics a month are free in every account; not subtracted" });
+  }
   const unknownTypes = [...new Set(resources.filter((r) => !createTimeOf(r).known).map((r) => r.type))];
   if (unknownTypes.length > 0) {
     notes.push({ kind: "create-time", message: `no create time known for ${unknownTypes.join(", ")}: ${UNKNOWN_TYPE_SECONDS} s assumed (packages/plan/src/create-times.ts)` });
@@ -75,6 +80,7 @@ export function buildPlan(input: PlanInput): Plan {
     resources: inventoryOf(resources),
     exposure: exposureOf(input.graph.ingressRules(), resources),
     monthlyCostUsd: cost.totalUsd,
+    monthlyCostAtMaxUsd: cost.atMaxUsd,
     costComplete: cost.complete,
     hoursPerMonth: HOURS_PER_MONTH,
     costLines: cost.lines,
@@ -132,6 +138,9 @@ export function renderPlan(plan: Plan): string {
     e.publicAddress ? "public address: reachable" : "no public address",
   ]);
   if (exposureRows.length > 0) out.push(...table(exposureRows));
+  for (const group of clearTextHttp(plan.exposure)) {
+    out.push(`  CLEAR TEXT: ${group} serves HTTP only: requests, logins and refresh tokens cross the internet unencrypted (HTTPS: set domain, with acmeEmail on a single host or hostedZoneId for a fleet)`);
+  }
   out.push("");
 
   out.push(`== Monthly cost, on-demand, ${plan.hoursPerMonth} h, USD`);
@@ -140,12 +149,13 @@ export function renderPlan(plan: Plan): string {
     ...plan.costLines.map((l) => [
       `  ${l.item}`,
       l.resource,
-      `${Number(l.quantity.toFixed(2))} ${l.unit === "month" ? "secret-month" : l.unit}`,
+      `${Number(l.quantity.toFixed(2))} ${unitLabel(l)}`,
       l.unitPriceUsd === undefined ? "MISSING" : String(l.unitPriceUsd),
       usd(l.monthlyUsd),
       l.freeTier ? "eligible*" : "",
     ]),
     ["  total", "", "", "", usd(plan.monthlyCostUsd), plan.costComplete ? "" : "INCOMPLETE: lower bound"],
+    ...(plan.monthlyCostAtMaxUsd !== plan.monthlyCostUsd ? [["  total at maxSize", "", "", "", usd(plan.monthlyCostAtMaxUsd), "every Auto Scaling group scaled out"]] : []),
   ];
   out.push(...table(costRows, [2, 3, 4]));
   if (plan.costLines.some((l) => l.freeTier)) out.push("  * free tier on accounts created before 2025-07-15, first 12 months: noted, not subtracted");

@@ -19,8 +19,9 @@ describe("pnpm plan <stack> --change: what a settings change does to the running
   it("prod --change dbInstanceClass=db.t4g.medium: an update of the instance, deferred to the maintenance window", async () => {
     const plan = await report("prod", "--change=dbInstanceClass=db.t4g.medium");
     expect(plan.succeeds).to.equal(true);
-    expect(plan.changes.map((c) => `${c.action} ${c.name}`)).to.deep.equal(["update prod-db-mysql"]);
-    expect(plan.changes[0]!.effects.join()).to.include("maintenance window");
+    // and the fleet's connections alarm, whose threshold follows the class
+    expect(plan.changes.map((c) => `${c.action} ${c.name}`)).to.have.members(["update prod-db-mysql", "update prod-api-database-connections"]);
+    expect(plan.changes.find((c) => c.name === "prod-db-mysql")!.effects.join()).to.include("maintenance window");
   });
 
   it("dev --change vpcCidr=10.1.0.0/16: flags the data tier as lost and the update as failing", async () => {

@@ -7,6 +7,7 @@ import { recordStack, type RecordedStack } from "../src/record-stack";
 import { regionPrices } from "../src/prices";
 import { buildPlan, type Plan } from "../src/report";
 import { runPlanCommand } from "../src/cli";
+import { clearTextHttp } from "../src/exposure";
 
 const DATA_TIER = ["aws:rds/instance:Instance", "aws:elasticache/replicationGroup:ReplicationGroup"];
 
@@ -112,5 +113,14 @@ describe("plan: the dev stack", () => {
     const text = await runPlan("dev");
     for (const heading of ["== Inventory", "== Exposure", "== Monthly cost", "== Deploy critical path", "== Notes"]) expect(text).to.include(heading);
     expect(text).to.match(new RegExp(`total\\s+${plan.monthlyCostUsd.toFixed(2).replace(".", "\\.")}`));
+  });
+
+  it("says the API is served in clear text without a domain, and not with one", async () => {
+    const text = await runPlan("dev");
+    expect(text).to.include("CLEAR TEXT: dev-api-sg serves HTTP only: requests, logins and refresh tokens cross the internet unencrypted");
+    const secured = await recordStack("dev", { "trafficlab:domain": "api.example.com", "trafficlab:acmeEmail": "ops@example.com" });
+    const exposure = buildPlan({ ...secured, prices: regionPrices(secured.region) }).exposure;
+    expect(exposure.filter((e) => e.anywhere).map((e) => e.ports).sort()).to.deep.equal(["443", "443", "80", "80"]);
+    expect(clearTextHttp(exposure)).to.deep.equal([]);
   });
 });

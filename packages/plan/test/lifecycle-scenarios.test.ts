@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { recordStack, type RecordedStack } from "../src/record-stack";
 import { planSettingsChange, type ChangePlan, type SettingsChange } from "../src/lifecycle/settings-change";
 import type { Lifecycle, ResourceChange } from "../src/lifecycle/model";
+import { buildChangeReport, renderChangeReport } from "../src/lifecycle/report";
 
 /**
  * The second `pulumi up`: each routine change a user makes to a running stack, recorded under
@@ -80,17 +81,12 @@ describe("the second `pulumi up`: what each routine change does to a running sta
     expect(named(lifecycle, "prod-tokens-group").action).to.equal("same");
   });
 
-  it("timeZone updates MySQL's parameter and re-runs the compose steps, replacing nothing", async () => {
+  it("timeZone updates MySQL's parameter and redeploys the API, leaving nginx alone", async () => {
     const { lifecycle } = await plan("dev", { set: { timeZone: "UTC" } });
     expectSafe(lifecycle);
-    expect(actions(lifecycle)).to.deep.equal({
-      "dev-db-params": "update",
-      "dev-api-file-compose-yaml": "update",
-      "dev-api-pull-images": "update",
-      "dev-app-api-deploy": "update",
-      "dev-app-compose-up": "update",
-    });
-    expect(named(lifecycle, "dev-app-compose-up").runs).to.deep.equal(["update"]);
+    // nginx runs in UTC whatever the setting: a time zone change must not recreate the edge.
+    expect(actions(lifecycle)).to.deep.equal({ "dev-db-params": "update", "dev-app-api-deploy": "update" });
+    expect(named(lifecycle, "dev-app-api-deploy").runs).to.deep.equal(["update"]);
   });
 
   it("a new API image pulls it and redeploys the API, nothing else", async () => {
@@ -100,9 +96,21 @@ describe("the second `pulumi up`: what each routine change does to a running sta
   });
 
   it("a new nginx image rewrites compose.yaml, pulls, and updates nginx's compose project in place", async () => {
-    const { lifecycle } = await plan("dev", { set: { nginxImage: "nginx:1.30.0-alpine" } });
+    const changePlan = await plan("dev", { set: { nginxImage: "nginx:1.30.0-alpine" } });
+    const { lifecycle } = changePlan;
     expectSafe(lifecycle);
     expect(actions(lifecycle)).to.deep.equal({ "dev-api-file-compose-yaml": "update", "dev-api-pull-images": "update", "dev-app-compose-up": "update" });
+    // compose recreates nginx: the plan says so, where only the compose-up step runs it.
+    expect(named(lifecycle, "dev-app-compose-up").effects).to.have.length(1);
+    expect(named(lifecycle, "dev-app-compose-up").effects[0]).to.include("DOWNTIME: docker compose recreates the services whose definition changed");
+    expect(named(lifecycle, "dev-api-pull-images").effects).to.deep.equal([]);
+    expect(renderChangeReport(buildChangeReport(changePlan))).to.match(/== Verdict\n {2}DOWNTIME: dev-app-compose-up: docker compose recreates/);
+  });
+
+  it("a new API image interrupts nothing: the blue/green deploy is not a compose change", async () => {
+    const changePlan = await plan("dev", { set: { apiImage: "example/trafficlab-api:plan-3" } });
+    expect(changePlan.lifecycle.changes.flatMap((c) => c.effects)).to.deep.equal([]);
+    expect(renderChangeReport(buildChangeReport(changePlan))).to.include("OK: succeeds");
   });
 
   it("a larger database class is an update, applied now in dev (a reboot) and in the maintenance window in prod", async () => {
@@ -112,7 +120,8 @@ describe("the second `pulumi up`: what each routine change does to a running sta
     expect(named(dev, "dev-db-mysql").effects.join()).to.include("applied now: the instance reboots");
     const prod = (await plan("prod", { set: { dbInstanceClass: "db.t4g.medium" } })).lifecycle;
     expectSafe(prod);
-    expect(actions(prod)).to.deep.equal({ "prod-db-mysql": "update" });
+    // The fleet's connections alarm follows the class's max_connections.
+    expect(actions(prod)).to.deep.equal({ "prod-db-mysql": "update", "prod-api-database-connections": "update" });
     expect(named(prod, "prod-db-mysql").effects.join()).to.include("deferred to the maintenance window");
   });
 
@@ -122,10 +131,10 @@ describe("the second `pulumi up`: what each routine change does to a running sta
     expect(actions(lifecycle)).to.deep.equal({ "dev-tokens-group": "update" });
   });
 
-  it("more SSH CIDRs update the security group", async () => {
+  it("another SSH CIDR adds one security-group rule and touches nothing else", async () => {
     const { lifecycle } = await plan("dev", { set: { sshAllowedCidrs: JSON.stringify(["192.0.2.10/32", "198.51.100.0/24"]) } });
     expectSafe(lifecycle);
-    expect(actions(lifecycle)).to.deep.equal({ "dev-api-sg": "update" });
+    expect(actions(lifecycle)).to.deep.equal({ "dev-api-sg-ssh-198-51-100-0-24": "create" });
   });
 
   it("a host instance type of the same CPU architecture stops and starts the host; the deploy steps stay", async () => {
@@ -136,7 +145,9 @@ describe("the second `pulumi up`: what each routine change does to a running sta
   });
 
   it("a host of another CPU architecture is a new host: every step runs again there as an update, no teardown", async () => {
-    const { lifecycle } = await plan("prod", { set: { hostInstanceType: "c7g.2xlarge" } });
+    // prod on a single host (hosting: single), with its Elastic IP.
+    stacks["prod-single"] ??= await recordStack("prod", { "trafficlab:hosting": "single" });
+    const { lifecycle } = await planSettingsChange("prod", { set: { hosting: "single", hostInstanceType: "c7g.2xlarge" } }, stacks["prod-single"]);
     expectSafe(lifecycle);
     expect(named(lifecycle, "prod-api-instance").action).to.equal("replace");
     // The Elastic IP moves to the new instance; every host step names the instance, so all re-run.
@@ -166,16 +177,42 @@ describe("the second `pulumi up`: what each routine change does to a running sta
     expect(restored.teardownsAfterDeploy).to.deep.equal([]);
     const database = named(restored, "prod-db-mysql");
     expect(database).to.include({ action: "replace", replaceMode: "create-before-delete", retained: true, dataLoss: false });
-    expect(named(restored, "prod-app-api-deploy").action).to.equal("update");
+    // The fleet gets the new endpoint through a new launch template version: an instance refresh.
+    expect(named(restored, "prod-api-lt").action).to.equal("update");
+    expect(named(restored, "prod-api-asg").effects.join()).to.include("INSTANCE REFRESH");
   });
 
   it("prod with protectData: routine changes pass, and the stack refuses to drop the protection", async () => {
     const { lifecycle } = await plan("prod", { set: { cacheNodeType: "cache.t4g.medium", timeZone: "UTC", apiImage: "example/trafficlab-api:plan-2" } });
     expectSafe(lifecycle);
-    expect(actions(lifecycle)).to.include({ "prod-tokens-group": "update", "prod-db-params": "update", "prod-app-api-deploy": "update" });
+    expect(actions(lifecycle)).to.include({ "prod-tokens-group": "update", "prod-db-params": "update", "prod-api-lt": "update", "prod-api-asg": "update" });
     let refused: unknown;
     await plan("prod", { set: { protectData: "false" } }).catch((error: unknown) => (refused = error));
     expect(String(refused)).to.include("trafficlab:protectData = false is not allowed");
+  });
+
+  it("prod's fleet: a new image is a new launch template version, rolled out by an instance refresh, nothing replaced", async () => {
+    const { lifecycle } = await plan("prod", { set: { apiImage: "example/trafficlab-api:plan-2" } });
+    expectSafe(lifecycle);
+    expect(actions(lifecycle)).to.deep.equal({ "prod-api-lt": "update", "prod-api-asg": "update", "prod-api-refresh-wait": "update" });
+    expect(named(lifecycle, "prod-api-asg").effects.join()).to.include("INSTANCE REFRESH");
+  });
+
+  it("prod's fleet: a larger maximum only changes the group (and its at-maximum alarm), and starts no refresh", async () => {
+    const { lifecycle } = await plan("prod", { set: { fleetMaxSize: "4" } });
+    expectSafe(lifecycle);
+    expect(actions(lifecycle)).to.deep.equal({ "prod-api-asg": "update", "prod-api-at-max-capacity": "update" });
+    expect(named(lifecycle, "prod-api-asg").effects.join()).not.to.include("INSTANCE REFRESH");
+  });
+
+  it("moving dev to a fleet creates the fleet first and removes the host last, keeping the data tier", async () => {
+    const { lifecycle } = await plan("dev", { set: { hosting: "fleet" } });
+    expect(lifecycle.failures).to.deep.equal([]);
+    expect(lifecycle.changes.filter((c) => c.stateful).map((c) => `${c.name} ${c.action}`)).to.have.members(["dev-db-mysql same", "dev-tokens-group same"]);
+    expect(named(lifecycle, "dev-api-asg").action).to.equal("create");
+    expect(lifecycle.changes.find((c) => c.type === "aws:ec2/instance:Instance")?.action).to.equal("delete");
+    const steps = lifecycle.operations.map((o) => `${o.step} ${o.name}`);
+    expect(steps.indexOf("create dev-api-asg")).to.be.below(steps.indexOf("delete dev-api-instance"));
   });
 
   it("a new VPC CIDR cannot move the database and cache: the plan says the update fails and the data would be lost", async () => {

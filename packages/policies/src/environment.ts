@@ -1,4 +1,4 @@
-import type { PolicyConfigSchema } from "@pulumi/policy";
+import type { PolicyConfigSchema } from "@pulumi/policy/policy";
 
 /** The two kinds of stack trafficlab knows (stack config `trafficlab:environment`). */
 export type Environment = "dev" | "prod";

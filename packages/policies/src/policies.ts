@@ -5,11 +5,13 @@ import type {
   ResourceValidationArgs,
   ResourceValidationPolicy,
   StackValidationPolicy,
-} from "@pulumi/policy";
+} from "@pulumi/policy/policy";
 import { ENVIRONMENT_CONFIG_SCHEMA, environmentOf } from "./environment";
 import { composeImages, floatingImageProblem, holdsComposeFile } from "./image-references";
 import { admitsTcpPort, ingressRulesOf, internetCidrs, INGRESS_RULE, LEGACY_RULE, SECURITY_GROUP } from "./ingress-rules";
+import { gunzipSync } from "node:zlib";
 import { secretLookingValues } from "./secret-patterns";
+import { withoutCloudConfigHostKeys } from "./host-keys";
 
 export const RDS_INSTANCE = "aws:rds/instance:Instance";
 export const CACHE_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup";
@@ -25,6 +27,42 @@ const EIP_ASSOCIATION = "aws:ec2/eipAssociation:EipAssociation";
 const NAT_GATEWAY = "aws:ec2/natGateway:NatGateway";
 const SUBNET = "aws:ec2/subnet:Subnet";
 const VPC = "aws:ec2/vpc:Vpc";
+export const AUTOSCALING_GROUP = "aws:autoscaling/group:Group";
+export const LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer";
+export const LISTENER = "aws:lb/listener:Listener";
+const ROUTE53_RECORD = "aws:route53/record:Record";
+
+/**
+ * TLS policies an HTTPS listener may use: AWS's current recommendation and the TLS 1.3/1.2
+ * policy it superseded (AWS ALB guide, "Security policies for your Application Load Balancer",
+ * read 2026-11-30). The API's default, ELBSecurityPolicy-2016-08, still offers TLS 1.0 and 1.1.
+ * Kept equal to @trafficlab/fleet's CURRENT_TLS_POLICIES (its tests compare them).
+ */
+export const CURRENT_TLS_POLICIES: readonly string[] = [
+  "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
+  "ELBSecurityPolicy-TLS13-1-2-FIPS-PQ-2025-09",
+  "ELBSecurityPolicy-TLS13-1-2-2021-06",
+  "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+];
+
+/** The least grace an instance behind a load balancer gets before failed health checks count. */
+export const MIN_HEALTH_CHECK_GRACE_SECONDS = 60;
+
+/**
+ * `read()`, or `unknown` when the value is not known yet: during a preview the policy runtime
+ * throws on an output that does not exist yet (its UnknownValueError). A value computed from
+ * another resource (an id, a version number) is never a literal a rule looks for, so callers
+ * treat `unknown` as "not the bad literal".
+ */
+const UNKNOWN = Symbol("unknown during preview");
+function known<T>(read: () => T): T | typeof UNKNOWN {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof Error && (error.constructor.name === "UnknownValueError" || /can't be known during preview/.test(error.message))) return UNKNOWN;
+    throw error;
+  }
+}
 
 /** Docker provider resources and the input that names their image. */
 const DOCKER_IMAGE_INPUTS: Record<string, string> = {
@@ -260,15 +298,28 @@ function plainTextsOf(type: string, props: Props): { where: string; text: string
     if (typeof props.stdin === "string" && holdsComposeFile(props.stdin)) texts.push({ where: "stdin (compose file)", text: props.stdin });
   }
   // User data is readable by anything on the host through the metadata service, and in the console.
-  const base64 = (text: string) => Buffer.from(text, "base64").toString("utf8");
   if (type === EC2_INSTANCE) {
-    if (typeof props.userData === "string") texts.push({ where: "userData", text: props.userData });
-    if (typeof props.userDataBase64 === "string") texts.push({ where: "userDataBase64", text: base64(props.userDataBase64) });
+    if (typeof props.userData === "string") texts.push({ where: "userData", text: withoutCloudConfigHostKeys(props.userData) });
+    if (typeof props.userDataBase64 === "string") texts.push({ where: "userDataBase64", text: withoutCloudConfigHostKeys(userDataText(props.userDataBase64)) });
   }
-  if (type === LAUNCH_TEMPLATE && typeof props.userData === "string") texts.push({ where: "userData", text: base64(props.userData) });
+  // A launch template's user data is base64, and gzipped when it is large (cloud-init unpacks it).
+  if (type === LAUNCH_TEMPLATE && typeof props.userData === "string") texts.push({ where: "userData", text: withoutCloudConfigHostKeys(userDataText(props.userData)) });
   const tags = record(props.tags);
   for (const [key, value] of Object.entries(tags)) texts.push({ where: `tags.${key}`, text: `${key}=${String(value)}` });
   return texts;
+}
+
+/** User data as the instance sees it: base64-decoded, and gunzipped when it is gzip. */
+export function userDataText(base64: string): string {
+  const bytes = Buffer.from(base64, "base64");
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      return gunzipSync(bytes).toString("utf8");
+    } catch {
+      return bytes.toString("utf8");
+    }
+  }
+  return bytes.toString("utf8");
 }
 
 /** The policy the in-process runner gives only the inputs that were not sent as secrets. */
@@ -434,6 +485,149 @@ export const privateSubnetsWithoutNat: StackValidationPolicy = {
   },
 };
 
+// ---------------------------------------------------------------------------------------------
+// Fleets: Auto Scaling groups behind a load balancer
+
+/** The launch template version an Auto Scaling group names, wherever it names it. */
+function launchTemplateVersionOf(props: Props): unknown {
+  const direct = record(props.launchTemplate);
+  if (Object.keys(direct).length > 0) return direct.version;
+  const mixed = record(record(record(props.mixedInstancesPolicy).launchTemplate).launchTemplateSpecification);
+  return Object.keys(mixed).length > 0 ? mixed.version : undefined;
+}
+
+export const noLatestWithInstanceRefresh: ResourceValidationPolicy = {
+  name: "asg-refresh-needs-numbered-version",
+  description: "An Auto Scaling group with an instance refresh names its launch template by version number, never $Latest or $Default.",
+  enforcementLevel: "mandatory",
+  validateResource: forTypes([AUTOSCALING_GROUP], (props, args, reportViolation) => {
+    if (props.instanceRefresh === undefined || props.instanceRefresh === null) return;
+    const version = known(() => launchTemplateVersionOf(props));
+    // Unknown during a preview: an output such as launchTemplate.latestVersion, a number.
+    if (version === UNKNOWN) return;
+    if (typeof version !== "string" || !/^\d+$/.test(version)) {
+      reportViolation(
+        `Auto Scaling group "${args.name}" has an instanceRefresh but launchTemplate.version ${JSON.stringify(version ?? null)}${version === undefined ? " (AWS then uses $Default)" : ""}: ` +
+          "$Latest and $Default never change, so a new launch template version is no change of the group and no instance refresh starts " +
+          "(and auto rollback refuses them). Use the template's number: version: launchTemplate.latestVersion.apply(String).",
+      );
+    }
+  }),
+};
+
+export const elbHealthChecks: ResourceValidationPolicy = {
+  name: "asg-elb-health-checks",
+  description: `An Auto Scaling group behind a load balancer uses its health checks (healthCheckType ELB), with a grace period of at least ${MIN_HEALTH_CHECK_GRACE_SECONDS} s.`,
+  enforcementLevel: "mandatory",
+  validateResource: forTypes([AUTOSCALING_GROUP], (props, args, reportViolation) => {
+    const attached = known(() => ["targetGroupArns", "loadBalancers", "trafficSources"].some((key) => Array.isArray(props[key]) && (props[key] as unknown[]).length > 0));
+    if (attached !== UNKNOWN && !attached) return;
+    const type = known(() => props.healthCheckType);
+    if (type !== UNKNOWN && type !== "ELB") {
+      reportViolation(
+        `Auto Scaling group "${args.name}" sits behind a load balancer with healthCheckType ${JSON.stringify(type ?? null)}${type === undefined ? " (EC2 by default)" : ""}: ` +
+          'an instance whose API has died passes EC2 checks and is never replaced. Set healthCheckType: "ELB".',
+      );
+    }
+    const grace = known(() => props.healthCheckGracePeriod);
+    if (typeof grace === "number" && grace < MIN_HEALTH_CHECK_GRACE_SECONDS) {
+      reportViolation(
+        `Auto Scaling group "${args.name}" has healthCheckGracePeriod: ${grace}: with ELB health checks a booting instance fails them until its app is up, ` +
+          `and is replaced before it ever serves. Give it the boot's length (at least ${MIN_HEALTH_CHECK_GRACE_SECONDS} s).`,
+      );
+    }
+  }),
+};
+
+function dependsOnAny(resource: PolicyResource, property: string, targets: ReadonlySet<string>): boolean {
+  return (resource.propertyDependencies[property] ?? []).some((dependency) => targets.has(dependency.urn));
+}
+
+export const httpsListenerWhenDomain: StackValidationPolicy = {
+  name: "https-listener-when-domain",
+  description: "A load balancer a domain points at serves HTTPS with a current TLS policy and redirects HTTP to it; every HTTPS listener names a current TLS policy.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, reportViolation) => {
+    const listeners = args.resources.filter((r) => r.type === LISTENER);
+    for (const listener of listeners) {
+      const protocol = known(() => listener.props.protocol);
+      const policy = known(() => listener.props.sslPolicy);
+      if (protocol === "HTTPS" && policy !== UNKNOWN && !CURRENT_TLS_POLICIES.includes(String(policy))) {
+        reportViolation(
+          `HTTPS listener "${listener.name}" has sslPolicy ${JSON.stringify(policy ?? null)}${policy === undefined ? " (AWS then applies ELBSecurityPolicy-2016-08, with TLS 1.0 and 1.1)" : ""}; ` +
+            `use one of ${CURRENT_TLS_POLICIES.join(", ")}.`,
+          listener.urn,
+        );
+      }
+    }
+    for (const lb of args.resources.filter((r) => r.type === LOAD_BALANCER)) {
+      const target = new Set([lb.urn]);
+      const aliased = args.resources.some((r) => r.type === ROUTE53_RECORD && dependsOnAny(r, "aliases", target));
+      if (!aliased) continue;
+      const own = listeners.filter((listener) => dependsOnAny(listener, "loadBalancerArn", target));
+      if (!own.some((listener) => known(() => listener.props.protocol) === "HTTPS")) {
+        reportViolation(
+          `Load balancer "${lb.name}" has a domain pointing at it but no HTTPS listener: logins and tokens would cross the internet in clear. ` +
+            "Give the fleet its domain and Route 53 zone (https: { domain, hostedZoneId }): it then gets an ACM certificate and a 443 listener.",
+          lb.urn,
+        );
+      }
+      for (const listener of own.filter((l) => known(() => l.props.protocol) === "HTTP")) {
+        const actions = known(() => (Array.isArray(listener.props.defaultActions) ? (listener.props.defaultActions as Props[]) : []));
+        if (actions === UNKNOWN) continue;
+        const redirects = actions.length > 0 && actions.every((action) => action.type === "redirect" && record(action.redirect).protocol === "HTTPS");
+        if (!redirects) {
+          reportViolation(`HTTP listener "${listener.name}" of "${lb.name}", which has a domain, serves requests instead of redirecting them to HTTPS (type: "redirect", protocol: "HTTPS", statusCode: "HTTP_301").`, listener.urn);
+        }
+      }
+    }
+  },
+};
+
+export const dataTierOnlyFromFleet: StackValidationPolicy = {
+  name: "data-tier-only-from-fleet",
+  description: "In a stack with an Auto Scaling fleet, the database and the cache admit only the fleet's instance security group: no CIDR, no other group.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, reportViolation) => {
+    const groups = args.resources.filter((r) => r.type === AUTOSCALING_GROUP);
+    if (groups.length === 0) return;
+    const urnsOf = (r: PolicyResource, ...properties: string[]) => properties.flatMap((p) => (r.propertyDependencies[p] ?? []).map((d) => d.urn));
+    const templates = new Set(groups.flatMap((g) => urnsOf(g, "launchTemplate", "mixedInstancesPolicy")));
+    const fleetGroups = new Set(
+      args.resources.filter((r) => r.type === LAUNCH_TEMPLATE && templates.has(r.urn)).flatMap((lt) => urnsOf(lt, "networkInterfaces", "vpcSecurityGroupIds", "securityGroupNames")),
+    );
+    const dataGroups = new Set(
+      args.resources.flatMap((r) => (r.type === RDS_INSTANCE ? urnsOf(r, "vpcSecurityGroupIds") : r.type === CACHE_GROUP ? urnsOf(r, "securityGroupIds") : [])),
+    );
+    const describe = (r: PolicyResource) => `${r.type.split(":").pop()} "${r.name}"`;
+    for (const r of args.resources) {
+      if (r.type === SECURITY_GROUP && dataGroups.has(r.urn)) {
+        const inline = known(() => (Array.isArray(r.props.ingress) ? r.props.ingress.length : 0));
+        if (inline !== UNKNOWN && inline > 0) {
+          reportViolation(`${describe(r)} of the data tier has inline ingress rules; it admits the fleet by separate rules from its instance security group only.`, r.urn);
+        }
+        continue;
+      }
+      const isRule = r.type === INGRESS_RULE || (r.type === LEGACY_RULE && known(() => r.props.type) === "ingress");
+      if (!isRule || !dependsOnAny(r, "securityGroupId", dataGroups)) continue;
+      const cidrs = known(() => [r.props.cidrIpv4, r.props.cidrIpv6, r.props.prefixListId, ...(Array.isArray(r.props.cidrBlocks) ? r.props.cidrBlocks : [])].filter((c) => typeof c === "string"));
+      if (cidrs !== UNKNOWN && cidrs.length > 0) {
+        reportViolation(`${describe(r)} admits ${cidrs.join(", ")} to the data tier; only the fleet's instance security group may reach it.`, r.urn);
+        continue;
+      }
+      const sources = urnsOf(r, "referencedSecurityGroupId", "sourceSecurityGroupId");
+      if (sources.length === 0 || !sources.every((source) => fleetGroups.has(source))) {
+        const names = sources.map((source) => args.resources.find((x) => x.urn === source)?.name ?? source);
+        reportViolation(
+          `${describe(r)} admits ${names.length > 0 ? `the security group ${names.join(", ")}` : "a source that is not the fleet's instance security group"} to the data tier; ` +
+            "in a stack with a fleet only its instances may reach the database and the cache (remove the single host's rule when moving to the fleet).",
+          r.urn,
+        );
+      }
+    }
+  },
+};
+
 /** Every trafficlab policy, in the order the README lists them. */
 export const trafficlabPolicies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   noPublicDatabase,
@@ -446,6 +640,10 @@ export const trafficlabPolicies: (ResourceValidationPolicy | StackValidationPoli
   imdsv2Required,
   noFloatingImageTags,
   noSecretsInPlainInputs,
+  noLatestWithInstanceRefresh,
+  elbHealthChecks,
+  httpsListenerWhenDomain,
+  dataTierOnlyFromFleet,
   prodDeletionProtection,
   prodFinalSnapshot,
   prodBackupRetention,

@@ -1,4 +1,4 @@
-import { PolicyPack } from "@pulumi/policy";
+import { PolicyPack } from "@pulumi/policy/policy";
 import { trafficlabPolicies } from "./policies";
 
 export const POLICY_PACK_NAME = "trafficlab";

@@ -9,7 +9,7 @@ import type {
   ResourceValidationPolicy,
   StackValidationArgs,
   StackValidationPolicy,
-} from "@pulumi/policy";
+} from "@pulumi/policy/policy";
 import type { Environment } from "./environment";
 import { NO_SECRETS_IN_PLAIN_INPUTS, trafficlabPolicies } from "./policies";
 

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { gzipSync } from "node:zlib";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as command from "@pulumi/command";
@@ -222,6 +223,18 @@ const BAD_CASES: BadCase[] = [
     count: 2,
   },
   {
+    title: "a private key written by a cloud-config besides the host key it may install",
+    policy: "no-secrets-in-plain-inputs",
+    build: () =>
+      new aws.ec2.Instance("host", {
+        ...goodHost,
+        userData:
+          "#cloud-config\nssh_keys:\n  ed25519_private: |\n    -----BEGIN OPENSSH PRIVATE KEY-----\n    host\n  ed25519_public: ssh-ed25519 AAAA\n" +
+          "write_files:\n  - path: /root/.ssh/id_rsa\n    content: |\n      -----BEGIN RSA PRIVATE KEY-----\n      deploy\n",
+      }),
+    fragments: ['Instance "host" userData holds a private key (-----BEGIN RSA PRIVATE KEY-----)'],
+  },
+  {
     title: "a production database without deletion protection",
     policy: "prod-rds-deletion-protection",
     environment: "prod",
@@ -289,6 +302,70 @@ const BAD_CASES: BadCase[] = [
     fragments: ['"tokens" has 1 node(s) and automaticFailoverEnabled: false'],
   },
   {
+    title: "an instance refresh on a group that runs $Latest",
+    policy: "asg-refresh-needs-numbered-version",
+    build: () =>
+      new aws.autoscaling.Group("fleet", { minSize: 1, maxSize: 2, launchTemplate: { id: "lt-1", version: "$Latest" }, instanceRefresh: { strategy: "Rolling" }, healthCheckType: "ELB", targetGroupArns: ["arn:tg"] }),
+    fragments: ['Auto Scaling group "fleet" has an instanceRefresh but launchTemplate.version "$Latest"', "latestVersion.apply(String)"],
+  },
+  {
+    title: "an instance refresh on a group that names no version ($Default)",
+    policy: "asg-refresh-needs-numbered-version",
+    build: () => new aws.autoscaling.Group("fleet", { minSize: 1, maxSize: 2, launchTemplate: { id: "lt-1" }, instanceRefresh: { strategy: "Rolling" }, healthCheckType: "ELB", targetGroupArns: ["arn:tg"] }),
+    fragments: ["launchTemplate.version null (AWS then uses $Default)"],
+  },
+  {
+    title: "a group behind a load balancer on EC2 health checks, with no grace period",
+    policy: "asg-elb-health-checks",
+    build: () => new aws.autoscaling.Group("fleet", { minSize: 1, maxSize: 2, launchTemplate: { id: "lt-1", version: "1" }, targetGroupArns: ["arn:tg"], healthCheckType: "EC2", healthCheckGracePeriod: 0 }),
+    fragments: ['sits behind a load balancer with healthCheckType "EC2"', "healthCheckGracePeriod: 0"],
+    count: 2,
+  },
+  {
+    title: "a domain pointing at a load balancer that serves HTTP only",
+    policy: "https-listener-when-domain",
+    build: () => {
+      const lb = new aws.lb.LoadBalancer("alb", { loadBalancerType: "application", subnets: ["subnet-a", "subnet-b"] });
+      new aws.lb.Listener("alb-http", { loadBalancerArn: lb.arn, port: 80, protocol: "HTTP", defaultActions: [{ type: "forward", targetGroupArn: "arn:tg" }] });
+      new aws.route53.Record("alias", { zoneId: "Z1", name: "api.example.com", type: "A", aliases: [{ name: lb.dnsName, zoneId: lb.zoneId, evaluateTargetHealth: true }] });
+    },
+    fragments: ['Load balancer "alb" has a domain pointing at it but no HTTPS listener', 'HTTP listener "alb-http" of "alb", which has a domain, serves requests instead of redirecting'],
+    count: 2,
+  },
+  {
+    title: "an HTTPS listener on the API's default TLS policy",
+    policy: "https-listener-when-domain",
+    build: () => new aws.lb.Listener("alb-https", { loadBalancerArn: "arn:lb", port: 443, protocol: "HTTPS", certificateArn: "arn:cert", defaultActions: [{ type: "forward", targetGroupArn: "arn:tg" }] }),
+    fragments: ['HTTPS listener "alb-https" has sslPolicy null (AWS then applies ELBSecurityPolicy-2016-08'],
+  },
+  {
+    title: "a fleet's database that still admits the single host and a CIDR",
+    policy: "data-tier-only-from-fleet",
+    build: () => {
+      const fleetSg = new aws.ec2.SecurityGroup("fleet-sg", {});
+      const hostSg = new aws.ec2.SecurityGroup("host-sg", {});
+      const dbSg = new aws.ec2.SecurityGroup("db-sg", {});
+      new aws.rds.Instance("db", { ...goodDatabase, vpcSecurityGroupIds: [dbSg.id] });
+      const lt = new aws.ec2.LaunchTemplate("fleet-lt", { networkInterfaces: [{ deviceIndex: 0, securityGroups: [fleetSg.id] }], metadataOptions: { httpTokens: "required" } });
+      new aws.autoscaling.Group("fleet", { minSize: 1, maxSize: 2, launchTemplate: { id: lt.id, version: lt.latestVersion.apply(String) }, targetGroupArns: ["arn:tg"], healthCheckType: "ELB" });
+      new aws.vpc.SecurityGroupIngressRule("db-from-fleet", { securityGroupId: dbSg.id, ipProtocol: "tcp", fromPort: 3306, toPort: 3306, referencedSecurityGroupId: fleetSg.id });
+      new aws.vpc.SecurityGroupIngressRule("db-from-host", { securityGroupId: dbSg.id, ipProtocol: "tcp", fromPort: 3306, toPort: 3306, referencedSecurityGroupId: hostSg.id });
+      new aws.vpc.SecurityGroupIngressRule("db-from-office", { securityGroupId: dbSg.id, ipProtocol: "tcp", fromPort: 3306, toPort: 3306, cidrIpv4: "10.20.0.0/16" });
+    },
+    fragments: ['SecurityGroupIngressRule "db-from-host" admits the security group host-sg to the data tier', 'SecurityGroupIngressRule "db-from-office" admits 10.20.0.0/16 to the data tier'],
+    count: 2,
+  },
+  {
+    title: "a password in gzipped launch template user data",
+    policy: "no-secrets-in-plain-inputs",
+    build: () =>
+      new aws.ec2.LaunchTemplate("fleet-lt", {
+        metadataOptions: { httpTokens: "required" },
+        userData: gzipSync(Buffer.from("#cloud-config\nruncmd:\n  - [sh, -c, 'export SPRING_DATASOURCE_PASSWORD=Hunter2-Secret-Value']\n")).toString("base64"),
+      }),
+    fragments: ['LaunchTemplate "fleet-lt" userData holds'],
+  },
+  {
     title: "a host on an auto-assigned public IPv4 address (advisory)",
     policy: "host-public-ip-without-eip",
     build: () => new aws.ec2.Instance("host", { ...goodHost, associatePublicIpAddress: true }),
@@ -351,6 +428,30 @@ describe("@trafficlab/policies: stays quiet where it should", () => {
       // Secrets belong in an env file on stdin: not a compose file, so not scanned.
       new command.remote.Command("env", { connection, create: "tee .env", stdin: "SPRING_DATASOURCE_PASSWORD='s3cr3t-value'\n" });
       new docker.Container("web", { image: `sha256:${"b".repeat(64)}` });
+    }, "prod");
+    expect(violations.map((v) => `${v.policyName}: ${v.message}`)).to.deep.equal([]);
+  });
+
+  it("raises nothing over a well-configured fleet: numbered version, ELB checks, HTTPS for its domain, the data tier for its instances only", async () => {
+    const violations = await violationsOf(() => {
+      const fleetSg = new aws.ec2.SecurityGroup("fleet-sg", {});
+      const dbSg = new aws.ec2.SecurityGroup("db-sg", {});
+      new aws.rds.Instance("db", { ...goodDatabase, vpcSecurityGroupIds: [dbSg.id] }, { protect: true });
+      const lt = new aws.ec2.LaunchTemplate("fleet-lt", { networkInterfaces: [{ deviceIndex: 0, securityGroups: [fleetSg.id] }], metadataOptions: { httpTokens: "required" } });
+      const lb = new aws.lb.LoadBalancer("alb", { loadBalancerType: "application", subnets: ["subnet-a", "subnet-b"] });
+      new aws.lb.Listener("alb-http", { loadBalancerArn: lb.arn, port: 80, protocol: "HTTP", defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }] });
+      new aws.lb.Listener("alb-https", { loadBalancerArn: lb.arn, port: 443, protocol: "HTTPS", sslPolicy: "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09", certificateArn: "arn:cert", defaultActions: [{ type: "forward", targetGroupArn: "arn:tg" }] });
+      new aws.route53.Record("alias", { zoneId: "Z1", name: "api.example.com", type: "A", aliases: [{ name: lb.dnsName, zoneId: lb.zoneId, evaluateTargetHealth: true }] });
+      new aws.autoscaling.Group("fleet", {
+        minSize: 1,
+        maxSize: 2,
+        launchTemplate: { id: lt.id, version: lt.latestVersion.apply(String) },
+        instanceRefresh: { strategy: "Rolling", preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 200, autoRollback: true } },
+        targetGroupArns: ["arn:tg"],
+        healthCheckType: "ELB",
+        healthCheckGracePeriod: 600,
+      });
+      new aws.vpc.SecurityGroupIngressRule("db-from-fleet", { securityGroupId: dbSg.id, ipProtocol: "tcp", fromPort: 3306, toPort: 3306, referencedSecurityGroupId: fleetSg.id });
     }, "prod");
     expect(violations.map((v) => `${v.policyName}: ${v.message}`)).to.deep.equal([]);
   });

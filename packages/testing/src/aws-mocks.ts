@@ -26,6 +26,14 @@ const ID_PREFIXES: Record<string, string> = {
   "aws:ec2/eip:Eip": "eipalloc-",
   "aws:ec2/instance:Instance": "i-",
   "aws:ec2/keyPair:KeyPair": "key-",
+  "aws:ec2/launchTemplate:LaunchTemplate": "lt-",
+};
+
+/** Where Pulumi puts the auto-name of a type that is not named by `name`. */
+const AUTO_NAMED_PROPERTY: Record<string, string> = {
+  "aws:ec2/keyPair:KeyPair": "keyName",
+  "aws:rds/instance:Instance": "identifier",
+  "aws:elasticache/replicationGroup:ReplicationGroup": "replicationGroupId",
 };
 
 /** The state AWS (or another provider) would report back for a new resource of this type. */
@@ -41,8 +49,10 @@ export function awsLikeState(
     ...inputs,
     arn: `arn:aws:${service}:${region}:${MOCK_ACCOUNT_ID}:${name}/${id}`,
   };
-  // Pulumi auto-names AWS resources `<name>-<7 random chars>` when no physical name is given.
-  if (type.startsWith("aws:") && inputs.name === undefined) state.name = `${name}-${stableHex(name, 7)}`;
+  // Pulumi auto-names AWS resources `<name>-<7 random chars>` when no physical name is given,
+  // in the property that names each type (pulumi-aws provider/resource_overrides.go).
+  const namedBy = AUTO_NAMED_PROPERTY[type] ?? "name";
+  if (type.startsWith("aws:") && inputs[namedBy] === undefined) state[namedBy] = `${name}-${stableHex(name, 7)}`;
   switch (type) {
     case "aws:ec2/vpc:Vpc":
       state.defaultSecurityGroupId = "sg-" + stableHex(`${name}/default-sg`, 17);
@@ -90,6 +100,64 @@ export function awsLikeState(
       Object.assign(state, { publicIp: `198.51.100.${last}`, allocationId: id, publicDns: `ec2-198-51-100-${last}.${region}.compute.amazonaws.com` });
       break;
     }
+    case "aws:lb/loadBalancer:LoadBalancer": {
+      const lbName = String(state.name);
+      const suffix = `app/${lbName}/${stableHex(`${name}/lb`, 16)}`;
+      Object.assign(state, {
+        arn: `arn:aws:elasticloadbalancing:${region}:${MOCK_ACCOUNT_ID}:loadbalancer/${suffix}`,
+        arnSuffix: suffix,
+        dnsName: `${lbName}-${parseInt(stableHex(`${name}/dns`, 8), 16)}.${region}.elb.amazonaws.com`,
+        // The Route 53 zone of Application Load Balancers in Seoul (AWS's Elastic Load Balancing endpoints table).
+        zoneId: region === "ap-northeast-2" ? "ZWKZPGTI48KDX" : `Z${stableHex(`${region}/elb`, 12).toUpperCase()}`,
+      });
+      break;
+    }
+    case "aws:lb/targetGroup:TargetGroup": {
+      const suffix = `targetgroup/${String(state.name)}/${stableHex(`${name}/tg`, 16)}`;
+      Object.assign(state, { arn: `arn:aws:elasticloadbalancing:${region}:${MOCK_ACCOUNT_ID}:${suffix}`, arnSuffix: suffix });
+      break;
+    }
+    case "aws:ec2/launchTemplate:LaunchTemplate":
+      Object.assign(state, { latestVersion: 1, defaultVersion: 1, arn: `arn:aws:ec2:${region}:${MOCK_ACCOUNT_ID}:launch-template/${id}` });
+      break;
+    case "aws:ssm/parameter:Parameter": {
+      const parameterName = String(state.name);
+      // A hierarchical name keeps its leading slash in the ARN: parameter/trafficlab/..., not parameter//trafficlab.
+      Object.assign(state, { version: 1, arn: `arn:aws:ssm:${region}:${MOCK_ACCOUNT_ID}:parameter${parameterName.startsWith("/") ? "" : "/"}${parameterName}` });
+      break;
+    }
+    case "aws:acm/certificate:Certificate": {
+      const domain = String(inputs.domainName);
+      Object.assign(state, {
+        arn: `arn:aws:acm:${region}:${MOCK_ACCOUNT_ID}:certificate/${stableHex(`${name}/cert`, 32)}`,
+        domainValidationOptions: [
+          {
+            domainName: domain,
+            resourceRecordName: `_${stableHex(`${domain}/name`, 32)}.${domain}.`,
+            resourceRecordType: "CNAME",
+            resourceRecordValue: `_${stableHex(`${domain}/value`, 32)}.acm-validations.aws.`,
+          },
+        ],
+        status: "ISSUED",
+      });
+      break;
+    }
+    case "aws:route53/record:Record":
+      state.fqdn = String(inputs.name ?? name).replace(/\.$/, "");
+      break;
+    case "aws:iam/role:Role":
+    case "aws:iam/instanceProfile:InstanceProfile":
+      state.arn = `arn:aws:iam::${MOCK_ACCOUNT_ID}:${type === "aws:iam/role:Role" ? "role" : "instance-profile"}/${String(state.name)}`;
+      break;
+    case "aws:sns/topic:Topic":
+      state.arn = `arn:aws:sns:${region}:${MOCK_ACCOUNT_ID}:${String(state.name)}`;
+      break;
+    case "aws:cloudwatch/metricAlarm:MetricAlarm":
+      state.arn = `arn:aws:cloudwatch:${region}:${MOCK_ACCOUNT_ID}:alarm:${String(state.name)}`;
+      break;
+    case "aws:autoscaling/group:Group":
+      state.arn = `arn:aws:autoscaling:${region}:${MOCK_ACCOUNT_ID}:autoScalingGroup:${stableHex(name, 8)}-0000-0000-0000-${stableHex(`${name}/asg`, 12)}:autoScalingGroupName/${String(state.name)}`;
+      break;
     case "tls:index/privateKey:PrivateKey":
       Object.assign(state, {
         privateKeyOpenssh: `-----BEGIN OPENSSH PRIVATE KEY-----\nmock-${stableHex(name, 32)}\n-----END OPENSSH PRIVATE KEY-----\n`,

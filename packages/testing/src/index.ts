@@ -11,7 +11,7 @@ export {
 export { awsLikeState, awsLikeCall, awsLikeMocks, MOCK_ACCOUNT_ID } from "./aws-mocks";
 export { readStackConfigFiles, applyStackConfig, type StackConfigFile } from "./stack-config";
 export { expectRejected } from "./expect-rejected";
-export { findTool, requireTools, freeLoopbackPort } from "./local-tools";
+export { cloudInitSchemaCommand, findTool, requireTools, freeLoopbackPort } from "./local-tools";
 export {
   loadProjectConfig,
   validateStackConfig,
@@ -21,3 +21,5 @@ export {
   type StackConfigValue,
   type CliConfigResult,
 } from "./pulumi-cli-config";
+export { withCapturedConsole } from "./captured-console";
+export { startLoopbackDns, type LoopbackDns, type LoopbackDnsAnswer, type LoopbackDnsOptions, type LoopbackDnsRecords } from "./loopback-dns";

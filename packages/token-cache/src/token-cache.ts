@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { privateTierSecurityGroup } from "@trafficlab/network";
+import { transformed } from "@trafficlab/validation";
 import * as random from "@pulumi/random";
 import { RESERVED_MEMORY_PERCENT } from "./sizing";
 import { TOKEN_CACHE_DEFAULTS, TOKEN_CACHE_TYPE, resolveTokenCacheSettings, type TokenCacheArgs, type TokenCacheSettings } from "./settings";
@@ -31,6 +32,7 @@ export class TokenCache extends pulumi.ComponentResource {
   readonly primaryEndpoint: pulumi.Output<string>;
   /** Host name that spreads reads over the replicas (same as the primary without replicas). */
   readonly readerEndpoint: pulumi.Output<string>;
+  /** 6379. */
   readonly port: pulumi.Output<number>;
   /** The app's user name (changes with each rotation). */
   readonly username: pulumi.Output<string>;
@@ -38,9 +40,22 @@ export class TokenCache extends pulumi.ComponentResource {
   readonly password: pulumi.Output<string>;
   /** `rediss://<user>:<password>@<primary>:6379` (secret). */
   readonly url: pulumi.Output<string>;
+  /** The cache's own security group. */
   readonly securityGroupId: pulumi.Output<string>;
+  /** The RBAC user group the cache admits. */
   readonly userGroupId: pulumi.Output<string>;
+  /** The arguments after checks and defaults, sizing included. */
   readonly settings: TokenCacheSettings;
+  /** The child resources, for what the arguments do not cover (escape hatch). */
+  readonly nodes: {
+    securityGroup: aws.ec2.SecurityGroup;
+    ingressRules: aws.vpc.SecurityGroupIngressRule[];
+    subnetGroup: aws.elasticache.SubnetGroup;
+    parameterGroup: aws.elasticache.ParameterGroup;
+    userGroup: aws.elasticache.UserGroup;
+    appUser: aws.elasticache.User;
+    replicationGroup: aws.elasticache.ReplicationGroup;
+  };
 
   constructor(name: string, args: TokenCacheArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate (including sizing) before super(): a bad argument must register nothing.
@@ -53,21 +68,21 @@ export class TokenCache extends pulumi.ComponentResource {
     // Rotated by replacement, so never protected nor retained, whatever the component's options.
     const rotatable = { parent: this, protect: false, retainOnDelete: false };
 
-    const securityGroup = privateTierSecurityGroup(
+    const transform = args.transform ?? {};
+    const { securityGroup, ingressRules } = privateTierSecurityGroup(
       `${name}-sg`,
-      { vpcId: args.vpcId, port: port, service: `Valkey/Redis for ${name}`, allowedSecurityGroupIds: args.allowedSecurityGroupIds, tags: tags("sg") },
+      { vpcId: args.vpcId, port: port, service: `Valkey/Redis for ${name}`, allowedSecurityGroupIds: args.allowedSecurityGroupIds, tags: tags("sg"), transform: transform.securityGroup },
       child,
     );
 
     const subnetGroup = new aws.elasticache.SubnetGroup(
       `${name}-subnets`,
-      { subnetIds: args.subnetIds, description: `Private subnets for ${name}`, tags: tags("subnets") },
-      child,
+      ...transformed(transform.subnetGroup, { subnetIds: args.subnetIds, description: `Private subnets for ${name}`, tags: tags("subnets") }, child),
     );
 
     const parameterGroup = new aws.elasticache.ParameterGroup(
       `${name}-params`,
-      {
+      ...transformed(transform.parameterGroup, {
         family: settings.parameterGroupFamily,
         // Fixed: a parameter group's description forces a new group, so it never carries a setting.
         description: `Valkey/Redis settings of ${name}`,
@@ -77,8 +92,7 @@ export class TokenCache extends pulumi.ComponentResource {
           { name: "reserved-memory-percent", value: String(RESERVED_MEMORY_PERCENT) },
         ],
         tags: tags("params"),
-      },
-      child,
+      }, child),
     );
 
     // ElastiCache names neither users nor user groups: a suffix chosen once keeps ours unique in the account.
@@ -99,9 +113,8 @@ export class TokenCache extends pulumi.ComponentResource {
     );
     const userGroup = new aws.elasticache.UserGroup(
       `${name}-users`,
-      { userGroupId: idBase, engine: settings.engine, userIds: [defaultUser.userId], tags: tags("users") },
       // The app's user joins through a UserGroupAssociation, which this list must not undo.
-      { parent: this, ignoreChanges: ["userIds"] },
+      ...transformed(transform.userGroup, { userGroupId: idBase, engine: settings.engine, userIds: [defaultUser.userId], tags: tags("users") }, { parent: this, ignoreChanges: ["userIds"] }),
     );
 
     const credentials = new random.RandomId(`${name}-credentials`, { byteLength: 4 }, rotatable);
@@ -129,7 +142,7 @@ export class TokenCache extends pulumi.ComponentResource {
 
     const group = new aws.elasticache.ReplicationGroup(
       `${name}-group`,
-      {
+      ...transformed(transform.replicationGroup, {
         description: `Refresh-token store for ${name}`,
         engine: settings.engine,
         engineVersion: settings.engineVersion,
@@ -148,9 +161,10 @@ export class TokenCache extends pulumi.ComponentResource {
         snapshotRetentionLimit: settings.snapshotRetentionDays,
         applyImmediately: settings.applyImmediately,
         tags: tags("group"),
-      },
-      child,
+      }, child),
     );
+
+    this.nodes = { securityGroup, ingressRules, subnetGroup, parameterGroup, userGroup, appUser, replicationGroup: group };
 
     this.primaryEndpoint = group.primaryEndpointAddress;
     this.readerEndpoint = group.readerEndpointAddress;

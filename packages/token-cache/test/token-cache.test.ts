@@ -75,6 +75,13 @@ describe("@trafficlab/token-cache", () => {
       expect((await build({ applyImmediately: true })).graph.one(GROUP).inputs.applyImmediately).to.equal(true);
     });
 
+    it("exposes its children and lets a caller change one", async () => {
+      const { cache, graph } = await build({ transform: { replicationGroup: { maintenanceWindow: "sun:18:00-sun:19:00" } } });
+      expect(graph.one(GROUP).inputs.maintenanceWindow).to.equal("sun:18:00-sun:19:00");
+      expect(await resolveOutput(cache.nodes.replicationGroup.id)).to.equal(graph.one(GROUP).id);
+      expect(cache.nodes.ingressRules).to.have.length(1);
+    });
+
     it("derives ElastiCache ids that AWS accepts from any component name", () => {
       expect(elastiCacheIdBase("prod-tokens", "a1b2c3")).to.equal("prod-tokens-a1b2c3");
       expect(elastiCacheIdBase("9_My--Very.Long.Token.Cache.Name", "a1b2c3")).to.equal("my-very-long-tok-a1b2c3");

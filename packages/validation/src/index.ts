@@ -1,8 +1,12 @@
 export {
+  ArgumentChecks,
   InvalidArgumentError,
+  type ArgumentProblem,
   componentLabel,
   requireOneOf,
   requireIntegerInRange,
   requireSecretInput,
 } from "./argument-checks";
 export { requirePinnedImage } from "./image-reference";
+export { isTimeZone } from "./time-zone";
+export { transformed, type ChildTransform } from "./child-transform";

@@ -1,6 +1,6 @@
 import type { RegisteredResource, ResourceGraph } from "@trafficlab/testing";
 import { effectiveDependencies } from "../critical-path";
-import { DELETE_REFUSALS, DISRUPTIVE_UPDATES, REPLACE_RULES, STATEFUL_TYPES, type ReplaceRule } from "./provider-rules";
+import { DELETE_REFUSALS, DISRUPTIVE_UPDATES, RECOMPUTED_ON_UPDATE, REPLACE_RULES, STATEFUL_TYPES, type ReplaceRule } from "./provider-rules";
 
 /**
  * What `pulumi up` does to an existing stack, derived from two records of the program (before
@@ -177,6 +177,8 @@ export function deriveLifecycle(before: ResourceGraph, after: ResourceGraph, opt
   const unknownTypes = new Set<string>();
   const failures: string[] = [];
   const replacedUrns = new Set<string>();
+  // Updated in place, but with outputs the provider recomputes (a launch template's latestVersion).
+  const recomputedUrns = new Set<string>();
   // For each resource: the types of the replaced resources its unknown inputs come from, transitively.
   const replacedUpstream = new Map<string, Set<string>>();
   const { order: forward } = dependencyOrder(after.resources);
@@ -209,10 +211,15 @@ export function deriveLifecycle(before: ResourceGraph, after: ResourceGraph, opt
     // Inputs that read a replaced resource's outputs are unknown until it exists.
     const unknownFrom = Object.entries(next.propertyDependencies)
       .filter(([property]) => !ignored(property))
-      .map(([property, urns]) => ({ property, from: urns.flatMap((urn) => customsOf(after, urn)).filter((custom) => replacedUrns.has(custom)) }))
+      .map(([property, urns]) => ({
+        property,
+        from: urns
+          .flatMap((urn) => customsOf(after, urn))
+          .filter((custom) => replacedUrns.has(custom) || (recomputedUrns.has(custom) && (RECOMPUTED_ON_UPDATE[after.byUrn(custom).type]?.readBy[next.type] ?? []).includes(property))),
+      }))
       .filter(({ from }) => from.length > 0);
     const unknown = unknownFrom.map(({ property }) => property);
-    const upstream = new Set(unknownFrom.flatMap(({ from }) => from.flatMap((urn) => [...(replacedUpstream.get(urn) ?? []), after.byUrn(urn).type])));
+    const upstream = new Set(unknownFrom.flatMap(({ from }) => from.filter((urn) => replacedUrns.has(urn)).flatMap((urn) => [...(replacedUpstream.get(urn) ?? []), after.byUrn(urn).type])));
     replacedUpstream.set(next.urn, upstream);
     const change = baseChange(next, "same");
     change.changed = changed;
@@ -246,11 +253,15 @@ export function deriveLifecycle(before: ResourceGraph, after: ResourceGraph, opt
     } else if (touched.length > 0) {
       change.action = "update";
       for (const disruption of DISRUPTIVE_UPDATES[next.type] ?? []) {
-        if (touched.some((path) => path.split(".")[0] === disruption.property) && (!disruption.when || disruption.when(next.inputs))) {
-          change.effects.push(`${disruption.property}: ${disruption.effect}`);
+        if (touched.some((path) => path.split(".")[0] === disruption.property) && (!disruption.when || disruption.when(next.inputs, previous.inputs))) {
+          const effect = `${disruption.property}: ${disruption.effect}`;
+          if (!change.effects.some((known) => known.endsWith(disruption.effect))) change.effects.push(effect);
         }
       }
       if (isCommand(next.type)) change.runs = [next.inputs.update !== undefined ? "update" : "create"];
+      const recomputed = RECOMPUTED_ON_UPDATE[next.type];
+      const top = touched.map((path) => path.split(".")[0]!);
+      if (recomputed && top.some((property) => (recomputed.changes ? recomputed.changes.includes(property) : !(recomputed.except ?? []).includes(property)))) recomputedUrns.add(next.urn);
     }
     if (change.stateful && change.action !== "replace" && upstream.has("aws:ec2/vpc:Vpc")) {
       change.blocked = `${next.name} would have to move to the new VPC: RDS and ElastiCache do not move between VPCs in place (a subnet group holds subnets of one VPC; the instance and its security groups must share its VPC), so this \`pulumi up\` fails; moving means recreating the data tier from a snapshot`;

@@ -12,7 +12,7 @@
  * A type missing from this table is reported by the model, never assumed safe.
  */
 
-import { architectureOf } from "@trafficlab/api-host";
+import { STAMPS, architectureOf, stampOf } from "@trafficlab/api-host";
 
 export interface ReplaceRule {
   /** Input property path, dot-separated, without array indices. A change at or under it counts. */
@@ -29,8 +29,17 @@ export interface DisruptiveUpdate {
   property: string;
   effect: string;
   source: string;
-  /** Only when this holds (e.g. applied now rather than in the maintenance window). */
-  when?: (inputs: Record<string, unknown>) => boolean;
+  /** Only when this holds (e.g. applied now rather than in the maintenance window); `before` is the previous inputs. */
+  when?: (inputs: Record<string, unknown>, before: Record<string, unknown>) => boolean;
+}
+
+/** A compose-up step on the same host whose compose project changed: compose recreates the changed services. */
+function recreatesComposeServices(inputs: Record<string, unknown>, before: Record<string, unknown>): boolean {
+  const script = inputs.update ?? inputs.create;
+  if (typeof script !== "string" || !script.includes("docker compose up")) return false;
+  const previous = before.update ?? before.create;
+  const sameHost = stampOf(script, STAMPS.host) === stampOf(previous, STAMPS.host);
+  return sameHost && stampOf(script, STAMPS.composeFile) !== stampOf(previous, STAMPS.composeFile);
 }
 
 const defined = (value: unknown) => value !== undefined && value !== null && value !== "";
@@ -76,6 +85,46 @@ function architectureChange(before: unknown, after: unknown): boolean {
 /** A rule's source changes type (a CIDR becomes a security group): the framework resource's ModifyPlan replaces it. */
 function sourceTypeChange(before: unknown, after: unknown): boolean {
   return defined(before) !== defined(after);
+}
+
+function isNetworkLoadBalancer(inputs: { before: Record<string, unknown>; after: Record<string, unknown> }): boolean {
+  return inputs.after.loadBalancerType === "network" || inputs.before.loadBalancerType === "network";
+}
+
+function asList(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/** An existing subnet mapping of an ALB changed: some went and others came; a pure addition or removal is in place. */
+function albSubnetMappingChanged(before: unknown, after: unknown, inputs: { before: Record<string, unknown>; after: Record<string, unknown> }): boolean {
+  if (isNetworkLoadBalancer(inputs)) return true;
+  const [old, next] = [asList(before).map((m) => JSON.stringify(m)), asList(after).map((m) => JSON.stringify(m))];
+  return old.some((m) => !next.includes(m)) && next.some((m) => !old.includes(m));
+}
+
+function nlbSubnetsRemoved(before: unknown, after: unknown, inputs: { before: Record<string, unknown>; after: Record<string, unknown> }): boolean {
+  const next = asList(after).map(String);
+  return isNetworkLoadBalancer(inputs) && asList(before).some((subnet) => !next.includes(String(subnet)));
+}
+
+function nlbSecurityGroupsAddedOrAllRemoved(before: unknown, after: unknown, inputs: { before: Record<string, unknown>; after: Record<string, unknown> }): boolean {
+  return isNetworkLoadBalancer(inputs) && (asList(before).length === 0) !== (asList(after).length === 0);
+}
+
+function nlbDecrease(before: unknown, after: unknown, inputs: { before: Record<string, unknown>; after: Record<string, unknown> }): boolean {
+  return isNetworkLoadBalancer(inputs) && Number(after ?? 0) < Number(before ?? 0);
+}
+
+function httpTargetGroup(_before: unknown, _after: unknown, inputs: { after: Record<string, unknown> }): boolean {
+  return ["HTTP", "HTTPS"].includes(String(inputs.after.protocol)) && inputs.after.targetType !== "lambda";
+}
+
+function advancedToStandard(before: unknown, after: unknown): boolean {
+  return before === "Advanced" && after !== "Advanced";
+}
+
+function notImported(_before: unknown, _after: unknown, inputs: { after: Record<string, unknown> }): boolean {
+  return !defined(inputs.after.certificateBody);
 }
 
 const SG_RULE_SOURCE = "tf-aws v6.58.0 ec2/method.securityGroupRuleResource.ModifyPlan#L53";
@@ -269,6 +318,124 @@ export const REPLACE_RULES: Readonly<Record<string, readonly ReplaceRule[]>> = {
     { property: "vpcId", source: "tf-aws v6.58.0 ec2/func.resourceNATGateway#L191" },
     { property: "secondaryPrivateIpAddressCount", source: "tf-aws v6.58.0 ec2/func.resourceNATGatewayCustomizeDiff#L39" },
   ],
+  // The fleet's types (@trafficlab/fleet), from /work/research/force-new-fleet.json: every input of
+  // @pulumi/aws 7.48.0 compared with the v6.58.0 schema; conditional rules carry their CustomizeDiff.
+  "aws:lb/loadBalancer:LoadBalancer": [
+    { property: "customerOwnedIpv4Pool", source: "tf-aws v6.58.0 elbv2/func.resourceLoadBalancer#L137" },
+    { property: "internal", source: "tf-aws v6.58.0 elbv2/func.resourceLoadBalancer#L256" },
+    { property: "loadBalancerType", source: "tf-aws v6.58.0 elbv2/func.resourceLoadBalancer#L281" },
+    { property: "name", source: "tf-aws v6.58.0 elbv2/func.resourceLoadBalancer#L304" },
+    { property: "namePrefix", source: "tf-aws v6.58.0 elbv2/func.resourceLoadBalancer#L312" },
+    { property: "subnetMappings", when: albSubnetMappingChanged, note: "CustomizeDiff (ALB): an existing mapping changed; pure additions and removals are in place (SetSubnets)", source: "tf-aws v6.58.0 elbv2/func.customizeDiffLoadBalancerALB#L64" },
+    { property: "subnets", when: nlbSubnetsRemoved, note: "CustomizeDiff: Network Load Balancers only, when subnets are removed; an ALB's change is in place", source: "tf-aws v6.58.0 elbv2/func.customizeDiffLoadBalancerNLB#L104" },
+    { property: "securityGroups", when: nlbSecurityGroupsAddedOrAllRemoved, note: "CustomizeDiff: Network Load Balancers only (groups added to one created without, or all removed); an ALB's change is in place", source: "tf-aws v6.58.0 elbv2/func.resourceLoadBalancerCustomizeDiff#L85" },
+    { property: "secondaryIpsAutoAssignedPerSubnet", when: nlbDecrease, note: "CustomizeDiff: Network Load Balancers only, a decrease", source: "tf-aws v6.58.0 elbv2/func.resourceLoadBalancerCustomizeDiff#L94" },
+  ],
+  "aws:lb/targetGroup:TargetGroup": [
+    { property: "ipAddressType", source: "tf-aws v6.58.0 elbv2/func.resourceTargetGroup#L145" },
+    { property: "name", source: "tf-aws v6.58.0 elbv2/func.resourceTargetGroup#L180" },
+    { property: "namePrefix", source: "tf-aws v6.58.0 elbv2/func.resourceTargetGroup#L188" },
+    { property: "port", source: "tf-aws v6.58.0 elbv2/func.resourceTargetGroup#L195" },
+    { property: "protocol", source: "tf-aws v6.58.0 elbv2/func.resourceTargetGroup#L209" },
+    { property: "protocolVersion", when: httpTargetGroup, note: "DiffSuppressFunc: a change counts only for HTTP/HTTPS targets that are not Lambda", source: "tf-aws v6.58.0 elbv2/func.resourceTargetGroup#L217" },
+    { property: "targetControlPort", source: "tf-aws v6.58.0 elbv2/func.resourceTargetGroup#L293" },
+    { property: "targetType", source: "tf-aws v6.58.0 elbv2/func.resourceTargetGroup#L389" },
+    { property: "vpcId", source: "tf-aws v6.58.0 elbv2/func.resourceTargetGroup#L395" },
+  ],
+  "aws:lb/listener:Listener": [
+    { property: "loadBalancerArn", source: "tf-aws v6.58.0 elbv2/func.resourceListener#L380" },
+  ],
+  "aws:lb/listenerRule:ListenerRule": [
+    { property: "listenerArn", source: "tf-aws v6.58.0 elbv2/func.resourceListenerRule#L503" },
+  ],
+  "aws:ec2/launchTemplate:LaunchTemplate": [
+    { property: "name", source: "tf-aws v6.58.0 ec2/func.resourceLaunchTemplate#L706" },
+    { property: "namePrefix", source: "tf-aws v6.58.0 ec2/func.resourceLaunchTemplate#L714" },
+  ],
+  "aws:autoscaling/group:Group": [
+    { property: "initialLifecycleHooks", source: "tf-aws v6.58.0 autoscaling/func.resourceGroup#L191" },
+    { property: "name", source: "tf-aws v6.58.0 autoscaling/func.resourceGroup#L877" },
+    { property: "namePrefix", source: "tf-aws v6.58.0 autoscaling/func.resourceGroup#L885" },
+  ],
+  "aws:autoscaling/policy:Policy": [
+    { property: "autoscalingGroupName", source: "tf-aws v6.58.0 autoscaling/func.resourcePolicy#L129" },
+    { property: "name", source: "tf-aws v6.58.0 autoscaling/func.resourcePolicy#L157" },
+  ],
+  "aws:iam/role:Role": [
+    { property: "name", source: "tf-aws v6.58.0 iam/func.resourceRole#L156" },
+    { property: "namePrefix", source: "tf-aws v6.58.0 iam/func.resourceRole#L164" },
+    { property: "path", source: "tf-aws v6.58.0 iam/func.resourceRole#L172" },
+  ],
+  "aws:iam/rolePolicy:RolePolicy": [
+    { property: "name", source: "tf-aws v6.58.0 iam/func.resourceRolePolicy#L37" },
+    { property: "namePrefix", source: "tf-aws v6.58.0 iam/func.resourceRolePolicy#L45" },
+    { property: "role", source: "tf-aws v6.58.0 iam/func.resourceRolePolicy#L63" },
+  ],
+  "aws:iam/rolePolicyAttachment:RolePolicyAttachment": [
+    { property: "policyArn", source: "tf-aws v6.58.0 iam/func.resourceRolePolicyAttachment#L33" },
+    { property: "role", source: "tf-aws v6.58.0 iam/func.resourceRolePolicyAttachment#L39" },
+  ],
+  "aws:iam/instanceProfile:InstanceProfile": [
+    { property: "name", source: "tf-aws v6.58.0 iam/func.resourceInstanceProfile#L46" },
+    { property: "namePrefix", source: "tf-aws v6.58.0 iam/func.resourceInstanceProfile#L54" },
+    { property: "path", source: "tf-aws v6.58.0 iam/func.resourceInstanceProfile#L62" },
+  ],
+  "aws:ssm/parameter:Parameter": [
+    { property: "dataType", source: "tf-aws v6.58.0 ssm/func.resourceParameter#L86" },
+    { property: "name", source: "tf-aws v6.58.0 ssm/func.resourceParameter#L111" },
+    { property: "tier", when: advancedToStandard, note: "customdiff.ForceNewIfChange: only Advanced -> Standard (AWS cannot downgrade)", source: "tf-aws v6.58.0 ssm/func.resourceParameter#L167" },
+  ],
+  "aws:acm/certificate:Certificate": [
+    { property: "certificateAuthorityArn", source: "tf-aws v6.58.0 acm/func.resourceCertificate#L53" },
+    { property: "keyAlgorithm", source: "tf-aws v6.58.0 acm/func.resourceCertificate#L110" },
+    { property: "validationMethod", source: "tf-aws v6.58.0 acm/func.resourceCertificate#L223" },
+    { property: "validationOptions", source: "tf-aws v6.58.0 acm/func.resourceCertificate#L230" },
+    { property: "domainName", when: notImported, note: "CustomizeDiff: Amazon-issued certificates only (an imported one takes it from its body)", source: "tf-aws v6.58.0 acm/func.resourceCertificate#L345" },
+    { property: "subjectAlternativeNames", when: notImported, note: "CustomizeDiff: Amazon-issued certificates only", source: "tf-aws v6.58.0 acm/func.resourceCertificate#L350" },
+  ],
+  "aws:acm/certificateValidation:CertificateValidation": [
+    { property: "certificateArn", source: "tf-aws v6.58.0 acm/func.resourceCertificateValidation#L36" },
+    { property: "validationRecordFqdns", source: "tf-aws v6.58.0 acm/func.resourceCertificateValidation#L41" },
+  ],
+  "aws:route53/record:Record": [
+    { property: "name", source: "tf-aws v6.58.0 route53/func.resourceRecord#L262" },
+    { property: "zoneId", source: "tf-aws v6.58.0 route53/func.resourceRecord#L317" },
+  ],
+  "aws:cloudwatch/metricAlarm:MetricAlarm": [
+    { property: "name", source: "tf-aws v6.58.0 cloudwatch/func.resourceMetricAlarm#L71" },
+  ],
+  "aws:sns/topic:Topic": [
+    { property: "fifoTopic", source: "tf-aws v6.58.0 sns/var.topicSchema#L78" },
+    { property: "name", source: "tf-aws v6.58.0 sns/var.topicSchema#L133" },
+    { property: "namePrefix", source: "tf-aws v6.58.0 sns/var.topicSchema#L140" },
+  ],
+  "aws:sns/topicSubscription:TopicSubscription": [
+    { property: "endpoint", source: "tf-aws v6.58.0 sns/var.subscriptionSchema#L61" },
+    { property: "protocol", source: "tf-aws v6.58.0 sns/var.subscriptionSchema#L86" },
+    { property: "topic", source: "tf-aws v6.58.0 sns/var.subscriptionSchema#L104" },
+  ],
+  "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration": [
+    { property: "configurationName", source: "tf-aws v6.58.0 chatbot/method.slackChannelConfigurationResource.Schema#L41" },
+  ],
+  "aws:kms/key:Key": [
+    { property: "customKeyStoreId", source: "tf-aws v6.58.0 kms/func.resourceKey#L54" },
+    { property: "customerMasterKeySpec", source: "tf-aws v6.58.0 kms/func.resourceKey#L60" },
+    { property: "keyUsage", source: "tf-aws v6.58.0 kms/func.resourceKey#L92" },
+    { property: "multiRegion", source: "tf-aws v6.58.0 kms/func.resourceKey#L100" },
+    { property: "xksKeyId", source: "tf-aws v6.58.0 kms/func.resourceKey#L115" },
+  ],
+  "aws:secretsmanager/secret:Secret": [
+    { property: "name", source: "tf-aws v6.58.0 secretsmanager/func.resourceSecret#L60" },
+    { property: "namePrefix", source: "tf-aws v6.58.0 secretsmanager/func.resourceSecret#L68" },
+    { property: "type", source: "tf-aws v6.58.0 secretsmanager/func.resourceSecret#L118" },
+  ],
+  "aws:secretsmanager/secretVersion:SecretVersion": [
+    { property: "secretId", source: "tf-aws v6.58.0 secretsmanager/func.resourceSecretVersion#L51" },
+    { property: "secretBinary", source: "tf-aws v6.58.0 secretsmanager/func.resourceSecretVersion#L56" },
+    { property: "secretString", note: "CustomizeDiff: a new value is a new version (PutSecretValue); harmless", source: "tf-aws v6.58.0 secretsmanager/func.secretVersionForceNewCustomDiffInner#L62" },
+    { property: "secretStringWo", note: "CustomizeDiff: a new value is a new version", source: "tf-aws v6.58.0 secretsmanager/func.secretVersionForceNewCustomDiffInner#L87" },
+    { property: "secretStringWoVersion", note: "CustomizeDiff: a bumped version is a new version", source: "tf-aws v6.58.0 secretsmanager/func.secretVersionForceNewCustomDiffInner#L115" },
+  ],
   "random:index/randomPassword:RandomPassword": [
     { property: "keepers", source: "hashicorp/terraform-provider-random@f8d869dc98d90785f6c8f7131081fa5ef88f9d95 internal/provider/resource_password.go#L576" },
     { property: "length", source: "hashicorp/terraform-provider-random@f8d869dc98d90785f6c8f7131081fa5ef88f9d95 internal/provider/resource_password.go#L585" },
@@ -299,7 +466,66 @@ export const REPLACE_RULES: Readonly<Record<string, readonly ReplaceRule[]>> = {
   "command:local:Command": [{ property: "triggers", source: "pulumi/pulumi-command@v1.2.1 provider/pkg/provider/local/command.go (Triggers: replaceOnChanges) and sdk/nodejs/local/command.ts" }],
 };
 
+/**
+ * Outputs a provider recomputes on an in-place update: an input that reads one is unknown during
+ * the update, so the engine updates its resource too. A launch template's latestVersion, a
+ * parameter's version, a group's launch template specification. `changes` lists the inputs
+ * whose change recomputes them (`except`: every input but these); `readBy` the inputs, by type,
+ * that carry them (the record knows which resource an input reads, not which of its outputs:
+ * an Auto Scaling policy reads the group's name, which never changes).
+ */
+export interface RecomputedOnUpdate {
+  changes?: readonly string[];
+  except?: readonly string[];
+  outputs: readonly string[];
+  readBy: Readonly<Record<string, readonly string[]>>;
+  source: string;
+}
+
+export const RECOMPUTED_ON_UPDATE: Readonly<Record<string, RecomputedOnUpdate>> = {
+  "aws:ec2/launchTemplate:LaunchTemplate": {
+    except: ["name", "namePrefix", "description", "defaultVersion", "updateDefaultVersion"],
+    outputs: ["latestVersion", "defaultVersion"],
+    readBy: { "aws:autoscaling/group:Group": ["launchTemplate", "mixedInstancesPolicy"], "aws:ec2/instance:Instance": ["launchTemplate"] },
+    source: "tf-aws v6.58.0 ec2/func.resourceLaunchTemplate#L1069-L1092 (CustomizeDiff: latestVersion ComputedIf)",
+  },
+  "aws:ssm/parameter:Parameter": {
+    changes: ["value", "description"],
+    outputs: ["version"],
+    readBy: { "aws:ec2/launchTemplate:LaunchTemplate": ["userData"], "aws:ec2/instance:Instance": ["userData"] },
+    source: "tf-aws v6.58.0 ssm/func.resourceParameter#L170-L172 (CustomizeDiff: version)",
+  },
+  "aws:autoscaling/group:Group": {
+    changes: ["launchTemplate"],
+    outputs: ["launchTemplate"],
+    readBy: { "command:local:Command": ["create", "update", "environment"] },
+    source: "tf-aws v6.58.0 autoscaling/func.resourceGroupUpdate#L138-L143",
+  },
+};
+
 export const DISRUPTIVE_UPDATES: Readonly<Record<string, readonly DisruptiveUpdate[]>> = {
+  "command:remote:Command": ["create", "update"].map((property) => ({
+    property,
+    effect:
+      "DOWNTIME: docker compose recreates the services whose definition changed (nginx, the ACME client): nginx serves nothing for a few seconds and open connections drop (e2e: 2.6 s for a new nginx image)",
+    source: "Docker Compose: `up` recreates a container whose configuration changed; @trafficlab/api-host stamps compose-up with the compose file's hash",
+    when: recreatesComposeServices,
+  })),
+  "aws:autoscaling/group:Group": [
+    {
+      property: "launchTemplate",
+      effect:
+        "INSTANCE REFRESH: every instance is replaced, one at a time, each new one launched and healthy before an old one goes (min healthy 100 %), rolled back on failure; `pulumi up` returns once it has started (follow it with the fleet's followRefreshCommand output, or set waitForRefresh)",
+      source: "tf-aws v6.58.0 autoscaling/func.resourceGroupUpdate#L138-L143, #L342-L376 (a launch template change starts an instance refresh; the provider does not wait)",
+    },
+  ],
+  "aws:ssm/parameter:Parameter": [
+    {
+      property: "value",
+      effect: "a new value in place (a new parameter version): instances read it at boot, so the running ones keep the old value until the instance refresh this starts replaces them",
+      source: "tf-aws v6.58.0 ssm/func.resourceParameterUpdate (PutParameter, Overwrite)",
+    },
+  ],
   "aws:ec2/instance:Instance": [
     { property: "instanceType", effect: "stops the instance, changes its type and starts it: a single host serves nothing meanwhile", source: "tf-aws v6.58.0 ec2/func.resourceInstanceUpdate (stop, ModifyInstanceAttribute, start)" },
     { property: "userData", effect: "stops and starts the instance", source: "tf-aws v6.58.0 ec2/func.resourceInstanceUpdate" },

@@ -95,8 +95,11 @@ export function renderChangeReport(report: ChangeReport): string {
   for (const failure of report.failures) out.push(`  FAILS: ${failure}`);
   for (const name of report.dataLoss) out.push(`  DATA LOSS: ${name} is replaced or deleted and its data is not kept`);
   for (const teardown of report.teardownsAfterDeploy) out.push(`  DOWNTIME: ${teardown}`);
+  // An in-place update that interrupts service (compose recreating nginx) is downtime too.
+  const interruptions = report.changes.flatMap((c) => c.effects.filter((e) => e.includes("DOWNTIME: ")).map((e) => `${c.name}: ${e.slice(e.indexOf("DOWNTIME: ") + 10)}`));
+  for (const interruption of interruptions) out.push(`  DOWNTIME: ${interruption}`);
   for (const type of report.unknownTypes) out.push(`  UNKNOWN: no replacement rules for ${type}; its changes are shown as updates`);
-  if (report.failures.length + report.dataLoss.length + report.teardownsAfterDeploy.length + report.unknownTypes.length === 0) {
+  if (report.failures.length + report.dataLoss.length + report.teardownsAfterDeploy.length + interruptions.length + report.unknownTypes.length === 0) {
     out.push("  OK: succeeds, no data lost, nothing deployed is torn down afterwards");
   }
   return out.join("\n");

@@ -1,0 +1,707 @@
+import { expect } from "chai";
+import { spawn } from "node:child_process";
+import { X509Certificate } from "node:crypto";
+import { join } from "node:path";
+import { requireTools } from "@trafficlab/testing";
+import { describeLoad, getOnce, request, servedCertificate, startLoad, type HttpsTarget, type Load, type LoadReport } from "../src/load";
+import {
+  acceptedLogins,
+  deployContainers,
+  exposedPorts,
+  imagesOf,
+  logsOf,
+  nginxProcesses,
+  publishedPorts,
+  reachableFromNetwork,
+  sampleProcessLists,
+  secretSightings,
+  watchServing,
+  type NginxProcesses,
+  type ServingTimes,
+} from "../src/observe";
+import { E2eStack, UpFailed, type UpReport } from "../src/stack";
+import { DOCKER, E2E_DIR, E2eRun, e2eImage, keyValues, mustRun, requireEngine, run, type HostContainer } from "../src/world";
+
+/**
+ * The dev stack's `pulumi up`s, one after another, as a user runs them on a live stack: the
+ * recorded program's host commands over real SSH on a host container, in the order and with the
+ * lifecycle the model derives, with bounded load through nginx during every change.
+ * The scenarios share one stack and run in order (mocha's bail stops at the first failure).
+ *
+ * Env: E2E_API_IMAGE (and E2E_API_IMAGE_V2, E2E_API_IMAGE_V3) run your own API image instead of
+ * the stand-in; it must answer E2E_API_HEALTH_PATH (default /actuator/health) with 200 once it
+ * reaches MySQL and the cache. E2E_KEEP_RUN=1 leaves the run in place for a look.
+ */
+
+const userImage = process.env.E2E_API_IMAGE;
+const standIn = userImage === undefined;
+const API_V1 = userImage ?? e2eImage("api", "healthy-v1");
+const API_V2 = process.env.E2E_API_IMAGE_V2 ?? userImage ?? e2eImage("api", "healthy-v2");
+const API_V3 = process.env.E2E_API_IMAGE_V3 ?? process.env.E2E_API_IMAGE_V2 ?? userImage ?? e2eImage("api", "healthy-v3");
+const HEALTH_PATH = process.env.E2E_API_HEALTH_PATH ?? "/actuator/health";
+const LOAD_PATH = process.env.E2E_LOAD_PATH ?? (standIn ? "/api/info" : HEALTH_PATH);
+/** The references the stack is configured with; pushed to the run's Docker Hub mirror. */
+const REF = {
+  repository: "example/trafficlab-api",
+  v1: "example/trafficlab-api:1.0.0",
+  v2: "example/trafficlab-api:2.0.0",
+  v3: "example/trafficlab-api:3.0.0",
+  neverHealthy: "example/trafficlab-api:2.1.0-never-healthy",
+  crashing: "example/trafficlab-api:2.1.0-crashing",
+  nginx: "nginx:1.28.0-alpine",
+  nginxNext: "nginx:1.29.3-alpine",
+  nginxBroken: "nginx:1.29.4-alpine",
+  /** The ACME client image the stack's acme service names (ACME_DEFAULTS.image): the stack has no setting for it. */
+  lego: "goacme/lego:v4.26.0",
+};
+/** The HTTPS scenario's name, e-mail and the deploy's compose wait (DEPLOY_SCRIPT_DEFAULTS.waitTimeoutSeconds). */
+const DOMAIN = "api.trafficlab.test";
+const ACME_EMAIL = "ops@trafficlab.test";
+const COMPOSE_WAIT_SECONDS = 300;
+/** @pulumi/command's retries of a refused dial: the stack's connection sets dialErrorLimit 60. */
+const DIAL_ERROR_LIMIT = 60;
+const say = (line: string) => console.log(`      ${line}`);
+const numbers: string[] = [];
+function record(scenario: string, text: string): void {
+  numbers.push(`${scenario}\n${text}`);
+  say(text.split("\n").join("\n      "));
+}
+
+/** Every request answered, 2xx, on both clients, with no socket error: what a change must keep. */
+function noErrors(reports: LoadReport[]): void {
+  for (const r of reports) {
+    expect(r.requests, `${r.client}: requests`).to.be.greaterThan(0);
+    expect(r.non2xx, `${r.client}: non-2xx responses`).to.equal(0);
+    expect(r.socketErrors, `${r.client}: socket errors ${JSON.stringify(r.errors)}`).to.equal(0);
+  }
+}
+
+function sameNginx(before: NginxProcesses, after: NginxProcesses, what: string): void {
+  expect(after.containerId, `${what}: the nginx container (not recreated)`).to.equal(before.containerId);
+  expect(after.masterPid, `${what}: nginx's master (not restarted)`).to.equal(before.masterPid);
+  expect(after.workerPids, `${what}: nginx's workers (not reloaded)`).to.deep.equal(before.workerPids);
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** The first two fields of an OpenSSH public key line: type and key. */
+const keyOnly = (line: string) => line.trim().split(/\s+/).slice(0, 2).join(" ");
+
+describe("e2e: the dev stack's pulumi up, day 1 and day 2, on a real engine", function () {
+  let world: E2eRun | undefined;
+  let stack: E2eStack;
+  let load: Load | undefined;
+  // From this suite's before(): mocha loads every file, then runs the suites one after another.
+  let started = Date.now();
+
+  /** The stand-in's version the stack runs now (v1, v2, v3). */
+  let serving = "v1";
+
+  /** The host the stack's instance is now. */
+  const host = (): HostContainer => world!.hostAt(stack.hostIp());
+
+  /** Runs `change` with both load clients against the current host, then reports them. */
+  async function underLoad<T>(scenario: string, change: () => Promise<T>, options: { port?: number; https?: HttpsTarget } = {}): Promise<{ result: T; reports: LoadReport[] }> {
+    load = startLoad({ port: options.port ?? host().httpPort, path: LOAD_PATH, workDir: world!.dir, maxSeconds: 900, https: options.https });
+    try {
+      const result = await change();
+      const reports = await load.stop();
+      load = undefined;
+      record(scenario, describeLoad(reports));
+      return { result, reports };
+    } finally {
+      if (load) await load.stop().catch(() => undefined);
+      load = undefined;
+    }
+  }
+
+  /** A few seconds of load on the settled host: nothing may fail. */
+  async function settled(scenario: string, ms = 2000, options: { https?: HttpsTarget } = {}): Promise<void> {
+    const port = options.https ? host().httpsPort : host().httpPort;
+    noErrors((await underLoad(scenario, () => sleep(ms), { port, https: options.https })).reports);
+  }
+
+  async function body(path = "/api/info"): Promise<string> {
+    const answer = await getOnce(host().httpPort, path);
+    expect(answer?.status, `GET ${path} through nginx`).to.equal(200);
+    return answer!.body;
+  }
+
+  function versionOf(text: string): string | undefined {
+    return /"version":\s*"([^"]+)"/.exec(text)?.[1];
+  }
+
+  /** `pulumi up` that is expected to fail: its UpFailed. */
+  async function failingUp(label: string, change: Parameters<E2eStack["up"]>[1]): Promise<UpFailed> {
+    try {
+      await stack.up(label, change);
+    } catch (error) {
+      if (error instanceof UpFailed) return error;
+      throw error;
+    }
+    throw new Error(`pulumi up (${label}) succeeded; it should have failed`);
+  }
+
+  /** The host's sshd key (the public half), as it presents it. */
+  async function presentedHostKey(h: HostContainer): Promise<string> {
+    const scan = await run("ssh-keyscan", ["-T", "5", "-t", "ed25519", h.ip]);
+    return keyOnly(scan.stdout.split("\n").find((line) => line.includes("ssh-ed25519"))?.split(/\s+/).slice(1).join(" ") ?? "");
+  }
+
+  /** Makes the host's sshd present another key (or `restore` the saved one) and waits until it does. */
+  async function swapHostKey(h: HostContainer, mode: "foreign" | "restore"): Promise<string> {
+    const script =
+      mode === "foreign"
+        ? "set -e; cp -p /etc/ssh/ssh_host_ed25519_key /root/e2e-host-key; cp -p /etc/ssh/ssh_host_ed25519_key.pub /root/e2e-host-key.pub; rm -f /etc/ssh/ssh_host_ed25519_key /etc/ssh/ssh_host_ed25519_key.pub; ssh-keygen -q -t ed25519 -N '' -C foreign -f /etc/ssh/ssh_host_ed25519_key; kill -HUP \"$(cat /run/sshd.pid)\"; cat /etc/ssh/ssh_host_ed25519_key.pub"
+        : "set -e; mv -f /root/e2e-host-key /etc/ssh/ssh_host_ed25519_key; mv -f /root/e2e-host-key.pub /etc/ssh/ssh_host_ed25519_key.pub; kill -HUP \"$(cat /run/sshd.pid)\"; cat /etc/ssh/ssh_host_ed25519_key.pub";
+    const out = await world!.onHost(h, script);
+    expect(out.code, out.stderr).to.equal(0);
+    const expected = keyOnly(out.stdout);
+    const deadline = Date.now() + 20_000;
+    while ((await presentedHostKey(h)) !== expected) {
+      if (Date.now() > deadline) throw new Error(`${h.name}: sshd does not present ${expected} after SIGHUP`);
+      await sleep(250);
+    }
+    return expected;
+  }
+
+  before(async function () {
+    started = Date.now();
+    this.timeout(1_800_000);
+    requireTools(this, "wrk", "ssh", "ssh-keygen", "ssh-keyscan", "docker");
+    await requireEngine(this);
+    const built = await mustRun(join(E2E_DIR, "images", "build.sh"), [], { timeoutMs: 1_800_000 });
+    say(`images: ${built.stdout.trim().split("\n").join("; ")}`);
+    if (userImage) await mustRun(DOCKER, ["image", "inspect", userImage]).catch(() => mustRun(DOCKER, ["pull", userImage], { timeoutMs: 600_000 }));
+
+    world = await E2eRun.create();
+    say(`run ${world.id}: ${world.dir} (network ${world.get("NETWORK")}, ${world.get("SUBNET")})`);
+    await world.startRegistry();
+    await mustRun(join(E2E_DIR, "lib", "certs.sh"), [world.dir]);
+    const pushStarted = Date.now();
+    await world.push(API_V1, REF.v1, true);
+    await world.push(e2eImage("nginx"), REF.nginx, false);
+    say(`pushed ${REF.v1} and ${REF.nginx} to the mirror in ${seconds(Date.now() - pushStarted)}`);
+    // The Compose plugin the host image carries: the executor's one substitution in the install script.
+    const pin = keyValues((await mustRun(DOCKER, ["run", "--rm", "--entrypoint", "cat", e2eImage("host"), "/etc/trafficlab-e2e/compose-plugin.env"])).stdout);
+    stack = new E2eStack(
+      world,
+      {
+        apiImage: REF.v1,
+        // The machine reaches the hosts from the run network's gateway.
+        sshAllowedCidrs: JSON.stringify([`${world.gateway}/32`]),
+        ...(process.env.E2E_API_HEALTH_PATH ? { apiHealthPath: process.env.E2E_API_HEALTH_PATH } : {}),
+      },
+      { version: pin.COMPOSE_PLUGIN_VERSION!, sha256: pin.COMPOSE_PLUGIN_SHA256! },
+      say,
+    );
+  });
+
+  after(async function () {
+    this.timeout(600_000);
+    if (load) await load.stop().catch(() => undefined);
+    if (world) {
+      if (process.env.E2E_KEEP_RUN === "1") say(`kept run ${world.dir} (remove it with e2e/lib/run.sh destroy ${world.dir})`);
+      else await world.destroy();
+    }
+    if (numbers.length > 0) {
+      console.log(`\n  e2e numbers\n${numbers.map((n) => `  ${n.split("\n").join("\n  ")}`).join("\n")}\n  tier wall time (this file): ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    }
+  });
+
+  it("a. the first up from nothing serves, pins the host key cloud-init installed, exposes only nginx, and leaks no secret", async function () {
+    const processes = sampleProcessLists(world!);
+    let report: UpReport;
+    let processText: string;
+    try {
+      report = await stack.up("first up");
+    } finally {
+      processText = await processes.stop();
+    }
+    const commands = report.execution.commandRuns.map((c) => c.name);
+    expect(commands).to.include.members(["dev-api-install-docker", "dev-api-pull-images", "dev-app-api-deploy", "dev-app-compose-up", "dev-app-reload-proxy"]);
+    record("a. first up", `    ${report.execution.steps.length} steps, ${commands.length} commands, ${report.seconds.toFixed(1)} s`);
+
+    // The host key: made by the stack (tls.PrivateKey), put in the instance's user data, installed
+    // by cloud-init at first boot, and pinned by every command's connection from the first dial.
+    const h = host();
+    const hostKey = String(stack.outputs.sshHostKey ?? "");
+    expect(hostKey, "stack output sshHostKey").to.match(/^ssh-ed25519 \S+$/);
+    const userData = String(stack.resource("dev-api-instance").inputs.userData);
+    expect(userData, "the instance's user data").to.match(/^#cloud-config\n/);
+    const onDisk = keyOnly((await world!.onHost(h, "cat /etc/ssh/ssh_host_ed25519_key.pub")).stdout);
+    const cloudInit = await world!.onHost(h, "grep -c \"Running module ssh\" /var/log/cloud-init.log; ls /etc/ssh/ | grep -c '^ssh_host_.*key$'; /usr/bin/cloud-init status; cat /home/ec2-user/.ssh/authorized_keys");
+    const [sshModuleRuns, hostKeyFiles, ...rest] = cloudInit.stdout.trim().split("\n");
+    const authorized = rest.filter((line) => line.startsWith("ssh-")).map(keyOnly);
+    expect(onDisk, "the key cloud-init installed from the user data").to.equal(keyOnly(hostKey));
+    expect(Number(hostKeyFiles), "host keys on the host (with ssh_keys given, cloud-init generates none)").to.equal(1);
+    expect(await presentedHostKey(h), "the key sshd presents").to.equal(keyOnly(hostKey));
+    expect(authorized, "ec2-user's authorized key: the key pair's, from the instance's meta-data").to.deep.equal([keyOnly(String(stack.resource("dev-api-key").inputs.publicKey))]);
+    for (const c of report.execution.commandRuns) {
+      expect(c.pinnedHostKey, `${c.name}: connection.hostKey`).to.equal(hostKey);
+      expect(c.dials, `${c.name}: dials`).to.equal(1);
+    }
+    record(
+      "a. host key",
+      `    the stack's host key ${hostKey.slice(0, 30)}... installed by cloud-init (ssh module ran ${sshModuleRuns}x; ${rest.find((l) => l.startsWith("status:")) ?? "status ?"}); sshd presents it; ${report.execution.commandRuns.length} commands pinned it, each connected at its first dial`,
+    );
+
+    const { reports } = await underLoad("a. first up: the URL serves", () => sleep(5000));
+    noErrors(reports);
+    if (standIn) expect(versionOf(await body())).to.equal("v1");
+    expect(JSON.parse(await body("/actuator/health")).status).to.equal("UP");
+
+    // Only nginx (80) listens on the host's address, besides sshd (22, admitted only from sshAllowedCidrs).
+    const ports = await exposedPorts(world!, h);
+    const published = await publishedPorts(world!, h);
+    record("a. exposure", `    listening on the host's address: ${ports.join(", ")}; published by the host's containers: ${published.join(" | ")}`);
+    expect(ports).to.deep.equal([22, 80]);
+    expect(published.filter((line) => /->/.test(line))).to.have.length(1);
+    expect(published.find((line) => /->/.test(line))).to.match(/nginx.* 0\.0\.0\.0:80->80\/tcp/);
+    for (const [port, open] of [[80, true], [8080, false], [2375, false], [3306, false], [6379, false]] as const) {
+      expect(await reachableFromNetwork(world!, h.ip, port), `port ${port} of the host from the run network`).to.equal(open);
+    }
+
+    const mode = (await world!.onHost(h, "stat -c '%a %U' /opt/trafficlab/api.env")).stdout.trim();
+    expect(mode).to.equal("600 root");
+
+    const s = stack.secrets();
+    const secrets = { "database password": s.databasePassword, "cache password": s.cachePassword };
+    const after = await sampleProcessLists(world!);
+    await sleep(600);
+    const texts = { "process lists during the up (ps auxww, machine and host)": processText, "process lists after": await after.stop(), ...(await logsOf(world!, h, stack.executor.commandLog)) };
+    const sightings = secretSightings(texts, secrets);
+    record("a. secrets", `    searched ${Object.keys(texts).length} sources (${Object.values(texts).reduce((n, t) => n + t.length, 0)} characters) for 2 secrets: ${sightings.length === 0 ? "none found" : sightings.join("; ")}`);
+    expect(sightings).to.deep.equal([]);
+    // And the recorded graph sends them only as secrets.
+    for (const value of Object.values(secrets)) expect(report.plan.after.plainUsesOf(value).map((u) => `${u.resource.name}.${u.path}`)).to.deep.equal([]);
+  });
+
+  it("b. the same up again runs no command", async function () {
+    const report = await stack.up("same up again");
+    record("b. same up again", `    ${report.plan.lifecycle.operations.length} steps, ${report.execution.commandRuns.length} commands`);
+    expect(report.plan.lifecycle.operations).to.deep.equal([]);
+    expect(report.execution.commandRuns).to.deep.equal([]);
+  });
+
+  it("c. a new API image rolls out blue/green: keep-alive clients lose nothing, nginx is not reloaded", async function () {
+    await world!.push(API_V2, REF.v2, true);
+    const nginxBefore = await nginxProcesses(world!, host());
+    const { result, reports: during } = await underLoad("c. apiImage v1 -> v2", () => stack.up("new API image", { set: { apiImage: REF.v2 } }));
+    noErrors(during);
+    sameNginx(nginxBefore, await nginxProcesses(world!, host()), "new API image");
+    expect(result.execution.commandRuns.map((c) => `${c.name}:${c.script}`)).to.deep.equal(["dev-api-pull-images:create", "dev-app-api-deploy:update"]);
+    record("c. deploy", `    up ${result.seconds.toFixed(1)} s; nginx: same container, master and workers (no reload)`);
+    serving = "v2";
+    if (standIn) expect(versionOf(await body())).to.equal(serving);
+    await settled("c. after");
+  });
+
+  it("d. rotating the database password and the cache credentials keeps serving with 0 errors and ends on the new ones", async function () {
+    const old = stack.secrets();
+    const nginxBefore = await nginxProcesses(world!, host());
+    const db = await underLoad("d. --replace dev-db-password", () => stack.up("database password rotation", { replace: ["dev-db-password"] }));
+    const rotated = stack.secrets();
+    expect(rotated.databasePassword).to.not.equal(old.databasePassword);
+    expect(await stack.cloud.mysqlAccepts(rotated.databasePassword), "MariaDB accepts the new password").to.equal(true);
+    expect(await stack.cloud.mysqlAccepts(old.databasePassword), "MariaDB refuses the old password").to.equal(false);
+    expect(JSON.parse(await body("/actuator/health")).status).to.equal("UP");
+    expect(db.result.execution.commandRuns.map((c) => c.name)).to.deep.equal(["dev-app-api-deploy"]);
+
+    const cache = await underLoad("d. --replace dev-tokens-credentials", () => stack.up("cache credentials rotation", { replace: ["dev-tokens-credentials"] }));
+    const now = stack.secrets();
+    expect(now.cacheUser).to.not.equal(old.cacheUser);
+    expect(now.cachePassword).to.not.equal(old.cachePassword);
+    expect(await stack.cloud.cacheAccepts(now.cacheUser, now.cachePassword), "Valkey accepts the new user").to.equal(true);
+    expect(await stack.cloud.cacheAccepts(old.cacheUser, old.cachePassword), "Valkey refuses the old user").to.equal(false);
+    expect(JSON.parse(await body("/actuator/health")).status).to.equal("UP");
+    // The running API container has the new credentials (compared here, never printed).
+    const env = (await world!.onHost(host(), `docker inspect --format '{{range .Config.Env}}{{println .}}{{end}}' ${(await deployContainers(world!, host())).api}`)).stdout;
+    expect(env.includes(`SPRING_DATASOURCE_PASSWORD=${now.databasePassword}\n`), "the API runs with the new database password").to.equal(true);
+    expect(env.includes(`SPRING_DATA_REDIS_USERNAME=${now.cacheUser}\n`) && env.includes(`SPRING_DATA_REDIS_PASSWORD=${now.cachePassword}\n`), "the API runs with the new cache credentials").to.equal(true);
+    noErrors(db.reports);
+    noErrors(cache.reports);
+    sameNginx(nginxBefore, await nginxProcesses(world!, host()), "rotations");
+    record("d. deploys", `    db: up ${db.result.seconds.toFixed(1)} s; cache: up ${cache.result.seconds.toFixed(1)} s; nginx: same container, master and workers`);
+  });
+
+  it("e. a timeZone change leaves nginx alone (0 errors); a new nginx image keeps the API serving", async function () {
+    const nginxBefore = await nginxProcesses(world!, host());
+    const tz = await underLoad("e. timeZone Asia/Seoul -> UTC", () => stack.up("timeZone change", { set: { timeZone: "UTC" } }));
+    noErrors(tz.reports);
+    sameNginx(nginxBefore, await nginxProcesses(world!, host()), "timeZone change");
+    if (standIn) expect(JSON.parse(await body()).tz).to.equal("UTC");
+
+    await world!.push(e2eImage("nginx"), REF.nginxNext, false);
+    const nginx = await underLoad("e. nginxImage -> " + REF.nginxNext, () => stack.up("new nginx image", { set: { nginxImage: REF.nginxNext } }));
+    const image = (await world!.onHost(host(), `docker inspect --format '{{.Config.Image}}' ${(await deployContainers(world!, host())).nginx}`)).stdout.trim();
+    expect(image).to.equal(REF.nginxNext);
+    await body();
+    record("e. steps", `    timeZone: ${tz.result.execution.commandRuns.map((c) => c.name).join(", ")} (nginx: same container, master and workers)\n    nginxImage: ${nginx.result.execution.commandRuns.map((c) => c.name).join(", ")}`);
+    expect(tz.result.execution.commandRuns.map((c) => c.name)).to.deep.equal(["dev-app-api-deploy"]);
+    // Known gap: a new nginx image is a new nginx container, and while it starts connections are
+    // reset (README: known gaps). What holds: nothing but 2xx is ever answered, the outage is
+    // short, and it serves again by itself.
+    for (const r of nginx.reports) {
+      expect(r.non2xx, `${r.client}: non-2xx`).to.equal(0);
+      if (r.longestOutageSeconds !== undefined) expect(r.longestOutageSeconds, `${r.client}: longest outage`).to.be.at.most(10);
+    }
+    await settled("e. after");
+  });
+
+  it("f. a never-healthy and a crashing image fail the up with the container's logs and the health check's output; the old version keeps serving", async function () {
+    if (!standIn) this.skip();
+    await world!.push(e2eImage("api", "never-healthy"), REF.neverHealthy, true);
+    await world!.push(e2eImage("api", "crashing"), REF.crashing, true);
+    for (const [label, reference, logLine] of [
+      ["never-healthy", REF.neverHealthy, /health DOWN/],
+      ["crashing", REF.crashing, /fatal: crashing on purpose/],
+    ] as const) {
+      const { result, reports } = await underLoad(`f. apiImage -> ${label}`, () => failingUp(`${label} image`, { set: { apiImage: reference } }));
+      noErrors(reports);
+      const failure = result.report.execution.failure!;
+      expect(result.report.execution.failedStep?.operation.name).to.equal("dev-app-api-deploy");
+      expect(failure).to.match(/== last \d+ log lines of trafficlab-api-(blue|green) ==/);
+      expect(failure).to.match(logLine);
+      const health = /== the health check's last results for trafficlab-api-(?:blue|green) \(http:\/\/127\.0\.0\.1:8080[^)]*\) ==\n([\s\S]*?)(?:\nrolling-deploy:|$)/.exec(failure);
+      expect(health, "the failure shows the health check's results").to.not.equal(null);
+      const healthLines = health![1]!.split("\n").filter((line) => line.trim() !== "");
+      if (label === "never-healthy") {
+        // Each failed check with its own output: curl's (wget -q says nothing) naming the 503.
+        expect(healthLines.length, "health check results shown").to.be.greaterThan(0);
+        for (const line of healthLines) expect(line).to.match(/exit [1-9]\d*: .*(503|returned error)/);
+      }
+      record(
+        `f. ${label}: failure`,
+        `    failed at ${result.report.execution.failedStep?.operation.name} after ${result.report.seconds.toFixed(1)} s; the container's logs shown: yes; the health check's output: ${healthLines.length} result(s)${healthLines.length ? `, last: ${healthLines[healthLines.length - 1]!.trim()}` : " (none ran before it stopped)"}`,
+      );
+      expect(versionOf(await body())).to.equal("v2");
+    }
+    const back = await stack.up("back to v2", { set: { apiImage: REF.v2 } });
+    expect(back.execution.commandRuns.map((c) => c.name)).to.deep.equal(["dev-api-pull-images"]);
+    expect(versionOf(await body())).to.equal("v2");
+  });
+
+  it(`f2. a broken nginx image fails compose-up after its whole ${COMPOSE_WAIT_SECONDS} s wait, with nginx's logs, and the last healthy project serves again`, async function () {
+    // nginx that cannot start: its image lacks the mime.types the config includes (nginx exits 1 and restarts).
+    const broken = `trafficlab-e2e-run/${world!.id}:nginx-broken`;
+    await world!.buildImage(broken, [`FROM ${e2eImage("nginx")}`, "RUN rm /etc/nginx/mime.types"]);
+    await world!.push(broken, REF.nginxBroken, false);
+    let failed: UpFailed;
+    try {
+      failed = await failingUp("broken nginx image", { set: { nginxImage: REF.nginxBroken } });
+    } catch (error) {
+      // The up went through: say what compose-up accepted as "healthy".
+      const look = await world!.onHost(host(), "docker inspect --format '{{.Name}} {{.State.Status}}, restarted {{.RestartCount}} times' $(docker ps -aq --filter label=com.docker.compose.service=nginx)");
+      const compose = stack.executor.lastCommandOutput("dev-app-compose-up");
+      throw new Error(`${(error as Error).message}: compose-up accepted a crash-looping nginx (now: ${look.stdout.trim()}); its output:\n${compose}`);
+    }
+    const step = failed.report.execution.failedStep!;
+    const failure = failed.report.execution.failure!;
+    expect(step.operation.name).to.equal("dev-app-compose-up");
+    expect(failure).to.match(new RegExp(`deploy: not running and healthy after ${COMPOSE_WAIT_SECONDS} s: nginx`));
+    expect(failure).to.include("== docker compose ps ==");
+    expect(failure).to.include("== nginx: health checks ==");
+    expect(failure).to.match(/== last \d+ log lines of nginx ==[\s\S]*\[emerg\][^\n]*mime\.types/);
+    expect(step.seconds, "compose-up waited its whole timeout").to.be.at.least(COMPOSE_WAIT_SECONDS);
+    const restarts = /(\S*nginx\S*) restarted (\d+) times/.exec(failure);
+    // Then compose-up went back to the project that last ran healthy: the host serves before any
+    // other up (Pulumi keeps compose-up's old inputs, so setting the old image again runs nothing).
+    expect(failure).to.include("deploy: going back to the compose project that last ran healthy");
+    expect(failure).to.include("deploy: the last healthy compose project runs again; this change failed");
+    const nginxImage = (await world!.onHost(host(), "docker inspect --format '{{.Config.Image}} {{.State.Health.Status}}' $(docker ps -q --filter label=com.docker.compose.service=nginx)")).stdout.trim();
+    expect(nginxImage).to.equal(`${REF.nginxNext} healthy`);
+    await settled("f2. after the failed up, before any other");
+    record(
+      "f2. broken nginx image",
+      `    compose-up failed after ${step.seconds.toFixed(1)} s (its wait: ${COMPOSE_WAIT_SECONDS} s); nginx's logs shown: ${/\[emerg\][^\n]*/.exec(failure)?.[0]}; ${restarts ? `${restarts[1]} restarted ${restarts[2]} times` : "restart count not shown"}; then back on ${nginxImage.split(" ")[0]}`,
+    );
+    const back = await stack.up("good nginx image again", { set: { nginxImage: REF.nginxNext } });
+    expect(back.execution.commandRuns.map((c) => c.name)).to.deep.equal(["dev-api-file-compose-yaml", "dev-api-pull-images"]);
+    await settled("f2. after the good image is set again");
+  });
+
+  it("g. a host that presents another key is refused; with its own key back, v3 deploys with 0 errors and only the current and previous API images stay", async function () {
+    const h = host();
+    await world!.push(API_V3, REF.v3, true);
+    const pinned = keyOnly(String(stack.outputs.sshHostKey));
+    const foreign = await swapHostKey(h, "foreign");
+    expect(foreign).to.not.equal(pinned);
+    const loginsBefore = await acceptedLogins(world!, h);
+    const apiBefore = (await deployContainers(world!, h)).api;
+    const refused = await failingUp("v3 on a host with another key", { set: { apiImage: REF.v3 } });
+    const step = refused.report.execution.failedStep!;
+    expect(step.operation.name, "the first command of the up").to.equal("dev-api-pull-images");
+    expect(refused.report.execution.failure).to.include(`after ${DIAL_ERROR_LIMIT} failed attempts: ssh: handshake failed: ssh: host key mismatch`);
+    expect(step.command?.dials, "dials: the first and dialErrorLimit retries").to.equal(DIAL_ERROR_LIMIT + 1);
+    expect(refused.report.execution.commandRuns, "commands that ran").to.have.length(1);
+    expect(await acceptedLogins(world!, h), "logins the host accepted during the up").to.equal(loginsBefore);
+    expect((await deployContainers(world!, h)).api, "the API container").to.equal(apiBefore);
+    expect(await imagesOf(world!, h, REF.repository), "images on the host").to.not.include(REF.v3);
+    if (standIn) expect(versionOf(await body())).to.equal("v2");
+    record(
+      "g. another host key",
+      `    refused: ${refused.report.execution.failure!.split("\n")[0]}; ${step.command?.dials} dials in ${step.seconds.toFixed(1)} s; logins accepted meanwhile: 0; nothing ran on the host`,
+    );
+
+    await swapHostKey(h, "restore");
+    const { result, reports } = await underLoad("g. apiImage v2 -> v3 (its own key back)", () => stack.up("v3, the host's own key back"));
+    noErrors(reports);
+    expect(result.execution.commandRuns.map((c) => `${c.name}:${c.script}`)).to.deep.equal(["dev-api-pull-images:create", "dev-app-api-deploy:update"]);
+    serving = "v3";
+    if (standIn) expect(versionOf(await body())).to.equal(serving);
+    const images = await imagesOf(world!, h, REF.repository);
+    record("g. prune", `    up ${result.seconds.toFixed(1)} s; after deploys of ${[REF.v1, REF.v2, REF.v3].join(", ")} (and the failed ${REF.neverHealthy}, ${REF.crashing}): the host keeps ${images.join(", ")}`);
+    // With your own image, v1 to v3 may be one image (one id): only the stand-in's are distinct.
+    if (standIn) expect(images, "API images on the host: the current and the previous").to.deep.equal([REF.v2, REF.v3]);
+  });
+
+  it("h. a new host (--replace dev-api-instance) gets everything deployed, with the same pinned key", async function () {
+    const old = host();
+    let cutover = 0;
+    const { result } = await underLoad(
+      "h. --replace dev-api-instance (load on the old host until it is deleted)",
+      () =>
+        stack.up(
+          "host replaced",
+          { replace: ["dev-api-instance"] },
+          {
+            // Traffic moves with the address: stop it before the old host goes, as DNS would have moved.
+            async beforeStep(operation) {
+              if (operation.type === "aws:ec2/instance:Instance" && operation.step === "delete-replaced" && load) {
+                cutover = Date.now();
+                const reports = await load.stop();
+                load = { stop: async () => reports };
+              }
+            },
+          },
+        ),
+      { port: old.httpPort },
+    );
+    expect(cutover).to.be.greaterThan(0);
+    const fresh = host();
+    expect(fresh.ip).to.not.equal(old.ip);
+    expect((await run(DOCKER, ["inspect", old.container])).code, "the old host container is gone").to.not.equal(0);
+    expect(result.execution.commandRuns.map((c) => c.name)).to.include.members(["dev-api-install-docker", "dev-api-pull-images", "dev-app-api-deploy", "dev-app-compose-up", "dev-app-reload-proxy"]);
+    expect(result.execution.commandRuns.every((c) => c.host === fresh.ip)).to.equal(true);
+    // The same host key (tls.PrivateKey is not replaced), in the new instance's user data.
+    expect(await presentedHostKey(fresh)).to.equal(keyOnly(String(stack.outputs.sshHostKey)));
+    for (const c of result.execution.commandRuns) expect(c.dials, `${c.name}: dials`).to.equal(1);
+    const { reports } = await underLoad("h. the new host serves", () => sleep(5000));
+    noErrors(reports);
+    if (standIn) expect(versionOf(await body())).to.equal(serving);
+  });
+
+  it("i. after a reboot, and in either order of its containers, nginx serves within 5 s of the API being healthy", async function () {
+    const h = host();
+    const lines: string[] = [];
+    // The containers keep their names through a reboot: taken now, while the host's dockerd answers.
+    const { api, nginx } = await deployContainers(world!, h);
+    const watch = () => watchServing(h, { api, nginx, healthPath: HEALTH_PATH, path: LOAD_PATH, limitSeconds: 150 });
+    const describeTimes = (what: string, t: ServingTimes, from: number) => {
+      const at = (moment: number) => `${(moment - from).toFixed(1)} s`;
+      return `${what}: API healthy at ${at(t.apiHealthy)}, nginx up at ${at(t.nginxUp)}, serving at ${at(t.serving)} -> ${(t.serving - Math.max(t.apiHealthy, t.nginxUp)).toFixed(1)} s after both were up (Docker's StartedAt: API ${at(t.apiStarted)}, nginx ${at(t.nginxStarted)})`;
+    };
+    // Serving within 5 s of the later of: the API healthy, nginx up (answering its own health location).
+    const bound = (t: ServingTimes, what: string) => expect(t.serving - Math.max(t.apiHealthy, t.nginxUp), `${what}: seconds from the API healthy and nginx up to serving`).to.be.at.most(5);
+
+    // The whole host: dockerd and its containers come back by their restart policies.
+    const restarted = Date.now() / 1000;
+    await mustRun(DOCKER, ["restart", "--time", "60", h.container], { timeoutMs: 180_000 });
+    const reboot = await watch();
+    lines.push(describeTimes("docker restart of the host (from the restart)", reboot, restarted));
+    bound(reboot, "reboot");
+
+    for (const first of ["nginx", "api"] as const) {
+      const containers = { api, nginx };
+      let apiHealthyAlone: number | undefined;
+      let nginxUpAlone: number | undefined;
+      await world!.onHost(h, `docker stop -t 30 ${containers.nginx} ${containers.api} >/dev/null`);
+      expect((await getOnce(h.httpPort))?.status).to.not.equal(200);
+      const from = Date.now() / 1000;
+      if (first === "nginx") {
+        // nginx alone: it starts without the API (its upstream is resolved at run time), answers its own health.
+        await world!.onHost(h, `docker start ${containers.nginx} >/dev/null`);
+        const deadline = Date.now() + 30_000;
+        while ((await getOnce(h.httpPort, "/nginx-health"))?.status !== 200) {
+          if (Date.now() > deadline) throw new Error("nginx did not start without the API");
+          await sleep(250);
+        }
+        nginxUpAlone = Date.now() / 1000;
+        await sleep(2000);
+        await world!.onHost(h, `docker start ${containers.api} >/dev/null`);
+      } else {
+        // The API alone until it is healthy, then nginx.
+        await world!.onHost(h, `docker start ${containers.api} >/dev/null`);
+        const probe = `docker exec ${containers.api} sh -c "wget -qO /dev/null 'http://127.0.0.1:8080${HEALTH_PATH}' || curl -fsS -o /dev/null 'http://127.0.0.1:8080${HEALTH_PATH}'" >/dev/null 2>&1`;
+        const deadline = Date.now() + 120_000;
+        while ((await world!.onHost(h, probe)).code !== 0) {
+          if (Date.now() > deadline) throw new Error("the API did not get healthy alone");
+          await sleep(250);
+        }
+        apiHealthyAlone = Date.now() / 1000;
+        await sleep(2000);
+        await world!.onHost(h, `docker start ${containers.nginx} >/dev/null`);
+      }
+      const watched = await watch();
+      // The API was healthy before nginx started: that moment, not the watcher's first look.
+      const t = apiHealthyAlone === undefined ? watched : { ...watched, apiHealthy: Math.min(watched.apiHealthy, apiHealthyAlone) };
+      // And nginx alone was up before the API started: that moment.
+      if (nginxUpAlone !== undefined) t.nginxUp = Math.min(t.nginxUp, nginxUpAlone);
+      lines.push(describeTimes(`${first} first, then ${first === "nginx" ? "the API" : "nginx"}`, t, from));
+      bound(t, `${first} first`);
+    }
+    record("i. boot order", lines.map((s) => `    ${s}`).join("\n"));
+    await settled("i. after the reboots", 3000);
+  });
+
+  it("j. with a domain, lego gets a certificate from Pebble over real HTTP-01; HTTPS serves with HSTS, HTTP redirects, and a renewal is served without a reload or a failed request", async function () {
+    const h = host();
+    const pebble = await world!.startPebble();
+    await world!.pebbleDns(DOMAIN, h.ip);
+    // lego at /lego and off PATH, as in goacme/lego; with the run's CA in its trust store: how lego trusts Pebble's HTTPS directory (the acme
+    // service has no setting for a CA: README, known gaps).
+    await world!.push(e2eImage("lego"), REF.lego, true);
+    const up = await stack.up("HTTPS for a domain", { set: { domain: DOMAIN, acmeEmail: ACME_EMAIL, acmeServer: pebble.directory } });
+    // lego execs its hook (install.sh) itself: the file step must have made it executable.
+    expect((await world!.onHost(h, "stat -c '%a' /opt/trafficlab/acme/renew.sh /opt/trafficlab/acme/install.sh")).stdout.trim().split("\n")).to.deep.equal(["755", "755"]);
+    const commands = up.execution.commandRuns.map((c) => c.name);
+    expect(commands).to.include.members(["dev-api-file-acme-renew-sh", "dev-api-file-acme-install-sh", "dev-api-file-compose-yaml", "dev-app-compose-up"]);
+    expect(stack.outputs.url).to.equal(`https://${DOMAIN}/`);
+
+    // The first certificate: lego (the acme service) orders it, Pebble validates over HTTP-01 by
+    // asking its DNS for the domain and fetching the token from nginx on the host's port 80.
+    const upDone = Date.now();
+    const deadline = upDone + 180_000;
+    while ((await world!.onHost(h, "test -s /opt/trafficlab/tls/live/fullchain.pem")).code !== 0) {
+      const logs = (await world!.onHost(h, "cd /opt/trafficlab && docker compose logs --no-color --tail 40 acme 2>&1")).stdout;
+      // renew.sh retries a failure after ACME_RETRY_EVERY (300 s): a failure is the answer now.
+      if (Date.now() > deadline || /acme: lego failed|not found|permission denied/.test(logs)) {
+        throw new Error(`no certificate installed ${((Date.now() - upDone) / 1000).toFixed(0)} s after the up; the acme service says:\n${logs}`);
+      }
+      await sleep(1000);
+    }
+    const issuedAfter = (Date.now() - upDone) / 1000;
+    const { root, intermediate } = await world!.pebbleCertificates();
+    const target: HttpsTarget = { servername: DOMAIN, ca: root };
+    let first: Awaited<ReturnType<typeof servedCertificate>> | undefined;
+    const served = Date.now() + 90_000;
+    while (!first) {
+      first = await servedCertificate(h.httpsPort, target).catch((error: Error) => {
+        if (Date.now() > served) throw error;
+        return undefined;
+      });
+      if (!first) await sleep(500);
+    }
+    const issuer = new X509Certificate(intermediate);
+    expect(first.subjectaltname).to.equal(`DNS:${DOMAIN}`);
+    expect(first.issuer.CN, "issued by Pebble's intermediate").to.equal(/CN=([^\n]+)/.exec(issuer.subject)?.[1]);
+
+    // A client that verifies against Pebble's root gets the API, with HSTS.
+    const secure = await request({ port: h.httpsPort, path: LOAD_PATH, https: target });
+    expect(secure.status).to.equal(200);
+    if (standIn) expect(versionOf(secure.body)).to.equal(serving);
+    expect(secure.headers["strict-transport-security"]).to.equal("max-age=63072000");
+    // HTTP: a 301 to the same path over HTTPS; the ACME challenge and nginx's health stay on HTTP.
+    const plain = await request({ port: h.httpPort, path: "/api/info?x=1", host: DOMAIN });
+    expect(plain.status).to.equal(301);
+    expect(plain.headers.location).to.equal(`https://${DOMAIN}/api/info?x=1`);
+    expect((await request({ port: h.httpPort, path: "/nginx-health", host: DOMAIN })).status).to.equal(200);
+    expect((await request({ port: h.httpPort, path: "/.well-known/acme-challenge/none", host: DOMAIN })).status).to.equal(404);
+    const ports = await exposedPorts(world!, h);
+    expect(ports).to.deep.equal([22, 80, 443]);
+    record(
+      "j. HTTPS",
+      `    up ${up.seconds.toFixed(1)} s (${commands.length} commands); certificate installed ${issuedAfter.toFixed(1)} s after it, serial ${first.serialNumber}, ${first.subjectaltname}, issuer ${first.issuer.CN}, valid to ${first.valid_to}; GET https://${DOMAIN}${LOAD_PATH} verified against Pebble's root: ${secure.status}, ${secure.headers["strict-transport-security"]}; http: ${plain.status} -> ${plain.headers.location}; listening: ${ports.join(", ")}`,
+    );
+
+    // A renewal under HTTPS keep-alive load. The acme service's renew.sh runs as it does every
+    // 12 hours, with ACME_RENEW_DAYS large enough to renew now, in a terminal so lego skips its
+    // random 0-8 minute delay; it installs by swapping the live symlink. nginx picks the new
+    // certificate up at a handshake within its ssl_certificate_cache validity (60 s).
+    const nginxBefore = await nginxProcesses(world!, h);
+    const acme = (await world!.onHost(h, "docker ps --filter label=com.docker.compose.service=acme --format '{{.Names}}'")).stdout.trim();
+    expect(acme, "the acme service's container").to.match(/acme/);
+    const renewalStarted = Date.now();
+    let renewed: Awaited<ReturnType<typeof servedCertificate>> | undefined;
+    let renewalOutput = "";
+    const { reports } = await underLoad(
+      "j. renewal under HTTPS load",
+      async () => {
+        const renewal = spawn(DOCKER, [
+          "exec", h.container, "docker", "exec", "-t", acme, "sh", "-c",
+          "echo $$ >/tmp/e2e-forced-renewal.pid; exec env ACME_RENEW_DAYS=100000 ACME_CHECK_EVERY=3600 sh /acme/renew.sh",
+        ]);
+        renewal.stdout.on("data", (chunk) => (renewalOutput += chunk));
+        renewal.stderr.on("data", (chunk) => (renewalOutput += chunk));
+        const ended = new Promise<void>((resolve) => renewal.on("close", () => resolve()));
+        try {
+          const limit = Date.now() + 180_000;
+          while (!/acme: installed a certificate/.test(renewalOutput)) {
+            if (Date.now() > limit || renewal.exitCode !== null) throw new Error(`the forced renewal did not install a certificate:\n${renewalOutput.slice(-3000)}`);
+            await sleep(500);
+          }
+          // nginx serves the new certificate to new connections within its cache validity.
+          const until = Date.now() + 90_000;
+          for (;;) {
+            const now = await servedCertificate(h.httpsPort, target).catch(() => undefined);
+            if (now && now.serialNumber !== first!.serialNumber) {
+              renewed = now;
+              break;
+            }
+            if (Date.now() > until) throw new Error("nginx did not serve the renewed certificate within 90 s");
+            await sleep(500);
+          }
+          await sleep(2000);
+        } finally {
+          await world!.onHost(h, `docker exec ${acme} sh -c 'kill -TERM -"$(cat /tmp/e2e-forced-renewal.pid)"' || true`);
+          await Promise.race([ended, sleep(10_000)]);
+          renewal.kill("SIGKILL");
+        }
+      },
+      { port: h.httpsPort, https: target },
+    );
+    noErrors(reports);
+    sameNginx(nginxBefore, await nginxProcesses(world!, h), "certificate renewal");
+    expect(renewed!.subjectaltname).to.equal(`DNS:${DOMAIN}`);
+    const versions = (await world!.onHost(h, "ls -1 /opt/trafficlab/tls | grep -c '^2'; readlink /opt/trafficlab/tls/live")).stdout.trim().split("\n");
+    record(
+      "j. renewal",
+      `    renewed ${seconds(Date.now() - renewalStarted)} after the forced check; new serial ${renewed!.serialNumber} served (was ${first.serialNumber}); live -> ${versions[1]} (${versions[0]} versions kept); nginx: same container, master and workers (no reload)`,
+    );
+  });
+
+  it("k. destroy leaves nothing of the stack running on the host, nor the host", async function () {
+    const h = host();
+    const onHostBeforeTermination: string[] = [];
+    const report = await stack.destroy({
+      async beforeStep(operation) {
+        if (operation.type !== "aws:ec2/instance:Instance") return;
+        // The commands' deletes have run; what is left before the instance itself goes.
+        const look = await world!.onHost(
+          h,
+          "echo containers: $(docker ps -aq | wc -l); echo networks: $(docker network ls --format '{{.Name}}' | grep -vxE 'bridge|host|none' | tr '\\n' ' '); echo state: $(test -e /opt/trafficlab/.deploy && echo present || echo gone); echo env: $(test -e /opt/trafficlab/api.env && echo present || echo gone); echo files: $(cd /opt/trafficlab 2>/dev/null && find . -type f | sort | tr '\\n' ' ')",
+        );
+        onHostBeforeTermination.push(look.stdout.trim());
+      },
+    });
+    const commands = report.execution.commandRuns.map((c) => `${c.name}:${c.script}`);
+    expect(commands.slice(0, 2)).to.deep.equal(["dev-app-compose-up:delete", "dev-app-api-deploy:delete"]);
+    expect(commands.slice(2).sort()).to.deep.equal(
+      ["dev-api-file-compose-yaml", "dev-api-file-nginx-nginx-conf", "dev-api-file-nginx-conf-d-default-conf", "dev-api-file-acme-renew-sh", "dev-api-file-acme-install-sh"].map((n) => `${n}:delete`).sort(),
+    );
+    const look = onHostBeforeTermination.join("\n");
+    record("k. destroy", `    ${report.plan.lifecycle.operations.length} steps, ${commands.length} commands in ${report.seconds.toFixed(1)} s; on the host before its termination: ${look.split("\n").join("; ")}`);
+    expect(look).to.match(/^containers: 0$/m);
+    expect(look).to.match(/^networks:\s*$/m);
+    expect(look).to.match(/^state: gone$/m);
+    expect(look).to.match(/^env: gone$/m);
+    expect(look).to.not.match(/\.\/compose\.yaml|\.\/nginx\/|\.\/acme\/(renew|install)\.sh/);
+    expect(stack.state.empty, "the state is empty").to.equal(true);
+    // Nothing of the stack on the engine: no host, no volume, no data tier; the registry (Docker Hub's stand-in) and Pebble (Let's Encrypt's) stay.
+    const left = (await mustRun(DOCKER, ["ps", "-a", "--filter", `label=org.trafficlab.e2e.run=${world!.id}`, "--format", "{{.Names}}"])).stdout.trim().split("\n").sort();
+    expect(left).to.deep.equal([`tle2e-${world!.id}-pebble`, `tle2e-${world!.id}-registry`]);
+    const volumes = (await mustRun(DOCKER, ["volume", "ls", "-q", "--filter", `label=org.trafficlab.e2e.run=${world!.id}`])).stdout.trim();
+    expect(volumes).to.equal("");
+  });
+});

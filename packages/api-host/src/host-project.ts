@@ -1,0 +1,68 @@
+import { createHash } from "node:crypto";
+import { acmeClientService, configHash, edgeProxyService, NGINX_IMAGE, renderAcmeScripts, renderNginxConf, type NginxConfFiles, type NginxOptions } from "@trafficlab/edge-proxy";
+import type { HostFile } from "./api-host";
+import { renderComposeProject } from "./compose-project";
+import { DEPLOY_SCRIPT_DEFAULTS } from "./deploy-scripts";
+import type { HttpsArgs } from "./host-settings";
+import { ROLLING_DEPLOY_DEFAULTS } from "./rolling-deploy";
+import { requireHostPath } from "./script-prelude";
+
+/** How errors from renderHostProject name their source. */
+export const HOST_PROJECT = "@trafficlab/api-host renderHostProject";
+
+export interface HostProjectOptions {
+  /** Where the compose project lives on the host. Default `/opt/trafficlab`. */
+  projectDirectory?: string;
+  /** The nginx image, a tag or digest. Default NGINX_IMAGE. */
+  proxyImage?: string;
+  /** nginx settings; the upstream is always the name the blue/green deploy moves (`trafficlab-api-live:8080`). */
+  proxy?: Partial<NginxOptions>;
+  /** Let's Encrypt on the host itself (the single host); a fleet terminates TLS at its load balancer. Default none. */
+  https?: HttpsArgs;
+}
+
+/** What a host needs on disk before the API and nginx start: the compose project and nginx's config. */
+export interface HostProject {
+  /** Every file with its absolute path: compose.yaml first, then nginx/…, then acme/… (HTTPS only). */
+  files: HostFile[];
+  /** compose.yaml's text. */
+  compose: string;
+  /** nginx's config files, keyed by their path under `nginx/`. */
+  nginxFiles: NginxConfFiles;
+  /** sha256 of compose.yaml: a change restarts nginx's compose project. */
+  composeHash: string;
+  /** Hash of the nginx config: a change reloads nginx. */
+  proxyConfigHash: string;
+}
+
+/**
+ * The compose project and nginx config of an API host, as text, without creating anything: the
+ * single host copies these files over SSH, a fleet instance writes them from cloud-init. nginx
+ * lives as long as the host, in compose (with the ACME client beside it for HTTPS); the API runs
+ * as blue/green containers on an external network, under the name nginx resolves
+ * (rollingDeployScript). No secret is ever in these files.
+ */
+export function renderHostProject(options: HostProjectOptions = {}): HostProject {
+  const projectDirectory = requireHostPath(HOST_PROJECT, "projectDirectory", options.projectDirectory ?? DEPLOY_SCRIPT_DEFAULTS.projectDir);
+  const https = options.https;
+  // nginx sends API traffic to the name the blue/green deploy moves to the healthy color.
+  const nginxFiles = renderNginxConf({
+    ...options.proxy,
+    upstreamHost: ROLLING_DEPLOY_DEFAULTS.serviceAlias,
+    upstreamPort: ROLLING_DEPLOY_DEFAULTS.apiPort,
+    tls: https ? { domain: https.domain } : null,
+  });
+  const compose = renderComposeProject({
+    services: {
+      nginx: edgeProxyService({ image: options.proxyImage ?? NGINX_IMAGE, listenPort: 80, upstreamService: null, networks: ["default", "api"], https: https ? {} : undefined }),
+      ...(https ? { acme: acmeClientService({ domain: https.domain, email: https.email, server: https.acmeServer, image: https.acmeImage }) } : {}),
+    },
+    externalNetworks: { api: ROLLING_DEPLOY_DEFAULTS.network },
+  });
+  const files: HostFile[] = [
+    { path: `${projectDirectory}/compose.yaml`, content: compose },
+    ...Object.entries(nginxFiles).map(([file, content]) => ({ path: `${projectDirectory}/nginx/${file}`, content })),
+    ...(https ? Object.entries(renderAcmeScripts()).map(([file, content]) => ({ path: `${projectDirectory}/acme/${file}`, content, mode: "755" as const })) : []),
+  ];
+  return { files, compose, nginxFiles, composeHash: createHash("sha256").update(compose).digest("hex"), proxyConfigHash: configHash(nginxFiles) };
+}

@@ -1,0 +1,37 @@
+import { expect } from "chai";
+import { createHash } from "node:crypto";
+import { parse } from "yaml";
+import { ROLLING_DEPLOY_DEFAULTS, renderHostProject } from "@trafficlab/api-host";
+import { configHash, renderNginxConf } from "@trafficlab/edge-proxy";
+
+describe("@trafficlab/api-host renderHostProject: a host's compose project and nginx config, as text", () => {
+  it("renders compose.yaml (nginx on the API's external network) and nginx's files under the project directory", () => {
+    const project = renderHostProject({ projectDirectory: "/srv/api" });
+    expect(project.files.map((f) => f.path)).to.deep.equal(["/srv/api/compose.yaml", "/srv/api/nginx/nginx.conf", "/srv/api/nginx/conf.d/default.conf"]);
+    const compose = parse(project.compose) as { services: Record<string, { ports: string[]; networks: string[] }>; networks: Record<string, unknown> };
+    expect(Object.keys(compose.services)).to.deep.equal(["nginx"]);
+    expect(compose.services.nginx!.ports).to.deep.equal(["80:80"]);
+    expect(compose.networks).to.deep.equal({ api: { name: ROLLING_DEPLOY_DEFAULTS.network, external: true } });
+    expect(project.composeHash).to.equal(createHash("sha256").update(project.compose).digest("hex"));
+  });
+
+  it("sends nginx's traffic to the name the blue/green deploy moves, whatever the proxy options say", () => {
+    const project = renderHostProject({ proxy: { upstreamHost: "elsewhere", proxyReadTimeout: "30s" } });
+    const expected = renderNginxConf({ proxyReadTimeout: "30s", upstreamHost: ROLLING_DEPLOY_DEFAULTS.serviceAlias, upstreamPort: ROLLING_DEPLOY_DEFAULTS.apiPort, tls: null });
+    expect(project.nginxFiles).to.deep.equal(expected);
+    expect(project.proxyConfigHash).to.equal(configHash(expected));
+    expect(project.nginxFiles["conf.d/default.conf"]).to.include(`server ${ROLLING_DEPLOY_DEFAULTS.serviceAlias}:8080 resolve;`);
+  });
+
+  it("adds the ACME client and its scripts for HTTPS on the host itself", () => {
+    const project = renderHostProject({ https: { domain: "api.example.com", email: "ops@example.com" } });
+    expect(Object.keys((parse(project.compose) as { services: object }).services)).to.deep.equal(["nginx", "acme"]);
+    // lego executes install.sh itself (its hooks), so the scripts are executable; the rest is 644.
+    const modes = Object.fromEntries(project.files.map((f) => [f.path, f.mode ?? "644"]));
+    expect(modes).to.include({ "/opt/trafficlab/acme/renew.sh": "755", "/opt/trafficlab/acme/install.sh": "755", "/opt/trafficlab/compose.yaml": "644" });
+  });
+
+  it("refuses a project directory that is not an absolute path", () => {
+    expect(() => renderHostProject({ projectDirectory: "opt/trafficlab" })).to.throw('projectDirectory = "opt/trafficlab"');
+  });
+});

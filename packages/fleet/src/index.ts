@@ -1,0 +1,37 @@
+export { ApiFleet, GROUP_METRICS, INSTANCE_PORT } from "./api-fleet";
+export {
+  CURRENT_TLS_POLICIES,
+  FLEET_DEFAULTS,
+  FLEET_TYPE,
+  MAX_FLEET_NAME_LENGTH,
+  defaultSecretsPath,
+  resolveFleetSettings,
+  type FleetAlarmArgs,
+  type FleetAppArgs,
+  type FleetArgs,
+  type FleetCache,
+  type FleetDatabase,
+  type FleetHttpsArgs,
+  type FleetSettings,
+  type FleetTransforms,
+} from "./settings";
+export { fleetCache, fleetDatabase, type DatabaseLike, type TokenCacheLike } from "./data-tier";
+
+// Pure parts: the instance's user data, the IAM documents, the alarms, the refresh follow-up.
+export { BOOT_UNIT, USER_DATA, USER_DATA_LIMIT_BYTES, decodeUserData, encodeUserData, renderBootScript, renderBootUnit, renderCloudConfig, type UserDataOptions } from "./user-data";
+export { CHATBOT_GUARDRAIL_POLICY, chatbotNotificationsPolicy, readParametersPolicy, serviceAssumeRolePolicy, sessionManagerPolicy, type PolicyDocument, type PolicyStatement } from "./iam-policies";
+export {
+  ALARM_KEYS,
+  REFRESH_ROLLBACK_ALARMS,
+  cacheNodeId,
+  cacheNodeVcpus,
+  estimatedMaxConnections,
+  fleetAlarmSpecs,
+  fleetAlarmsTable,
+  rdsClassMemoryGiB,
+  type AlarmContext,
+  type AlarmKey,
+  type AlarmSpec,
+} from "./alarm-specs";
+export { SECRET_VARIABLES, secretParameterName, type SecretKey } from "./secrets";
+export { REFRESH_WAIT, followRefreshCommand, refreshWaitScript, type RefreshWaitOptions } from "./refresh-wait";

@@ -1,0 +1,146 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { API_HOST_DEFAULTS } from "@trafficlab/api-host";
+import { DATABASE_DEFAULTS } from "@trafficlab/database";
+import { EDGE_PROXY_SERVICE_DEFAULTS, NGINX_DEFAULTS } from "@trafficlab/edge-proxy";
+import { FLEET_DEFAULTS, fleetAlarmsTable } from "@trafficlab/fleet";
+import { NETWORK_DEFAULTS } from "@trafficlab/network";
+import { TOKEN_CACHE_DEFAULTS } from "@trafficlab/token-cache";
+import { SECRET_SETTINGS, STACK_SETTINGS, type SettingSpec } from "@trafficlab/stacks/settings";
+import { classOutputs, interfaceMembers, type Member } from "./interface-table";
+
+/** The repository root. */
+export const ROOT = join(__dirname, "..", "..", "..");
+
+/** A table in a README, between `<!-- generated:<id> -->` and `<!-- /generated -->`. */
+interface Table {
+  id: string;
+  render: () => string;
+}
+
+const pkg = (name: string, file: string) => join(ROOT, "packages", name, "src", file);
+
+function code(value: unknown): string {
+  if (value === null) return "`null`";
+  return `\`${typeof value === "string" ? value : JSON.stringify(value)}\``;
+}
+
+function cell(text: string): string {
+  return text.replace(/\|/g, "\\|");
+}
+
+/** An args table: the members of an interface, defaults from the package's defaults object (the one source). */
+function argsTable(file: string, name: string, defaults: Readonly<Record<string, unknown>> = {}): string {
+  const rows = interfaceMembers(file, name).map((member: Member) => {
+    const fallback = Object.prototype.hasOwnProperty.call(defaults, member.name) ? code(defaults[member.name]) : member.defaultTag ?? (member.optional ? "none" : "required");
+    return `| \`${member.name}\` | \`${cell(member.type)}\` | ${cell(fallback)} | ${cell(member.doc)} |`;
+  });
+  return ["| arg | type | default | meaning |", "|---|---|---|---|", ...rows].join("\n");
+}
+
+function outputsTable(file: string, name: string): string {
+  const rows = classOutputs(file, name).map((member) => `| \`${member.name}\` | \`${cell(member.type)}\` | ${cell(member.doc)} |`);
+  return ["| output | type | meaning |", "|---|---|---|", ...rows].join("\n");
+}
+
+function settingsTable(): string {
+  const rows = Object.entries(STACK_SETTINGS).map(([key, spec]: [string, SettingSpec]) => `| \`${key}\` | ${spec.type} | ${spec.default === undefined ? "**required**" : code(spec.default)} | ${cell(spec.description)} |`);
+  const secrets = Object.entries(SECRET_SETTINGS).map(([key, how]) => `| \`${key}\` | secret | none | ${cell(how)} |`);
+  return ["| setting | type | default | meaning |", "|---|---|---|---|", ...rows, ...secrets].join("\n");
+}
+
+/** Every generated table, by README. */
+const READMES: Record<string, Table[]> = {
+  "README.md": [{ id: "settings", render: settingsTable }],
+  "packages/network/README.md": [
+    { id: "args NetworkArgs", render: () => argsTable(pkg("network", "settings.ts"), "NetworkArgs", NETWORK_DEFAULTS) },
+    { id: "outputs Network", render: () => outputsTable(pkg("network", "network.ts"), "Network") },
+  ],
+  "packages/database/README.md": [
+    { id: "args DatabaseArgs", render: () => argsTable(pkg("database", "settings.ts"), "DatabaseArgs", DATABASE_DEFAULTS) },
+    { id: "outputs Database", render: () => outputsTable(pkg("database", "database.ts"), "Database") },
+  ],
+  "packages/token-cache/README.md": [
+    { id: "args TokenCacheArgs", render: () => argsTable(pkg("token-cache", "settings.ts"), "TokenCacheArgs", TOKEN_CACHE_DEFAULTS) },
+    { id: "outputs TokenCache", render: () => outputsTable(pkg("token-cache", "token-cache.ts"), "TokenCache") },
+  ],
+  "packages/api-host/README.md": [
+    { id: "args ApiHostArgs", render: () => argsTable(pkg("api-host", "host-settings.ts"), "ApiHostArgs", API_HOST_DEFAULTS) },
+    { id: "args ApiHostDeployArgs", render: () => argsTable(pkg("api-host", "host-settings.ts"), "ApiHostDeployArgs", API_HOST_DEFAULTS) },
+    { id: "args ApiAppArgs", render: () => argsTable(pkg("api-host", "host-settings.ts"), "ApiAppArgs", API_HOST_DEFAULTS) },
+    { id: "outputs ApiHost", render: () => outputsTable(pkg("api-host", "api-host.ts"), "ApiHost") },
+    { id: "args AppDeploymentArgs", render: () => argsTable(pkg("api-host", "app-deployment.ts"), "AppDeploymentArgs") },
+    { id: "outputs AppDeployment", render: () => outputsTable(pkg("api-host", "app-deployment.ts"), "AppDeployment") },
+  ],
+  "packages/fleet/README.md": [
+    { id: "args FleetArgs", render: () => argsTable(pkg("fleet", "settings.ts"), "FleetArgs", FLEET_DEFAULTS) },
+    { id: "args FleetAppArgs", render: () => argsTable(pkg("fleet", "settings.ts"), "FleetAppArgs", FLEET_DEFAULTS) },
+    { id: "args FleetDatabase", render: () => argsTable(pkg("fleet", "settings.ts"), "FleetDatabase", { port: FLEET_DEFAULTS.databasePort }) },
+    { id: "args FleetCache", render: () => argsTable(pkg("fleet", "settings.ts"), "FleetCache", { port: FLEET_DEFAULTS.cachePort, tls: true }) },
+    { id: "args FleetHttpsArgs", render: () => argsTable(pkg("fleet", "settings.ts"), "FleetHttpsArgs") },
+    { id: "args FleetAlarmArgs", render: () => argsTable(pkg("fleet", "settings.ts"), "FleetAlarmArgs") },
+    { id: "outputs ApiFleet", render: () => outputsTable(pkg("fleet", "api-fleet.ts"), "ApiFleet") },
+    { id: "alarms", render: fleetAlarmsTable },
+  ],
+  "packages/edge-proxy/README.md": [
+    { id: "args NginxOptions", render: () => argsTable(pkg("edge-proxy", "nginx-options.ts"), "NginxOptions", NGINX_DEFAULTS) },
+    { id: "args EdgeProxyServiceOptions", render: () => argsTable(pkg("edge-proxy", "compose-service.ts"), "EdgeProxyServiceOptions", EDGE_PROXY_SERVICE_DEFAULTS) },
+  ],
+};
+
+const BEGIN = (id: string) => `<!-- generated:${id} (pnpm generate; do not edit) -->`;
+const END = "<!-- /generated -->";
+
+/** The README with each generated table replaced; throws when a marker is missing. */
+function withTables(path: string, text: string, tables: Table[]): string {
+  let result = text;
+  for (const table of tables) {
+    const begin = BEGIN(table.id);
+    const start = result.indexOf(begin);
+    const end = result.indexOf(END, start);
+    if (start < 0 || end < 0) throw new Error(`${path}: no "${begin}" ... "${END}" block to fill`);
+    result = `${result.slice(0, start + begin.length)}\n${table.render()}\n${result.slice(end)}`;
+  }
+  return result;
+}
+
+const PROJECT_CONFIG_MARKER = "# generated from stacks/settings.ts by pnpm generate; do not edit below this line";
+
+/** Pulumi.yaml's `config:` block: every setting with its type, its default (none: required) and its meaning. */
+export function projectConfigBlock(): string {
+  const config = Object.fromEntries(
+    Object.entries(STACK_SETTINGS).map(([key, spec]: [string, SettingSpec]) => [
+      key,
+      { type: spec.type, ...(spec.type === "array" ? { items: { type: "string" } } : {}), ...(spec.default === undefined ? {} : { default: spec.default }), description: spec.description },
+    ]),
+  );
+  const secrets = Object.entries(SECRET_SETTINGS).map(([key, how]) => `#   ${key}: ${how}`);
+  return [
+    PROJECT_CONFIG_MARKER,
+    "# Every setting with its type and default; a key without a default is required in every stack",
+    "# (the Pulumi CLI refuses to run without it). Two secrets are read but not declared: the CLI",
+    "# would require them, or store a default in plain text.",
+    ...secrets,
+    stringify({ config }, { lineWidth: 0 }).trimEnd(),
+  ].join("\n");
+}
+
+function withProjectConfig(text: string): string {
+  const at = text.indexOf(PROJECT_CONFIG_MARKER);
+  if (at < 0) throw new Error(`Pulumi.yaml: no "${PROJECT_CONFIG_MARKER}" line`);
+  return `${text.slice(0, at)}${projectConfigBlock()}\n`;
+}
+
+/** Every generated file as it should be: path (from the root) -> content. */
+export function generatedFiles(root = ROOT): Map<string, string> {
+  const files = new Map<string, string>();
+  files.set("Pulumi.yaml", withProjectConfig(readFileSync(join(root, "Pulumi.yaml"), "utf8")));
+  for (const [path, tables] of Object.entries(READMES)) files.set(path, withTables(path, readFileSync(join(root, path), "utf8"), tables));
+  return files;
+}
+
+/** The generated files that differ from what is on disk. */
+export function drift(root = ROOT): string[] {
+  return [...generatedFiles(root)].filter(([path, content]) => readFileSync(join(root, path), "utf8") !== content).map(([path]) => path);
+}

@@ -1,0 +1,2 @@
+export { drift, generatedFiles, projectConfigBlock, ROOT } from "./generate";
+export { classOutputs, interfaceMembers, type Member } from "./interface-table";

@@ -1,0 +1,130 @@
+import * as pulumi from "@pulumi/pulumi";
+import { API_HOST_TYPE, resolveApiHostSettings, type ApiHostDeployArgs, type RegistryCredentials } from "@trafficlab/api-host";
+import { DATABASE_TYPE, resolveDatabaseSettings, type DatabaseArgs } from "@trafficlab/database";
+import { FLEET_TYPE, resolveFleetSettings, type FleetArgs } from "@trafficlab/fleet";
+import { NETWORK_TYPE, resolveNetworkSettings, type NetworkArgs } from "@trafficlab/network";
+import { TOKEN_CACHE_TYPE, resolveTokenCacheSettings, type TokenCacheArgs } from "@trafficlab/token-cache";
+import { InvalidArgumentError } from "@trafficlab/validation";
+import type { StackSettings } from "./settings";
+
+/** What the components are given, apart from the ids that exist only once others are created. */
+export interface ComponentArgs {
+  network: NetworkArgs;
+  host: Omit<ApiHostDeployArgs, "vpcId" | "subnetId">;
+  fleet: Omit<FleetArgs, "vpcId" | "publicSubnetIds" | "database" | "cache">;
+  database: Omit<DatabaseArgs, "vpcId" | "subnetIds">;
+  cache: Omit<TokenCacheArgs, "vpcId" | "subnetIds">;
+}
+
+/** The names the stack gives its components: `<stack>-network`, `<stack>-api`, ... */
+export function componentNames(stack: string) {
+  // The fleet takes the host's name: `<stack>-api` either way.
+  return { network: `${stack}-network`, host: `${stack}-api`, database: `${stack}-db`, cache: `${stack}-tokens` };
+}
+
+export interface Secrets {
+  dbPassword?: pulumi.Input<string>;
+  registryPassword?: pulumi.Input<string>;
+}
+
+/** Settings in, each component's arguments out: the one place a setting becomes an argument. */
+export function componentArgs(settings: StackSettings, context: { project: string; stack: string }, secrets: Secrets): ComponentArgs {
+  const tags = { Project: context.project, Stack: context.stack, ManagedBy: "pulumi" };
+  const registry: RegistryCredentials | undefined =
+    settings.registryUsername && secrets.registryPassword
+      ? { server: settings.registryServer || "docker.io", username: settings.registryUsername, password: secrets.registryPassword }
+      : undefined;
+  const app = { image: settings.apiImage, springProfile: settings.springProfile, healthPath: settings.apiHealthPath, timeZone: settings.timeZone, registry };
+  const alarmEmails = settings.alarmEmails
+    .split(",")
+    .map((address) => address.trim())
+    .filter((address) => address !== "");
+  return {
+    network: { cidrBlock: settings.vpcCidr, availabilityZoneCount: settings.availabilityZones, nat: settings.nat as NetworkArgs["nat"], tags },
+    host: {
+      sshAllowedCidrs: settings.sshAllowedCidrs,
+      instanceType: settings.hostInstanceType,
+      os: settings.hostOs,
+      elasticIp: settings.hostElasticIp,
+      app,
+      proxyImage: settings.nginxImage,
+      // Any of the three set asks for HTTPS, so a half-given one is refused rather than ignored.
+      https: settings.domain || settings.acmeEmail ? { domain: settings.domain, email: settings.acmeEmail, acmeServer: settings.acmeServer } : undefined,
+      tags,
+    },
+    fleet: {
+      instanceType: settings.fleetInstanceType,
+      minSize: settings.fleetMinSize,
+      maxSize: settings.fleetMaxSize,
+      desiredCapacity: settings.fleetDesiredCapacity || undefined,
+      cpuTargetPercent: settings.fleetCpuTargetPercent,
+      waitForRefresh: settings.fleetWaitForRefresh,
+      app,
+      proxyImage: settings.nginxImage,
+      // A domain without its zone is refused (under hostedZoneId), not served in clear by surprise.
+      https: settings.domain || settings.hostedZoneId ? { domain: settings.domain, hostedZoneId: settings.hostedZoneId } : undefined,
+      alarms: {
+        emails: alarmEmails,
+        slack: settings.alarmSlackWorkspaceId || settings.alarmSlackChannelId ? { workspaceId: settings.alarmSlackWorkspaceId, channelId: settings.alarmSlackChannelId } : undefined,
+      },
+      tags,
+    },
+    database: {
+      engineVersion: settings.dbEngineVersion,
+      instanceClass: settings.dbInstanceClass,
+      allocatedStorageGiB: settings.dbStorageGiB,
+      timeZone: settings.timeZone,
+      backupRetentionDays: settings.dbBackupRetentionDays,
+      deletionProtection: settings.dbDeletionProtection,
+      skipFinalSnapshot: settings.dbSkipFinalSnapshot,
+      multiAz: settings.dbMultiAz,
+      applyImmediately: settings.dbApplyImmediately,
+      restoreFromSnapshot: settings.dbRestoreFromSnapshot || undefined,
+      password: secrets.dbPassword,
+      tags,
+    },
+    cache: {
+      engine: settings.cacheEngine as TokenCacheArgs["engine"],
+      nodeType: settings.cacheNodeType,
+      replicas: settings.cacheReplicas,
+      automaticFailover: settings.cacheAutomaticFailover,
+      expectedUsers: settings.cacheExpectedUsers,
+      applyImmediately: settings.cacheApplyImmediately,
+      tags,
+    },
+  };
+}
+
+/** A component's refusal: its type, its label in messages and the argument problems. */
+export interface ComponentRefusal {
+  componentType: string;
+  error: InvalidArgumentError;
+}
+
+/**
+ * Runs every component's own argument checks, without creating anything, and returns every
+ * refusal: so one `pulumi up` reports all the problems, before the first resource exists.
+ */
+export function checkComponents(args: ComponentArgs, stack: string, hosting: "single" | "fleet" = "single"): ComponentRefusal[] {
+  const names = componentNames(stack);
+  const noIds = { vpcId: "", subnetId: "", subnetIds: [] };
+  const checks: [string, () => unknown][] = [
+    [NETWORK_TYPE, () => resolveNetworkSettings(names.network, args.network)],
+    // Only the hosting the stack uses may refuse it.
+    hosting === "fleet"
+      ? [FLEET_TYPE, () => resolveFleetSettings(names.host, { vpcId: "", publicSubnetIds: [], ...args.fleet }, stack)]
+      : [API_HOST_TYPE, () => resolveApiHostSettings(names.host, { ...noIds, ...args.host })],
+    [DATABASE_TYPE, () => resolveDatabaseSettings(names.database, { ...noIds, ...args.database })],
+    [TOKEN_CACHE_TYPE, () => resolveTokenCacheSettings(names.cache, { ...noIds, ...args.cache })],
+  ];
+  const refusals: ComponentRefusal[] = [];
+  for (const [componentType, check] of checks) {
+    try {
+      check();
+    } catch (error) {
+      if (!(error instanceof InvalidArgumentError)) throw error;
+      refusals.push({ componentType, error });
+    }
+  }
+  return refusals;
+}
