@@ -33,6 +33,8 @@ export interface AcmeClientOptions {
   server?: string;
   /** The lego image. */
   image?: string;
+  /** The compose service of nginx, which must answer HTTP-01 challenges before lego asks for one. Default `nginx`. */
+  proxyService?: string;
 }
 
 /** A Docker Compose service, ready to put under `services.acme`. */
@@ -42,6 +44,7 @@ export interface AcmeComposeService {
   environment: Record<string, string>;
   volumes: string[];
   restart: "unless-stopped";
+  depends_on: Record<string, { condition: "service_healthy" }>;
   healthcheck: { test: string[]; interval: string; timeout: string; retries: number };
 }
 
@@ -68,6 +71,8 @@ export function acmeClientService(options: AcmeClientOptions): AcmeComposeServic
   const server = options.server ?? ACME_DEFAULTS.server;
   if (!/^https:\/\/[^\s'"]+$/.test(server)) throw new InvalidArgumentError(c, "server", server, "Allowed: an https:// ACME directory URL, e.g. Let's Encrypt's.");
   const image = requirePinnedImage(c, "image", options.image ?? ACME_DEFAULTS.image);
+  const proxyService = options.proxyService ?? "nginx";
+  if (!/^[a-z0-9][a-z0-9_.-]*$/.test(proxyService)) throw new InvalidArgumentError(c, "proxyService", proxyService, "Allowed: a compose service name (lower-case letters, digits, '_', '.', '-').");
   return {
     image,
     entrypoint: ["/bin/sh", "/acme/renew.sh"],
@@ -82,6 +87,9 @@ export function acmeClientService(options: AcmeClientOptions): AcmeComposeServic
     },
     volumes: [`${ACME_DEFAULTS.stateDir}:/acme`, `${ACME_DEFAULTS.certificateDir}:/tls`, `${ACME_DEFAULTS.webroot}:/webroot`],
     restart: "unless-stopped",
+    // The CA validates at once: started beside a (re)starting nginx, lego's first order fails
+    // with "connection refused" on port 80 and waits ACME_RETRY_EVERY for the next.
+    depends_on: { [proxyService]: { condition: "service_healthy" } },
     // A trivial check, for what it resets: a container that restarts is "starting" again, so a
     // crash loop never passes composeUpScript's wait as a service that happened to be running.
     healthcheck: { test: ["CMD-SHELL", "test -r /acme/renew.sh"], interval: "5s", timeout: "3s", retries: 3 },

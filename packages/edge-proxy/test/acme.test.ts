@@ -22,6 +22,9 @@ describe("@trafficlab/edge-proxy acmeClientService", () => {
     expect(service.restart).to.equal("unless-stopped");
     // A restart resets the health to "starting": a crash loop cannot pass compose-up's wait.
     expect(service.healthcheck.test).to.deep.equal(["CMD-SHELL", "test -r /acme/renew.sh"]);
+    // The CA validates at once: lego starts only once nginx answers on port 80.
+    expect(service.depends_on).to.deep.equal({ nginx: { condition: "service_healthy" } });
+    expect(acmeClientService({ ...base, proxyService: "edge" }).depends_on).to.deep.equal({ edge: { condition: "service_healthy" } });
   });
 
   it("shares the certificate directory and the webroot with nginx's service, through the same host directories", () => {
@@ -49,6 +52,7 @@ describe("@trafficlab/edge-proxy acmeClientService", () => {
       [{ ...base, email: "ops" }, "email", "an e-mail address"],
       [{ ...base, server: "http://acme.example.com/dir" }, "server", "an https:// ACME directory URL"],
       [{ ...base, image: "goacme/lego:latest" }, "image", "latest"],
+      [{ ...base, proxyService: "Nginx Proxy" }, "proxyService", "a compose service name"],
     ];
     for (const [options, argument, allowed] of cases) {
       expect(() => acmeClientService(options), argument).to.throw(InvalidArgumentError, `@trafficlab/edge-proxy acmeClientService: ${argument} = `);
