@@ -102,7 +102,8 @@ start_and_wait() {
     report_failure >&2
     return 1
   fi
-  local deadline=$((SECONDS + wait_timeout_seconds)) waiting
+  # SECONDS counts whole seconds: one more, so the wait is never shorter than its timeout.
+  local deadline=$((SECONDS + wait_timeout_seconds + 1)) waiting
   while :; do
     waiting="$(not_ready)" || waiting="docker compose cannot tell"
     [ -n "$waiting" ] || return 0
