@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DOCKER, E2E_DIR, e2eImage, mustRun, run, subnetAddress, type Run } from "../src/world";
+import { DOCKER, E2E_DIR, e2eImage, mustRun, run, sleep, subnetAddress, type Run } from "../src/world";
 
 /**
  * The fleet scenarios' world on the Docker engine, separate from the day2 tier's runs: its own
@@ -48,7 +48,6 @@ function privilegeFlags(): string[] {
     : ["--cap-add", "ALL", "--cap-drop", "SYS_RESOURCE", "--security-opt", "seccomp=unconfined", "--security-opt", "apparmor=unconfined", "--security-opt", "systempaths=unconfined", "--device-cgroup-rule", "a *:* rwm"];
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class FleetWorld {
   readonly region = "ap-northeast-2";

@@ -12,6 +12,8 @@ import type { WorldAddresses } from "./recording";
 export const E2E_DIR = join(__dirname, "..");
 const LIB = join(E2E_DIR, "lib");
 /** The docker.io CLI, matching the engine (lib/common.sh says why). */
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 export const DOCKER = process.env.E2E_DOCKER_CLI ?? "/usr/bin/docker";
 
 export interface Run {

@@ -20,7 +20,7 @@ import {
   type ServingTimes,
 } from "../src/observe";
 import { E2eStack, UpFailed, type UpReport } from "../src/stack";
-import { DOCKER, E2E_DIR, E2eRun, e2eImage, keyValues, mustRun, requireEngine, run, type HostContainer } from "../src/world";
+import { DOCKER, E2E_DIR, E2eRun, e2eImage, keyValues, mustRun, requireEngine, run, sleep, type HostContainer } from "../src/world";
 
 /**
  * The dev stack's `pulumi up`s, one after another, as a user runs them on a live stack: the
@@ -83,7 +83,6 @@ function sameNginx(before: NginxProcesses, after: NginxProcesses, what: string):
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** The first two fields of an OpenSSH public key line: type and key. */
 const keyOnly = (line: string) => line.trim().split(/\s+/).slice(0, 2).join(" ");
 

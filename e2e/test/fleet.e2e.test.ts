@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { parse } from "yaml";
 import { requireTools } from "@trafficlab/testing";
 import { describeLoad, startLoad, type Load, type LoadReport } from "../src/load";
-import { e2eImage, requireEngine } from "../src/world";
+import { e2eImage, requireEngine, sleep } from "../src/world";
 import { Balancer, buildBalancerImage, type TargetGroupCheck } from "../fleet/balancer";
 import { BOOT_UNIT, get, instanceLogs, instanceUserData, sampleProcessLists, secretSightings, waitForBoot, type BootResult } from "../fleet/boot";
 import { recordFleet, TARGET_GROUP, type FleetRecording } from "../fleet/record";
@@ -36,7 +36,6 @@ function record(scenario: string, text: string): void {
   numbers.push(`${scenario}\n${text}`);
   say(text.split("\n").join("\n      "));
 }
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const versionOf = (body: string | undefined) => /"version":\s*"([^"]+)"/.exec(body ?? "")?.[1];
 
 function noErrors(reports: LoadReport[]): void {
