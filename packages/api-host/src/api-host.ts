@@ -190,7 +190,8 @@ export class ApiHost extends pulumi.ComponentResource {
       remote(
         `file-${file.path.slice(settings.projectDirectory.length + 1).replace(/[^A-Za-z0-9]+/g, "-")}`,
         { create: onThisHost(writeFileScript(file.path, file.mode ?? "644")), delete: removeFileScript(file.path), stdin: file.content },
-        { dependsOn: [install] },
+        // An explicit --replace would otherwise remove the file right after writing it again.
+        { dependsOn: [install], deleteBeforeReplace: true },
       ),
     );
 

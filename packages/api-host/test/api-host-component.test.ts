@@ -175,6 +175,8 @@ describe("@trafficlab/api-host ApiHost + AppDeployment", () => {
         const target = /^target='([^']+)'$/m.exec(String(file.inputs.create))?.[1];
         expect(target, file.name).to.match(/^\/opt\/trafficlab\//);
         expect(String(file.inputs.delete), file.name).to.include(`target='${target}'`).and.include('as_root rm -f "$target"');
+        // Create-before-delete would run the old delete after the new write: the file would be gone.
+        expect(file.deleteBeforeReplace, file.name).to.equal(true);
       }
     });
 
