@@ -92,8 +92,9 @@ export class Balancer {
     const deadline = Date.now() + 20_000;
     for (;;) {
       try {
-        await balancer.command("show info");
-        break;
+        // Docker's proxy accepts on the published port before HAProxy listens, then closes: empty.
+        if (/^Name: HAProxy/m.test(await balancer.command("show info"))) break;
+        throw new Error("an empty answer");
       } catch (error) {
         if (Date.now() > deadline) throw new Error(`the balancer's runtime API did not answer: ${String(error)}`);
         await new Promise((resolve) => setTimeout(resolve, 200));
