@@ -39,6 +39,8 @@ export interface CostOptions {
   hoursPerMonth?: number;
   /** named in the note of a missing line */
   region?: string;
+  /** the usage the traffic-billed lines assume; default the series' (SERIES_TRAFFIC) */
+  traffic?: TrafficAssumption;
 }
 
 export interface CostEstimate {
@@ -55,11 +57,59 @@ export interface CostEstimate {
 const FREE_TIER_ACCOUNTS = "accounts created before 2025-07-15, first 12 months only";
 
 /**
- * The traffic an Application Load Balancer's LCU estimate assumes: the series' 25,000 daily users
- * (seed/initial-infra.md) at 50 API calls a day each, 10 KB a request and response, and (worst
- * case) one new connection per request, held for a 60 s keep-alive.
+ * The traffic a stack's usage-billed lines assume (ALB capacity units, data transfer out to the
+ * internet, data transfer between zones). Usage is not in the program, so it is an assumption,
+ * printed with every line that uses it.
  */
-export const ALB_TRAFFIC_ASSUMPTION = { dailyUsers: 25000, requestsPerUserPerDay: 50, bytesPerRequest: 10 * 1024, newConnectionPerRequest: true, keepAliveSeconds: 60 } as const;
+export interface TrafficAssumption {
+  /** whose traffic, in words */
+  label: string;
+  dailyUsers: number;
+  requestsPerUserPerDay: number;
+  /** a request and its response together; all of it counted as data out (an upper bound: only responses leave AWS) */
+  bytesPerRequest: number;
+  /** worst case for the ALB: a new connection per request */
+  newConnectionPerRequest: boolean;
+  keepAliveSeconds: number;
+  /** what the API exchanges with the database, and again with the cache, per request (both directions) */
+  dataTierBytesPerRequest: number;
+}
+
+/**
+ * The series' traffic (seed/initial-infra.md): 25,000 daily users at 50 API calls a day each,
+ * 10 KiB a request and response, one new connection per request held for a 60 s keep-alive, and
+ * 4 KiB to the database and 4 KiB to the cache per request (a token look-up, a query or two).
+ * A prod stack (`environment: prod`) is priced with it.
+ */
+export const SERIES_TRAFFIC: TrafficAssumption = {
+  label: "the series' 25,000 daily users (environment prod)",
+  dailyUsers: 25000,
+  requestsPerUserPerDay: 50,
+  bytesPerRequest: 10 * 1024,
+  newConnectionPerRequest: true,
+  keepAliveSeconds: 60,
+  dataTierBytesPerRequest: 4 * 1024,
+};
+
+/** The LCU estimate's name before the other usage lines shared it. */
+export const ALB_TRAFFIC_ASSUMPTION = SERIES_TRAFFIC;
+
+/**
+ * A dev stack serves its team, not the users: 10 people and their test clients, 1,000 requests
+ * each a day, with the series' request sizes. A dev stack put in front of real users is priced
+ * by its environment, not its users: set `environment: prod` or read the lines' GB.
+ */
+export const DEV_TRAFFIC: TrafficAssumption = { ...SERIES_TRAFFIC, label: "a development team: 10 people x 1,000 requests a day (environment dev)", dailyUsers: 10, requestsPerUserPerDay: 1000 };
+
+/** The traffic a stack is priced with, by its `environment` setting. */
+export function trafficOf(environment: string | undefined): TrafficAssumption {
+  return environment === "prod" ? SERIES_TRAFFIC : DEV_TRAFFIC;
+}
+
+/** GB (10^9 bytes, as AWS bills data transfer) a month of `bytesPerRequest` per request. */
+export function monthlyGb(traffic: TrafficAssumption, bytesPerRequest: number, hoursPerMonth = HOURS_PER_MONTH): number {
+  return (traffic.dailyUsers * traffic.requestsPerUserPerDay * bytesPerRequest * (hoursPerMonth / 24)) / 1e9;
+}
 
 /**
  * Average LCUs an ALB bills for a traffic profile: the largest of its four dimensions per hour
@@ -67,7 +117,7 @@ export const ALB_TRAFFIC_ASSUMPTION = { dailyUsers: 25000, requestsPerUserPerDay
  * targets, 1,000 rule evaluations/s beyond the first 10 rules; AWS ELB pricing). With our few
  * rules the last is 0.
  */
-export function albAverageLcu(profile: { dailyUsers: number; requestsPerUserPerDay: number; bytesPerRequest: number; newConnectionPerRequest: boolean; keepAliveSeconds: number } = ALB_TRAFFIC_ASSUMPTION): number {
+export function albAverageLcu(profile: Pick<TrafficAssumption, "dailyUsers" | "requestsPerUserPerDay" | "bytesPerRequest" | "newConnectionPerRequest" | "keepAliveSeconds"> = SERIES_TRAFFIC): number {
   const requestsPerSecond = (profile.dailyUsers * profile.requestsPerUserPerDay) / 86400;
   const newConnections = profile.newConnectionPerRequest ? requestsPerSecond : requestsPerSecond / 10;
   const dimensions = [newConnections / 25, (newConnections * profile.keepAliveSeconds) / 3000, (requestsPerSecond * 3600 * profile.bytesPerRequest) / 1e9];
@@ -98,11 +148,13 @@ function count(value: unknown, fallback: number): number {
 /**
  * The on-demand monthly cost of what the resources would create: one line per billable item.
  * A price the table lacks becomes a missing line (never zero), and the estimate is then marked
- * incomplete. Free tier is noted per line, never subtracted. Data transfer, NAT data processing,
- * API calls and snapshots beyond the free allowance are not estimated.
+ * incomplete. Free tier is noted per line, never subtracted. Data transfer out and between zones
+ * is estimated from `options.traffic`; NAT data processing, API calls, snapshots beyond the free
+ * allowance and taxes are not estimated.
  */
 export function monthlyCost(resources: readonly BillableResource[], prices: PriceTable, options: CostOptions = {}): CostEstimate {
   const hours = options.hoursPerMonth ?? HOURS_PER_MONTH;
+  const traffic = options.traffic ?? SERIES_TRAFFIC;
   const lines: CostLine[] = [];
   const launchTemplates = new Map(resources.filter((r) => r.type === "aws:ec2/launchTemplate:LaunchTemplate" && r.id !== undefined).map((r) => [r.id!, r]));
   const line: AddLine = (resource, item, priceKey, quantity, extra = {}) => {
@@ -167,13 +219,19 @@ export function monthlyCost(resources: readonly BillableResource[], prices: Pric
       case "aws:lb/loadBalancer:LoadBalancer":
         if ((text(r.inputs.loadBalancerType) ?? "application") === "application") {
           line(r, "Application Load Balancer hours", "alb", hours);
-          const lcu = albAverageLcu();
-          const a = ALB_TRAFFIC_ASSUMPTION;
+          const lcu = albAverageLcu(traffic);
           line(r, "Application Load Balancer capacity units (estimate)", "alb-lcu", Math.round(lcu * hours * 10) / 10, {
             note:
-              `assumed: ${a.dailyUsers} daily users x ${a.requestsPerUserPerDay} requests of ${a.bytesPerRequest / 1024} KB, a new connection per request: about ${lcu.toFixed(2)} LCU on average ` +
+              `assumed: ${trafficWords(traffic)}, a new connection per request: about ${lcu.toFixed(2)} LCU on average ` +
               "(new connections are the largest dimension); the stress test's 45,000 users in one hour would bill about 25 LCU for that hour",
           });
+          if (r.inputs.internal !== true) {
+            // An internet-facing ALB has a public IPv4 address in each zone it is in, billed like any other.
+            const zones = Array.isArray(r.inputs.subnets) ? r.inputs.subnets.length : Array.isArray(r.inputs.subnetMappings) ? r.inputs.subnetMappings.length : undefined;
+            line(r, `public IPv4 addresses of the load balancer x ${zones ?? 2} (one per zone)`, "public-ipv4", hours * (zones ?? 2), {
+              note: zones === undefined ? "its subnets are not known: the 2 zones an ALB needs at least assumed" : undefined,
+            });
+          }
         } else line(r, `${String(r.inputs.loadBalancerType)} load balancer hours`, `${String(r.inputs.loadBalancerType)}-lb`, hours);
         break;
       case "aws:autoscaling/group:Group":
@@ -218,6 +276,8 @@ export function monthlyCost(resources: readonly BillableResource[], prices: Pric
     }
   }
 
+  dataTransferLines(resources, traffic, hours, line);
+
   const priced = lines.filter((l) => l.monthlyUsd !== undefined);
   const missing = lines.filter((l) => l.missing);
   const sum = (of: CostLine[]) => cents(of.reduce((total, l) => total + l.monthlyUsd!, 0));
@@ -254,6 +314,62 @@ function autoScalingGroupLines(r: BillableResource, launchTemplates: Map<string,
     });
     line(r, `EBS ${volumeType} root volumes ${label}`, `ebs:${volumeType}`, size * instances, { scaledOut });
     if (publicIp) line(r, `public IPv4 addresses ${label}`, "public-ipv4", hours * instances, { scaledOut });
+  }
+}
+
+function trafficWords(traffic: TrafficAssumption): string {
+  return `${traffic.label}: ${traffic.dailyUsers} daily users x ${traffic.requestsPerUserPerDay} requests of ${traffic.bytesPerRequest / 1024} KB`;
+}
+
+const DATA_STORE_TYPES = ["aws:rds/instance:Instance", "aws:elasticache/replicationGroup:ReplicationGroup", "aws:elasticache/cluster:Cluster"];
+
+/**
+ * What the traffic assumption moves, billed per GB: responses out to the internet from the stack's
+ * edge (its internet-facing load balancer, else its public host), and the API's requests to the
+ * database and the cache when they are in another zone than the instance making them.
+ */
+function dataTransferLines(resources: readonly BillableResource[], traffic: TrafficAssumption, hours: number, line: AddLine): void {
+  const gb = (bytesPerRequest: number, fraction = 1) => Math.round(monthlyGb(traffic, bytesPerRequest, hours) * fraction * 10) / 10;
+  const alb = resources.find((r) => r.type === "aws:lb/loadBalancer:LoadBalancer" && (text(r.inputs.loadBalancerType) ?? "application") === "application" && r.inputs.internal !== true);
+  const eipInstances = new Set(resources.filter((r) => r.type === "aws:ec2/eip:Eip").map((r) => text(r.inputs.instance)));
+  const host = resources.find((r) => r.type === "aws:ec2/instance:Instance" && (r.inputs.associatePublicIpAddress === true || (r.id !== undefined && eipInstances.has(r.id))));
+  const edge = alb ?? host;
+  if (edge) {
+    line(edge, "data transfer out to the internet (estimate)", "data-transfer-out", gb(traffic.bytesPerRequest), {
+      freeTier: "100 GB/month of data transfer out in every account (always free), shared by all its services and Regions",
+      note: `assumed: ${trafficWords(traffic)}, all of it counted as leaving AWS; at the first 10 TB's rate; inbound is free`,
+    });
+  }
+
+  // Zones the subnets span: a primary AWS places itself lands in any of them.
+  const subnets = resources.filter((r) => r.type === "aws:ec2/subnet:Subnet");
+  const zoneCount = new Set(subnets.map((r) => text(r.inputs.availabilityZone)).filter(Boolean)).size || 2;
+  const zoneOfSubnet = new Map(subnets.map((r) => [r.id, text(r.inputs.availabilityZone)]));
+  const group = resources.find((r) => r.type === "aws:autoscaling/group:Group");
+  const clients = group ? [group] : resources.filter((r) => r.type === "aws:ec2/instance:Instance");
+  if (alb && group) {
+    line(alb, "data transfer from the load balancer to instances in another zone", "data-transfer-cross-az-alb", gb(traffic.bytesPerRequest, (zoneCount - 1) / zoneCount), {
+      note: `expected: instances spread over ${zoneCount} zones, (${zoneCount} - 1) / ${zoneCount} of the requests cross a zone; an ALB's cross-zone traffic is not billed`,
+    });
+  }
+  if (clients.length === 0) return;
+  const client = clients[0]!;
+  const clientZone = group ? undefined : zoneOfSubnet.get(text(client.inputs.subnetId));
+  for (const store of resources.filter((r) => DATA_STORE_TYPES.includes(r.type))) {
+    const pinned = text(store.inputs.availabilityZone);
+    const fraction = group || pinned === undefined || clientZone === undefined ? (zoneCount - 1) / zoneCount : pinned === clientZone ? 0 : 1;
+    if (fraction === 0) continue;
+    const what = store.type.startsWith("aws:rds/") ? "database" : "cache";
+    line(store, `data transfer between the API and the ${what} in another zone (estimate)`, "data-transfer-cross-az", gb(traffic.dataTierBytesPerRequest, fraction), {
+      note:
+        `assumed: ${traffic.dataTierBytesPerRequest / 1024} KB to the ${what} per request; ` +
+        (group
+          ? `instances spread over ${zoneCount} zones, (${zoneCount} - 1) / ${zoneCount} of them away from its primary`
+          : pinned === undefined
+            ? `AWS places its primary in any of ${zoneCount} zones: expected (${zoneCount} - 1) / ${zoneCount}, on the bill 0 or all of it`
+            : `its primary is pinned to ${pinned}, the instance is in ${clientZone}`) +
+        (what === "database" ? "; Multi-AZ replication to the standby is not billed" : "; replication between its nodes is not billed"),
+    });
   }
 }
 

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 
 /**
  * On-demand prices the plan multiplies by. Each entry keeps where it came from, so a reader can
- * check it and a stack can override it (`prices.<stack>.json at the repository root` or `--prices FILE`).
+ * check it and a stack can override it (`prices.<stack>.json` at the repository root, or `--prices FILE`).
  *
  * Keys name what AWS bills:
  *   ec2:<instance type>                     per hour, Linux, shared tenancy
@@ -20,6 +20,9 @@ import { existsSync, readFileSync } from "node:fs";
  *   sns-email                               per e-mail notification
  *   ssm-parameter-standard                  per Parameter Store Standard parameter-month (SecureString included)
  *   acm-public-certificate                  per public ACM certificate-month
+ *   data-transfer-out                       per GB out to the internet (first 10 TB a month; inbound is free)
+ *   data-transfer-cross-az                  per GB between Availability Zones, billed at the instance
+ *   data-transfer-cross-az-alb              per GB from an ALB to a target in another zone
  */
 export type PriceUnit = "hour" | "GB-month" | "vCPU-hour" | "month" | "GB" | "LCU-hour" | "notification";
 
@@ -49,7 +52,7 @@ export interface RegionPrices {
 /** Hours in the month AWS's own calculators use (365 * 24 / 12). */
 export const HOURS_PER_MONTH = 730;
 
-/** Where the default figures were collected: /work/shared/data/aws-seoul-prices.md (researched 2026-11-24). */
+/** The project's price research of 2026-11-24 (Price List offer files, invoices); each entry names its own source. */
 const RESEARCH = "trafficlab price research 2026-11-24";
 
 const price = (usd: number, unit: PriceUnit, item: string, source: string, date: string, confidence: Price["confidence"]): Price => ({
@@ -70,7 +73,7 @@ const SEOUL: PriceTable = {
   "ec2:t4g.small": price(0.0208, "hour", "EC2 t4g.small (arm64)", "PL", "2026", "high"),
   "ec2:c5a.2xlarge": price(0.344, "hour", "EC2 c5a.2xlarge", "ec2instances.info", "2024-04", "medium"),
   // The fleet's sizes. AWS prices the sizes of a family linearly (2x per size step): these are
-  // derived from the Seoul prices above (fleet research 2026-11-30, /work/research/fleet-facts.md §g).
+  // derived from the Seoul prices above (fleet research 2026-11-30).
   "ec2:c5a.large": price(0.086, "hour", "EC2 c5a.large", "derived: c5a.2xlarge 0.344 / 4 (linear within a family)", "2026-11", "medium"),
   "ec2:c5a.xlarge": price(0.172, "hour", "EC2 c5a.xlarge", "derived: c5a.2xlarge 0.344 / 2 (linear within a family)", "2026-11", "medium"),
   "ec2:t3.medium": price(0.052, "hour", "EC2 t3.medium", "derived: 2 x t3.small 0.026 (PL; linear within a family)", "2026-11", "medium-high"),
@@ -97,6 +100,12 @@ const SEOUL: PriceTable = {
   "elasticache:valkey:cache.t4g.small": price(0.0376, "hour", "ElastiCache cache.t4g.small, Valkey", "ec2instances.info 2022, Valkey derived (-20 %)", "2022", "medium"),
   "memorydb:redis:db.t4g.small": price(0.07, "hour", "MemoryDB db.t4g.small, Redis OSS", "PL 2026-10; the design document", "2026-10", "high"),
   "memorydb:valkey:db.t4g.small": price(0.049, "hour", "MemoryDB db.t4g.small, Valkey", "PL", "2026-10", "high"),
+  // Data transfer: AWSDataTransfer offer, usage types APN2-DataTransfer-Out-Bytes (first 10 TB a
+  // month; the next 40 TB 0.122) and APN2-DataTransfer-Regional-Bytes, as quoted from the Price
+  // List by a public Seoul cost catalogue read 2026-12; AWS global network FAQ for the rules.
+  "data-transfer-out": price(0.126, "GB", "data transfer out to the internet, first 10 TB a month (100 GB a month free per account, all services and Regions)", "PL AWSDataTransfer APN2-DataTransfer-Out-Bytes, via a public Seoul cost catalogue", "2026-12", "medium-high"),
+  "data-transfer-cross-az": price(0.01, "GB", "data transfer between Availability Zones, per GB in each direction at the EC2 instance (ElastiCache bills none at the node)", "PL AWSDataTransfer APN2-DataTransfer-Regional-Bytes; AWS ElastiCache pricing", "2026-12", "medium-high"),
+  "data-transfer-cross-az-alb": price(0, "GB", "Application Load Balancer to targets in another zone: cross-zone load balancing, always on, bills no inter-AZ data", "Elastic Load Balancing user guide, cross-zone load balancing", "2026-12", "medium"),
   "alb": price(0.0225, "hour", "Application Load Balancer", "PL 2026; bill 2026-04", "2026-04", "high"),
   "alb-lcu": price(0.008, "LCU-hour", "Application Load Balancer capacity units", "PL 2026; bill 2026-04", "2026-04", "high"),
   "secretsmanager-secret": price(0.4, "month", "Secrets Manager secret (plus USD 0.05 per 10,000 API calls, not estimated)", "PL", "2026-10", "high"),
@@ -126,6 +135,7 @@ const KEY_PATTERNS = [
   /^acm-public-certificate$/,
   /^cloudwatch-alarm$/,
   /^sns-email$/,
+  /^data-transfer-(out|cross-az|cross-az-alb)$/,
 ];
 
 const UNIT_OF_KEY: [RegExp, PriceUnit][] = [
@@ -133,7 +143,7 @@ const UNIT_OF_KEY: [RegExp, PriceUnit][] = [
   [/^rds-extended-support$/, "vCPU-hour"],
   [/^secretsmanager-secret$|^ssm-parameter-|^acm-public-certificate$|^cloudwatch-alarm$/, "month"],
   [/^sns-email$/, "notification"],
-  [/^nat-gateway-gb$/, "GB"],
+  [/^nat-gateway-gb$|^data-transfer-/, "GB"],
   [/^alb-lcu$/, "LCU-hour"],
   [/./, "hour"],
 ];

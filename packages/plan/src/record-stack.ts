@@ -1,3 +1,6 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
 import { STACK_SETTINGS } from "@trafficlab/stacks/settings";
 import { PROJECT_DIR, runStackUnderMocks, type StackUnderMocks } from "@trafficlab/stacks/under-mocks";
 import { readStackConfigFiles } from "@trafficlab/testing";
@@ -5,6 +8,12 @@ import { readStackConfigFiles } from "@trafficlab/testing";
 export interface RecordedStack extends StackUnderMocks {
   /** required settings the stack file leaves unset, which the plan filled with a stand-in */
   standIns: { key: string; value: string }[];
+  /** the Pulumi project's name, the prefix of its config keys */
+  project: string;
+  /** the keys Pulumi.<stack>.yaml itself sets (not Pulumi.yaml's defaults), and the ones `values` adds */
+  stackFileKeys: string[];
+  /** the stack's `environment` setting: what traffic its usage-billed cost lines assume */
+  environment: string | undefined;
 }
 
 /**
@@ -35,5 +44,18 @@ export async function recordStack(stack: string, values: Record<string, string> 
     }
   }
   const recorded = await runStackUnderMocks(stack, { values: withStandIns, projectDir });
-  return { ...recorded, standIns };
+  const stackFile = readStackFileKeys(projectDir, stack, files.project);
+  return {
+    ...recorded,
+    standIns,
+    project: files.project,
+    stackFileKeys: [...new Set([...stackFile, ...Object.keys(values)])],
+    environment: values[`${files.project}:environment`] ?? files.values[`${files.project}:environment`],
+  };
+}
+
+/** The config keys Pulumi.<stack>.yaml sets, fully qualified (what the user chose for this stack). */
+function readStackFileKeys(projectDir: string, stack: string, project: string): string[] {
+  const file = (parse(readFileSync(join(projectDir, `Pulumi.${stack}.yaml`), "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  return Object.keys(file.config ?? {}).map((key) => (key.includes(":") ? key : `${project}:${key}`));
 }

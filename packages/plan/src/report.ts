@@ -1,13 +1,14 @@
 import type { ResourceGraph } from "@trafficlab/testing";
-import { monthlyCost, unitLabel, type CostLine } from "./cost";
+import { monthlyCost, trafficOf, unitLabel, type CostLine, type TrafficAssumption } from "./cost";
 import { createTimeOf, UNKNOWN_TYPE_SECONDS } from "./create-times";
 import { criticalPath, type CriticalPath } from "./critical-path";
 import { clearTextHttp, exposureOf, type ExposureEntry } from "./exposure";
 import { inventoryOf, type InventoryEntry } from "./inventory";
 import { HOURS_PER_MONTH, REGION_PRICES, type RegionPrices } from "./prices";
+import { unusedSettings, type UnusedSetting } from "./unused-settings";
 
 export interface PlanNote {
-  kind: "placeholder" | "stand-in" | "region" | "missing-price" | "price-override" | "free-tier" | "not-estimated" | "create-time" | "program-log";
+  kind: "placeholder" | "stand-in" | "region" | "missing-price" | "price-override" | "free-tier" | "not-estimated" | "create-time" | "program-log" | "traffic" | "taxes" | "unused-setting";
   message: string;
 }
 
@@ -24,7 +25,11 @@ export interface Plan {
   costComplete: boolean;
   hoursPerMonth: number;
   costLines: CostLine[];
+  /** the usage the per-GB and per-LCU lines assume, by the stack's environment */
+  traffic: TrafficAssumption;
   criticalPath: CriticalPath;
+  /** settings Pulumi.<stack>.yaml sets that configure only components this stack does not create */
+  unusedSettings: UnusedSetting[];
   notes: PlanNote[];
 }
 
@@ -36,12 +41,21 @@ export interface PlanInput {
   standIns: { key: string; value: string }[];
   log: string[];
   prices: RegionPrices;
+  /** the stack's `environment` setting; undefined prices it as dev */
+  environment?: string | undefined;
+  project?: string;
+  /** the keys Pulumi.<stack>.yaml sets */
+  stackFileKeys?: string[];
+  outputs?: Record<string, unknown>;
 }
 
 /** Inventory, exposure, cost and critical path of a recorded stack, with the notes a reader needs to trust them. */
 export function buildPlan(input: PlanInput): Plan {
   const resources = input.graph.resources;
-  const cost = monthlyCost(resources, input.prices.prices, { region: input.region });
+  const traffic = trafficOf(input.environment);
+  const cost = monthlyCost(resources, input.prices.prices, { region: input.region, traffic });
+  const componentTypes = new Set(resources.filter((r) => !r.custom).map((r) => r.type));
+  const unused = unusedSettings(input.project ?? "trafficlab", input.stackFileKeys ?? [], componentTypes);
   const notes: PlanNote[] = [];
   for (const key of input.placeholders) {
     notes.push({ kind: "placeholder", message: `${key} is a secure: value in Pulumi.${input.stack}.yaml; the plan ran with a placeholder (nothing was decrypted)` });
@@ -61,16 +75,32 @@ export function buildPlan(input: PlanInput): Plan {
   for (const line of cost.lines.filter((l) => l.freeTier)) {
     notes.push({ kind: "free-tier", message: `${line.resource}: ${line.item}: free tier ${line.freeTier}; not subtracted` });
   }
+  if (cost.lines.some((l) => l.priceKey.startsWith("data-transfer-") || l.priceKey === "alb-lcu")) {
+    notes.push({
+      kind: "traffic",
+      message:
+        `usage-billed lines (data transfer, load balancer capacity units) assume ${traffic.label}: ${traffic.dailyUsers} daily users x ${traffic.requestsPerUserPerDay} requests, ` +
+        `${traffic.bytesPerRequest / 1024} KB each to the client and ${traffic.dataTierBytesPerRequest / 1024} KB each to the database and the cache (packages/plan/src/cost.ts); they scale linearly with it`,
+    });
+  }
   notes.push({
     kind: "not-estimated",
-    message: "not estimated: data transfer out, NAT data processed, Secrets Manager API calls, backups beyond 100 % of storage, CloudWatch metrics and logs (alarms are), taxes",
+    message: "not estimated: NAT data processed, data transfer to other Regions, Secrets Manager API calls, backups beyond 100 % of storage, CloudWatch metrics and logs (alarms are), Route 53 (a hosted zone is yours already)",
   });
+  notes.push({ kind: "taxes", message: "prices are before tax: VAT or sales tax (10 % VAT on an account billed in Korea) is added to the bill and not included here" });
   if (cost.lines.some((l) => l.priceKey === "cloudwatch-alarm")) {
     notes.push({ kind: "free-tier", message: "CloudWatch: the first 10 alarm metrics a month are free in every account; not subtracted" });
   }
   const unknownTypes = [...new Set(resources.filter((r) => !createTimeOf(r).known).map((r) => r.type))];
   if (unknownTypes.length > 0) {
     notes.push({ kind: "create-time", message: `no create time known for ${unknownTypes.join(", ")}: ${UNKNOWN_TYPE_SECONDS} s assumed (packages/plan/src/create-times.ts)` });
+  }
+  const hosting = typeof input.outputs?.hosting === "string" ? ` with hosting ${input.outputs.hosting}` : "";
+  for (const setting of unused) {
+    notes.push({
+      kind: "unused-setting",
+      message: `${setting.key} is set in Pulumi.${input.stack}.yaml but does nothing${hosting}: it configures only ${setting.configures.join(", ")}, which this stack does not create`,
+    });
   }
   for (const line of input.log) notes.push({ kind: "program-log", message: line });
 
@@ -84,7 +114,9 @@ export function buildPlan(input: PlanInput): Plan {
     costComplete: cost.complete,
     hoursPerMonth: HOURS_PER_MONTH,
     costLines: cost.lines,
+    traffic,
     criticalPath: criticalPath(resources),
+    unusedSettings: unused,
     notes,
   };
 }
@@ -158,7 +190,8 @@ export function renderPlan(plan: Plan): string {
     ...(plan.monthlyCostAtMaxUsd !== plan.monthlyCostUsd ? [["  total at maxSize", "", "", "", usd(plan.monthlyCostAtMaxUsd), "every Auto Scaling group scaled out"]] : []),
   ];
   out.push(...table(costRows, [2, 3, 4]));
-  if (plan.costLines.some((l) => l.freeTier)) out.push("  * free tier on accounts created before 2025-07-15, first 12 months: noted, not subtracted");
+  if (plan.costLines.some((l) => l.freeTier)) out.push("  * free tier: noted, never subtracted (which accounts and how much: Notes)");
+  out.push("  before tax; usage lines (data transfer, capacity units) assume the traffic in Notes");
   out.push("");
 
   out.push(`== Deploy critical path: ${plan.criticalPath.seconds} s (about ${minutes(plan.criticalPath.seconds)}), typical create times (estimates)`);

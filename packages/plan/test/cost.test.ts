@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EXTENDED_SUPPORT_USD_PER_VCPU_HOUR } from "@trafficlab/database";
-import { monthlyCost, type BillableResource } from "../src/cost";
+import { DEV_TRAFFIC, SERIES_TRAFFIC, monthlyCost, monthlyGb, trafficOf, type BillableResource } from "../src/cost";
 import { PriceOverrideError, REGION_PRICES, applyPriceOverrides, loadPrices, regionPrices } from "../src/prices";
 
 const SEOUL = regionPrices("ap-northeast-2").prices;
@@ -29,6 +29,13 @@ const SMALL: BillableResource[] = [
   },
 ];
 
+/** Part 4 by hand: t2.micro with Amazon Linux 2's 8 GB gp2 root, db.t3.micro MySQL 8.0 on 20 GB gp2, one cache.t2.micro Redis OSS node. */
+const DOC_STACK: BillableResource[] = [
+  { type: "aws:ec2/instance:Instance", name: "doc-host", inputs: { instanceType: "t2.micro", associatePublicIpAddress: true, rootBlockDevice: { volumeSize: 8, volumeType: "gp2" } } },
+  { type: "aws:rds/instance:Instance", name: "doc-db", inputs: { engine: "mysql", engineVersion: "8.0.40", instanceClass: "db.t3.micro", allocatedStorage: 20, storageType: "gp2" } },
+  { type: "aws:elasticache/replicationGroup:ReplicationGroup", name: "doc-cache", inputs: { engine: "redis", nodeType: "cache.t2.micro", numCacheClusters: 1 } },
+];
+
 function byItem(lines: { item: string; monthlyUsd: number | undefined }[]): Record<string, number | undefined> {
   return Object.fromEntries(lines.map((l) => [l.item, l.monthlyUsd]));
 }
@@ -44,8 +51,13 @@ describe("plan: monthly cost", () => {
       "RDS gp3 storage": 2.62, // 20 x 0.131
       "Secrets Manager secret (RDS-managed master password)": 0.4,
       "ElastiCache valkey cache.t4g.micro node hours": 14.02, // 730 x 0.0192 = 14.016
+      // The series' traffic (the default): 25,000 x 50 requests x 10 KiB x 730/24 days = 389.3 GB.
+      "data transfer out to the internet (estimate)": 49.05, // 389.3 x 0.126
+      // 4 KiB each to the database and the cache: 155.7 GB, half of it across zones (the primary's zone is AWS's choice of 2).
+      "data transfer between the API and the database in another zone (estimate)": 0.78, // 77.9 x 0.01
+      "data transfer between the API and the cache in another zone (estimate)": 0.78,
     });
-    expect(cost.totalUsd).to.equal(50.98);
+    expect(cost.totalUsd).to.equal(101.59); // 50.98 of resources + 50.61 of traffic
     expect(cost.complete).to.equal(true);
     expect(cost.lines.find((l) => l.item === "EBS gp3 root volume")).to.include({ quantity: 20, unit: "GB-month", unitPriceUsd: 0.0912 });
   });
@@ -76,24 +88,22 @@ describe("plan: monthly cost", () => {
       "RDS gp2 storage x 2 (Multi-AZ)": 26.2, // 2 x 100 x 0.131
       "RDS MySQL 8.0 Extended Support, 2 vCPU x 2 (the standby is billed too)": 350.4, // 2 vCPU x 2 x 730 x 0.12
       "ElastiCache redis cache.t4g.small node hours x 2 nodes": 68.62, // 2 x 730 x 0.047
+      "data transfer out to the internet (estimate)": 49.05, // from the host, whose address is the Elastic IP
+      "data transfer between the API and the database in another zone (estimate)": 0.78,
+      "data transfer between the API and the cache in another zone (estimate)": 0.78,
     });
     expect(cost.lines.filter((l) => l.priceKey === "public-ipv4")).to.have.length(2);
     expect(cost.lines.some((l) => l.priceKey === "secretsmanager-secret")).to.equal(false); // a password was given
-    expect(cost.totalUsd).to.equal(589.43); // 15.18 + 2.74 + 3.65 + 3.65 + 43.07 + 75.92 + 26.20 + 350.40 + 68.62
+    expect(cost.totalUsd).to.equal(640.04); // 15.18 + 2.74 + 3.65 + 3.65 + 43.07 + 75.92 + 26.20 + 350.40 + 68.62, and 50.61 of traffic
   });
 
   it("prices the design document's stack as it would bill today: MySQL 8.0 on Extended Support dominates", () => {
-    // Part 4 by hand: t2.micro with Amazon Linux 2's 8 GB gp2 root, db.t3.micro MySQL 8.0 on 20 GB gp2, one cache.t2.micro Redis OSS node.
-    const cost = monthlyCost(
-      [
-        { type: "aws:ec2/instance:Instance", name: "doc-host", inputs: { instanceType: "t2.micro", associatePublicIpAddress: true, rootBlockDevice: { volumeSize: 8, volumeType: "gp2" } } },
-        { type: "aws:rds/instance:Instance", name: "doc-db", inputs: { engine: "mysql", engineVersion: "8.0.40", instanceClass: "db.t3.micro", allocatedStorage: 20, storageType: "gp2" } },
-        { type: "aws:elasticache/replicationGroup:ReplicationGroup", name: "doc-cache", inputs: { engine: "redis", nodeType: "cache.t2.micro", numCacheClusters: 1 } },
-      ],
-      SEOUL,
-    );
-    expect(cost.lines.map((l) => l.monthlyUsd)).to.deep.equal([10.51, 0.91, 3.65, 18.98, 2.62, 175.2, 18.98]); // 175.20 = 2 vCPU x 730 x 0.12
-    expect(cost.totalUsd).to.equal(230.85);
+    const cost = monthlyCost(DOC_STACK, SEOUL);
+    // 175.20 = 2 vCPU x 730 x 0.12; then the series' traffic: 49.05 out, 0.78 and 0.78 across zones.
+    expect(cost.lines.map((l) => l.monthlyUsd)).to.deep.equal([10.51, 0.91, 3.65, 18.98, 2.62, 175.2, 18.98, 49.05, 0.78, 0.78]);
+    expect(cost.totalUsd).to.equal(281.46);
+    // Its resources alone, as the README's comparison lists them.
+    expect(monthlyCost(DOC_STACK, SEOUL, { traffic: { ...SERIES_TRAFFIC, dailyUsers: 0 } }).totalUsd).to.equal(230.85);
   });
 
   it("charges no Extended Support on 8.4", () => {
@@ -111,14 +121,14 @@ describe("plan: monthly cost", () => {
     expect(line.note).to.include("no price for ec2:m7i.large in ap-northeast-2");
     expect(cost.missing).to.deep.equal([line]);
     expect(cost.complete).to.equal(false);
-    expect(cost.totalUsd).to.equal(51.71); // the small graph 50.98 + big's 8 GB root volume 0.73; nothing for the instance
+    expect(cost.totalUsd).to.equal(102.32); // the small graph 101.59 + big's 8 GB root volume 0.73; nothing for the instance
   });
 
   it("prices nothing in a region the repo has no prices for, rather than guessing", () => {
     const tokyo = regionPrices("ap-northeast-1");
     expect(tokyo.known).to.equal(false);
     const cost = monthlyCost(SMALL, tokyo.prices, { region: "ap-northeast-1" });
-    expect(cost.lines).to.have.length(7);
+    expect(cost.lines).to.have.length(10);
     expect(cost.lines.every((l) => l.missing && l.monthlyUsd === undefined)).to.equal(true);
     expect(cost.complete).to.equal(false);
     expect(cost.totalUsd).to.equal(0);
@@ -142,6 +152,66 @@ describe("plan: monthly cost", () => {
     expect(cost.lines.find((l) => l.resource === "doc-cache")).to.include({ monthlyUsd: 18.98 }); // the document's USD 0.026/h
     expect(cost.lines.find((l) => l.resource === "doc-cache")!.freeTier).to.include("cache.t2.micro");
     expect(cost.lines.find((l) => l.resource === "doc-db" && l.priceKey === "rds-storage:gp3")!.note).to.include("storageType not set");
+  });
+});
+
+describe("plan: usage-billed cost (public addresses, data transfer)", () => {
+  const subnets: BillableResource[] = [
+    { type: "aws:ec2/subnet:Subnet", name: "public-0", id: "subnet-a", inputs: { availabilityZone: "ap-northeast-2a", mapPublicIpOnLaunch: true } },
+    { type: "aws:ec2/subnet:Subnet", name: "public-1", id: "subnet-b", inputs: { availabilityZone: "ap-northeast-2b", mapPublicIpOnLaunch: true } },
+    { type: "aws:ec2/subnet:Subnet", name: "public-2", id: "subnet-c", inputs: { availabilityZone: "ap-northeast-2c", mapPublicIpOnLaunch: true } },
+  ];
+  const host = (inputs: Record<string, unknown> = {}): BillableResource => ({
+    type: "aws:ec2/instance:Instance",
+    name: "host",
+    id: "i-1",
+    inputs: { instanceType: "t3.micro", associatePublicIpAddress: true, subnetId: "subnet-a", rootBlockDevice: { volumeSize: 10, volumeType: "gp3" }, ...inputs },
+  });
+  const db = (inputs: Record<string, unknown> = {}): BillableResource => ({
+    type: "aws:rds/instance:Instance",
+    name: "db",
+    inputs: { engine: "mysql", engineVersion: "8.4", instanceClass: "db.t3.micro", allocatedStorage: 20, ...inputs },
+  });
+  const line = (cost: ReturnType<typeof monthlyCost>, prefix: string) => cost.lines.filter((l) => l.item.startsWith(prefix));
+
+  it("computes GB a month from the traffic: requests x bytes x 730/24 days, in 10^9 bytes", () => {
+    expect(monthlyGb(SERIES_TRAFFIC, 10 * 1024)).to.be.closeTo((25000 * 50 * 10240 * (730 / 24)) / 1e9, 1e-9);
+    expect(monthlyGb(SERIES_TRAFFIC, 10 * 1024)).to.be.closeTo(389.3, 0.05);
+    expect(trafficOf("prod")).to.equal(SERIES_TRAFFIC);
+    expect(trafficOf("dev")).to.equal(DEV_TRAFFIC);
+    expect(trafficOf(undefined)).to.equal(DEV_TRAFFIC);
+  });
+
+  it("bills data out from the public host, the first 100 GB free noted and not subtracted; nothing when nothing is public", () => {
+    const cost = monthlyCost([...subnets, host(), db()], SEOUL, { traffic: DEV_TRAFFIC });
+    const out = line(cost, "data transfer out")[0]!;
+    // 10 x 1,000 requests x 10 KiB x 730/24 days = 3.1 GB at 0.126
+    expect(out).to.include({ resource: "host", priceKey: "data-transfer-out", quantity: 3.1, unit: "GB", unitPriceUsd: 0.126, monthlyUsd: 0.39 });
+    expect(out.freeTier).to.include("100 GB/month").and.include("every account");
+    expect(out.note).to.include("10 daily users x 1000 requests of 10 KB");
+    const privateOnly = monthlyCost([...subnets, db()], SEOUL);
+    expect(line(privateOnly, "data transfer")).to.deep.equal([]);
+  });
+
+  it("bills zone-crossing traffic to the data tier: expected (zones - 1) / zones when AWS places it, all or nothing when pinned", () => {
+    const unpinned = line(monthlyCost([...subnets, host(), db()], SEOUL), "data transfer between the API and the database")[0]!;
+    // 155.7 GB a month to the database, 2 of the 3 zones away from the host
+    expect(unpinned).to.include({ priceKey: "data-transfer-cross-az", quantity: 103.8, unitPriceUsd: 0.01, monthlyUsd: 1.04 });
+    expect(unpinned.note).to.include("any of 3 zones").and.include("Multi-AZ replication to the standby is not billed");
+    expect(line(monthlyCost([...subnets, host(), db({ availabilityZone: "ap-northeast-2a" })], SEOUL), "data transfer between")).to.deep.equal([]);
+    const across = line(monthlyCost([...subnets, host(), db({ availabilityZone: "ap-northeast-2b" })], SEOUL), "data transfer between")[0]!;
+    expect(across).to.include({ quantity: 155.7, monthlyUsd: 1.56 });
+    expect(across.note).to.include("pinned to ap-northeast-2b, the instance is in ap-northeast-2a");
+  });
+
+  it("bills an internet-facing ALB's public IPv4 address in each of its zones, and its data out; not an internal one's", () => {
+    const alb = (inputs: Record<string, unknown>): BillableResource => ({ type: "aws:lb/loadBalancer:LoadBalancer", name: "alb", inputs: { loadBalancerType: "application", subnets: ["subnet-a", "subnet-b", "subnet-c"], ...inputs } });
+    const cost = monthlyCost([...subnets, alb({})], SEOUL);
+    expect(line(cost, "public IPv4 addresses of the load balancer")[0]).to.include({ priceKey: "public-ipv4", quantity: 3 * 730, monthlyUsd: 10.95 }); // 3 x 730 x 0.005
+    expect(line(cost, "data transfer out")[0]).to.include({ resource: "alb", quantity: 389.3, monthlyUsd: 49.05 });
+    const internal = monthlyCost([...subnets, alb({ internal: true })], SEOUL);
+    expect(line(internal, "public IPv4")).to.deep.equal([]);
+    expect(line(internal, "data transfer out")).to.deep.equal([]);
   });
 });
 

@@ -8,6 +8,7 @@ import { regionPrices } from "../src/prices";
 import { buildPlan, type Plan } from "../src/report";
 import { runPlanCommand } from "../src/cli";
 import { clearTextHttp } from "../src/exposure";
+import { DEV_TRAFFIC, SERIES_TRAFFIC } from "../src/cost";
 
 const DATA_TIER = ["aws:rds/instance:Instance", "aws:elasticache/replicationGroup:ReplicationGroup"];
 
@@ -53,12 +54,21 @@ describe("plan: the dev stack", () => {
     expect(plan.monthlyCostUsd).to.equal(cents(plan.costLines.reduce((sum, l) => sum + l.monthlyUsd!, 0)));
   });
 
-  it("costs at most USD 50 a month on-demand, with every price known and no NAT gateway", () => {
+  it("costs at most USD 55 a month on-demand, with every price known, its traffic billed and no NAT gateway", () => {
     expect(plan.resources.some((r) => r.type === "aws:ec2/natGateway:NatGateway")).to.equal(false);
     expect(plan.costLines.some((l) => l.priceKey.startsWith("nat-gateway"))).to.equal(false);
     expect(plan.costComplete).to.equal(true);
     const lines = plan.costLines.map((l) => `${l.item} ${l.monthlyUsd}`).join("; ");
-    expect(plan.monthlyCostUsd, lines).to.be.at.most(50);
+    expect(plan.monthlyCostUsd, lines).to.be.at.most(55);
+    // A dev stack is priced with its team's traffic, and says so.
+    expect(plan.traffic).to.deep.equal(DEV_TRAFFIC);
+    expect(plan.costLines.filter((l) => l.priceKey.startsWith("data-transfer")).map((l) => `${l.resource} ${l.priceKey}`)).to.deep.equal([
+      "dev-api-instance data-transfer-out",
+      "dev-tokens-group data-transfer-cross-az",
+      "dev-db-mysql data-transfer-cross-az",
+    ]);
+    expect(plan.notes.map((n) => n.kind)).to.include.members(["traffic", "taxes"]);
+    expect(plan.notes.find((n) => n.kind === "taxes")!.message).to.include("VAT");
   });
 
   it("keeps Docker install, file copies and image pull off the data tier: they wait for neither RDS nor ElastiCache", () => {
@@ -122,5 +132,36 @@ describe("plan: the dev stack", () => {
     const exposure = buildPlan({ ...secured, prices: regionPrices(secured.region) }).exposure;
     expect(exposure.filter((e) => e.anywhere).map((e) => e.ports).sort()).to.deep.equal(["443", "443", "80", "80"]);
     expect(clearTextHttp(exposure)).to.deep.equal([]);
+  });
+});
+
+describe("plan: settings that do nothing in the stack's hosting mode", () => {
+  it("prod (a fleet) names the single host's settings its file sets, in text and JSON", async () => {
+    const prod = JSON.parse(await runPlan("prod", "--json")) as Plan;
+    expect(prod.unusedSettings).to.deep.equal([
+      { key: "trafficlab:hostInstanceType", configures: ["trafficlab:api-host:ApiHost"] },
+      { key: "trafficlab:hostElasticIp", configures: ["trafficlab:api-host:ApiHost"] },
+    ]);
+    // sshAllowedCidrs goes to the host only too, but Pulumi.prod.yaml does not set it: the plan's stand-in is not the user's.
+    expect(prod.unusedSettings.map((u) => u.key)).not.to.include("trafficlab:sshAllowedCidrs");
+    expect(prod.traffic).to.deep.equal(SERIES_TRAFFIC);
+    const text = await runPlan("prod");
+    expect(text).to.include("[unused-setting] trafficlab:hostInstanceType is set in Pulumi.prod.yaml but does nothing with hosting fleet: it configures only trafficlab:api-host:ApiHost");
+  });
+
+  it("a single host names the fleet's settings, and what only the fleet reads (hostedZoneId, alarms); dev as committed has none", async () => {
+    const dev = JSON.parse(await runPlan("dev", "--json")) as Plan;
+    expect(dev.unusedSettings).to.deep.equal([]);
+    const values = { "trafficlab:fleetMaxSize": "4", "trafficlab:hostedZoneId": "Z0123456789ABC", "trafficlab:alarmEmails": "ops@example.com", "trafficlab:timeZone": "UTC" };
+    const single = await recordStack("dev", values);
+    const plan = buildPlan({ ...single, prices: regionPrices(single.region) });
+    expect(plan.unusedSettings.map((u) => u.key).sort()).to.deep.equal(["trafficlab:alarmEmails", "trafficlab:fleetMaxSize", "trafficlab:hostedZoneId"]);
+    expect(plan.unusedSettings.every((u) => u.configures.join() === "trafficlab:fleet:ApiFleet")).to.equal(true);
+  });
+
+  it("a fleet made from the dev file names the host's settings dev sets, and nothing a fleet reads", async () => {
+    const fleet = await recordStack("dev", { "trafficlab:hosting": "fleet" });
+    const plan = buildPlan({ ...fleet, prices: regionPrices(fleet.region) });
+    expect(plan.unusedSettings.map((u) => u.key)).to.deep.equal(["trafficlab:hostInstanceType", "trafficlab:hostOs"]);
   });
 });
