@@ -4,3 +4,5 @@ export { deriveLifecycle, differingPaths, type Action, type CommandScript, type 
 export { planSettingsChange, qualifiedSettings, type ChangePlan, type SettingsChange } from "./lifecycle/settings-change";
 export { REPLACE_RULES, RECOMPUTED_ON_UPDATE, DISRUPTIVE_UPDATES, DELETE_REFUSALS, STATEFUL_TYPES, type ReplaceRule, type DisruptiveUpdate, type RecomputedOnUpdate } from "./lifecycle/provider-rules";
 export { recordStack, PLAN_STAND_INS, type RecordedStack } from "./record-stack";
+export { runPlanCommand } from "./cli";
+export type { Plan } from "./report";

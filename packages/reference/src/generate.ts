@@ -8,6 +8,7 @@ import { FLEET_DEFAULTS, fleetAlarmsTable } from "@trafficlab/fleet";
 import { NETWORK_DEFAULTS } from "@trafficlab/network";
 import { TOKEN_CACHE_DEFAULTS } from "@trafficlab/token-cache";
 import { SECRET_SETTINGS, STACK_SETTINGS, type SettingSpec } from "@trafficlab/stacks/settings";
+import { runPlanCommand, type Plan } from "@trafficlab/plan";
 import { classOutputs, interfaceMembers, type Member } from "./interface-table";
 
 /** The repository root. */
@@ -16,7 +17,7 @@ export const ROOT = join(__dirname, "..", "..", "..");
 /** A table in a README, between `<!-- generated:<id> -->` and `<!-- /generated -->`. */
 interface Table {
   id: string;
-  render: () => string;
+  render: () => string | Promise<string>;
 }
 
 const pkg = (name: string, file: string) => join(ROOT, "packages", name, "src", file);
@@ -50,9 +51,67 @@ function settingsTable(): string {
   return ["| setting | type | default | meaning |", "|---|---|---|---|", ...rows, ...secrets].join("\n");
 }
 
+const planRuns = new Map<string, Promise<string>>();
+/** `pnpm plan <args>`'s output, run once per generation (each run records a stack under mocks). */
+function plan(...args: string[]): Promise<string> {
+  const key = args.join(" ");
+  if (!planRuns.has(key)) planRuns.set(key, runPlanCommand(args));
+  return planRuns.get(key)!;
+}
+
+/** What `pnpm plan <args>` prints, in a fenced block, as a sample that cannot go stale. */
+async function planSample(...args: string[]): Promise<string> {
+  return ["```", `$ pnpm plan ${args.join(" ")}`, await plan(...args), "```"].join("\n");
+}
+
+/** The keys of `pnpm plan --json`, from a real run of both stacks: each top-level key, and the keys of the objects it holds. */
+async function planJsonKeys(): Promise<string> {
+  const plans = [JSON.parse(await plan("dev", "--json")) as Plan, JSON.parse(await plan("prod", "--json")) as Plan];
+  const keysOf = (values: unknown[]) => [...new Set(values.flatMap((v) => (v !== null && typeof v === "object" && !Array.isArray(v) ? Object.keys(v) : [])))];
+  const rows = Object.keys(plans[0]!).map((key) => {
+    const values = plans.map((plan) => (plan as unknown as Record<string, unknown>)[key]);
+    const items = values.flatMap((v) => (Array.isArray(v) ? v : [v]));
+    const nested = keysOf(items);
+    const kind = Array.isArray(values[0]) ? "list" : typeof values[0] === "object" ? "object" : typeof values[0];
+    const inner = nested.length > 0 ? `: ${nested.map((k) => `\`${k}\``).join(", ")}` : "";
+    const chain = key === "criticalPath" ? `; \`chain\` items: ${keysOf(plans.flatMap((plan) => plan.criticalPath.chain)).map((k) => `\`${k}\``).join(", ")}` : "";
+    return `- \`${key}\` (${kind})${inner}${chain}`;
+  });
+  return rows.join("\n");
+}
+
+/** What each cost line is for, by the type of the resource it bills and its price key. */
+function costCategory(type: string, priceKey: string): string {
+  if (priceKey.startsWith("data-transfer-") || priceKey === "alb-lcu") return "traffic (usage, from the stack's traffic assumption)";
+  if (type.startsWith("aws:rds/")) return "database";
+  if (type.startsWith("aws:elasticache/")) return "token store";
+  if (priceKey === "cloudwatch-alarm" || priceKey === "sns-email") return "alarms";
+  return "API: hosts, load balancer, addresses, parameters";
+}
+
+/** USD a month of dev and prod by what it is for, from real `pnpm plan --json` runs. */
+async function costSummary(): Promise<string> {
+  const dev = JSON.parse(await plan("dev", "--json")) as Plan;
+  const prod = JSON.parse(await plan("prod", "--json")) as Plan;
+  const sum = (plan: Plan, category: string, scaledOut: boolean) =>
+    plan.costLines.filter((l) => costCategory(l.type, l.priceKey) === category && (scaledOut || !l.scaledOut)).reduce((total, l) => total + (l.monthlyUsd ?? 0), 0);
+  const categories = [...new Set([...dev.costLines, ...prod.costLines].map((l) => costCategory(l.type, l.priceKey)))].sort();
+  const usd = (n: number) => n.toFixed(2);
+  const rows = categories.map((c) => `| ${c} | ${usd(sum(dev, c, false))} | ${usd(sum(prod, c, false))} | ${usd(sum(prod, c, true))} |`);
+  return [
+    "| USD/month, on-demand, 730 h, before tax | dev | prod, fleet at minSize | prod at maxSize |",
+    "|---|---|---|---|",
+    ...rows,
+    `| **total** | **${usd(dev.monthlyCostUsd)}** | **${usd(prod.monthlyCostUsd)}** | **${usd(prod.monthlyCostAtMaxUsd)}** |`,
+  ].join("\n");
+}
+
 /** Every generated table, by README. */
 const READMES: Record<string, Table[]> = {
-  "README.md": [{ id: "settings", render: settingsTable }],
+  "README.md": [
+    { id: "settings", render: settingsTable },
+    { id: "cost summary", render: costSummary },
+  ],
   "packages/network/README.md": [
     { id: "args NetworkArgs", render: () => argsTable(pkg("network", "settings.ts"), "NetworkArgs", NETWORK_DEFAULTS) },
     { id: "outputs Network", render: () => outputsTable(pkg("network", "network.ts"), "Network") },
@@ -83,6 +142,12 @@ const READMES: Record<string, Table[]> = {
     { id: "outputs ApiFleet", render: () => outputsTable(pkg("fleet", "api-fleet.ts"), "ApiFleet") },
     { id: "alarms", render: fleetAlarmsTable },
   ],
+  "docs/plan.md": [
+    { id: "cost summary", render: costSummary },
+    { id: "plan dev", render: () => planSample("dev") },
+    { id: "plan prod", render: () => planSample("prod") },
+    { id: "plan json keys", render: planJsonKeys },
+  ],
   "packages/edge-proxy/README.md": [
     { id: "args NginxOptions", render: () => argsTable(pkg("edge-proxy", "nginx-options.ts"), "NginxOptions", NGINX_DEFAULTS) },
     { id: "args EdgeProxyServiceOptions", render: () => argsTable(pkg("edge-proxy", "compose-service.ts"), "EdgeProxyServiceOptions", EDGE_PROXY_SERVICE_DEFAULTS) },
@@ -93,14 +158,14 @@ const BEGIN = (id: string) => `<!-- generated:${id} (pnpm generate; do not edit)
 const END = "<!-- /generated -->";
 
 /** The README with each generated table replaced; throws when a marker is missing. */
-function withTables(path: string, text: string, tables: Table[]): string {
+async function withTables(path: string, text: string, tables: Table[]): Promise<string> {
   let result = text;
   for (const table of tables) {
     const begin = BEGIN(table.id);
     const start = result.indexOf(begin);
     const end = result.indexOf(END, start);
     if (start < 0 || end < 0) throw new Error(`${path}: no "${begin}" ... "${END}" block to fill`);
-    result = `${result.slice(0, start + begin.length)}\n${table.render()}\n${result.slice(end)}`;
+    result = `${result.slice(0, start + begin.length)}\n${await table.render()}\n${result.slice(end)}`;
   }
   return result;
 }
@@ -132,15 +197,15 @@ function withProjectConfig(text: string): string {
   return `${text.slice(0, at)}${projectConfigBlock()}\n`;
 }
 
-/** Every generated file as it should be: path (from the root) -> content. */
-export function generatedFiles(root = ROOT): Map<string, string> {
+/** Every generated file as it should be: path (from the root) -> content. The plan samples run the stacks under mocks, hence async. */
+export async function generatedFiles(root = ROOT): Promise<Map<string, string>> {
   const files = new Map<string, string>();
   files.set("Pulumi.yaml", withProjectConfig(readFileSync(join(root, "Pulumi.yaml"), "utf8")));
-  for (const [path, tables] of Object.entries(READMES)) files.set(path, withTables(path, readFileSync(join(root, path), "utf8"), tables));
+  for (const [path, tables] of Object.entries(READMES)) files.set(path, await withTables(path, readFileSync(join(root, path), "utf8"), tables));
   return files;
 }
 
 /** The generated files that differ from what is on disk. */
-export function drift(root = ROOT): string[] {
-  return [...generatedFiles(root)].filter(([path, content]) => readFileSync(join(root, path), "utf8") !== content).map(([path]) => path);
+export async function drift(root = ROOT): Promise<string[]> {
+  return [...(await generatedFiles(root))].filter(([path, content]) => readFileSync(join(root, path), "utf8") !== content).map(([path]) => path);
 }
