@@ -183,7 +183,8 @@ export async function runPolicies(resources: readonly RecordedResource[], option
       await check();
     } catch (error) {
       if (error instanceof NotApplicableError) return;
-      throw new Error(`policy ${policy.name} failed on ${urn ?? "the stack"}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      // Error's `cause` option is ES2022 lib; assigned, it compiles under a consumer's ES2020 tsconfig too.
+      throw Object.assign(new Error(`policy ${policy.name} failed on ${urn ?? "the stack"}: ${error instanceof Error ? error.message : String(error)}`), { cause: error });
     }
   };
 

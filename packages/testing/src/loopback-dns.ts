@@ -1,5 +1,7 @@
 import type * as dgram from "node:dgram";
-import type DNSModule from "dns2";
+// `export =` typings: this form needs no esModuleInterop, so a consumer's tsconfig compiles it too.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a type-only import, erased
+import type DNSModule = require("dns2");
 
 /**
  * What the server answers for one name:
