@@ -4,6 +4,8 @@
 // out of the repository, installs the packages by name from that registry with npm and with
 // pnpm (no overrides, no links), compiles with its own strict ES2020 tsconfig and runs its
 // mocked tests. @pulumi/* and the other third-party packages come from the usual registry.
+// Also the tarball route: `pnpm pack` of @trafficlab/database and its @trafficlab dependencies,
+// installed with npm from those files, with no registry of ours at all.
 import { expect } from "chai";
 import { spawn } from "node:child_process";
 import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -13,6 +15,8 @@ import { LocalRegistry, type PackageManifest } from "./local-registry";
 
 const REPO = join(__dirname, "..", "..");
 const EXAMPLES = ["data-tier", "platform", "policy-checks"];
+/** @trafficlab/database and the @trafficlab packages it depends on (packages/<name>): one tarball each. */
+const TARBALL_ROUTE = ["validation", "network", "database"];
 const MANAGERS = ["npm", "pnpm"] as const;
 type Manager = (typeof MANAGERS)[number];
 /** The @pulumi/pulumi every example pins: mocks work only if the whole tree shares this one copy. */
@@ -163,6 +167,7 @@ describe("publish every package to a local registry, then install, compile and t
   let registry: LocalRegistry | undefined;
   const tarballDirs = new Map<string, string>();
   const consumers = new Map<string, Promise<Outcome>>();
+  const packedDir = join(workDir, "packed");
 
   before(async function () {
     const started = Date.now();
@@ -195,8 +200,15 @@ describe("publish every package to a local registry, then install, compile and t
       tarballDirs.set(manifest.name, join(dir, "package"));
     }
 
+    // The tarball route of the README: `pnpm pack` of a package and of each @trafficlab package it needs.
+    mkdirSync(packedDir, { recursive: true });
+    for (const name of TARBALL_ROUTE) {
+      const pack = await run("pnpm", ["pack", "--pack-destination", packedDir], join(REPO, "packages", name), cleanEnvironment(), 300_000);
+      if (pack.code !== 0) throw new Error(`pnpm pack of ${name} failed (exit ${pack.code}):\n${pack.output.slice(-4000)}`);
+    }
     // Start every consumer now, a few at a time; each `it` below waits for its own.
     const slot = limiter(CONCURRENCY);
+    consumers.set("tarballs", slot(() => consumeTarballs()));
     for (const example of EXAMPLES) {
       for (const manager of MANAGERS) consumers.set(`${manager}/${example}`, slot(() => consume(example, manager)));
     }
@@ -243,6 +255,58 @@ describe("publish every package to a local registry, then install, compile and t
     log += test.output;
     return { ok: test.code === 0, log, seconds };
   }
+
+  /**
+   * A project that installs @trafficlab/database from `pnpm pack` tarballs with npm, as the README
+   * says: the database's tarball and those of the @trafficlab packages it depends on, on one
+   * command line; @pulumi/* and TypeScript come from the usual registry, nothing from ours. Then
+   * an import compiles (strict, ES2020, node resolution) and the compiled module runs.
+   */
+  async function consumeTarballs(): Promise<Outcome> {
+    const seconds: Record<string, number> = {};
+    const projectDir = join(workDir, "consumers", "tarballs");
+    mkdirSync(projectDir, { recursive: true });
+    writeFileSync(join(projectDir, "package.json"), JSON.stringify({ name: "tarball-consumer", version: "0.0.0", private: true }, null, 2));
+    writeFileSync(join(projectDir, "tsconfig.json"), readFileSync(join(REPO, "examples", "data-tier", "tsconfig.json"), "utf8").replace(/"include": \[[^\]]*\]/, '"include": ["*.ts"]'));
+    writeFileSync(
+      join(projectDir, "index.ts"),
+      [
+        'import * as pulumi from "@pulumi/pulumi";',
+        'import { Database, DATABASE_DEFAULTS, type DatabaseArgs } from "@trafficlab/database";',
+        "export const engineVersion: string = DATABASE_DEFAULTS.engineVersion;",
+        "export const make = (args: DatabaseArgs): Database => new Database(\"orders\", args);",
+        "export const isOutput = (value: unknown): boolean => pulumi.Output.isInstance(value);",
+        "",
+      ].join("\n"),
+    );
+    const tarballs = readdirSync(packedDir).filter((f) => f.endsWith(".tgz")).map((f) => join(packedDir, f));
+    const env = cleanEnvironment();
+    const started = Date.now();
+    const install = await run("npm", ["install", "--no-audit", "--no-fund", ...tarballs, `@pulumi/pulumi@${PULUMI_SDK}`, "@pulumi/aws@7.48.0", "typescript@~5.9.3", "@types/node@^20.19.0"], projectDir, env, 300_000);
+    seconds.install = (Date.now() - started) / 1000;
+    let log = install.output;
+    if (install.code !== 0) return { ok: false, log, seconds };
+    const compile = await run("npx", ["tsc"], projectDir, env, 300_000);
+    log += compile.output;
+    if (compile.code !== 0) return { ok: false, log, seconds };
+    const load = await run("node", ["-e", "const m = require('./bin/index.js'); console.log('engineVersion ' + m.engineVersion + ', Database ' + typeof require('@trafficlab/database').Database)"], projectDir, env, 120_000);
+    log += load.output;
+    return { ok: load.code === 0 && load.output.includes("engineVersion 8.4, Database function"), log, seconds };
+  }
+
+  describe("the tarball route: pnpm pack, then npm install of the tarballs", () => {
+    it(`packs ${TARBALL_ROUTE.join(", ")} as trafficlab-<name>-<version>.tgz`, () => {
+      const versions = new Map(packages.map(({ manifest }) => [manifest.name, manifest.version]));
+      expect(readdirSync(packedDir).sort()).to.deep.equal(TARBALL_ROUTE.map((name) => `trafficlab-${name}-${versions.get(`@trafficlab/${name}`)}.tgz`).sort());
+    });
+
+    it("installs @trafficlab/database with its @trafficlab dependencies' tarballs, compiles an import and runs it", async () => {
+      const outcome = await consumers.get("tarballs")!;
+      console.log(`      tarballs: install ${outcome.seconds.install?.toFixed(1)} s`);
+      if (!outcome.ok) expect.fail(`the tarball route failed:\n${outcome.log.slice(-8000)}`);
+      expect(copiesOf(join(workDir, "consumers", "tarballs"), "@trafficlab/validation")).to.have.length(1);
+    });
+  });
 
   describe("the published tarballs", () => {
     it("are every public package, at its workspace version", () => {

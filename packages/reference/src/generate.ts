@@ -106,6 +106,44 @@ async function costSummary(): Promise<string> {
   ].join("\n");
 }
 
+interface PackageJson {
+  name: string;
+  version: string;
+  dependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+}
+
+const manifestOf = (dir: string): PackageJson => JSON.parse(readFileSync(join(ROOT, "packages", dir, "package.json"), "utf8")) as PackageJson;
+
+/** packages/<dir> and the @trafficlab packages it needs, dependencies first: the tarballs to install together. */
+function tarballClosure(dir: string): string[] {
+  const order: string[] = [];
+  const visit = (d: string) => {
+    for (const dep of Object.keys(manifestOf(d).dependencies ?? {}).filter((n) => n.startsWith("@trafficlab/"))) visit(dep.slice("@trafficlab/".length));
+    if (!order.includes(d)) order.push(d);
+  };
+  visit(dir);
+  return order;
+}
+
+/** How a project installs packages/<dir> today, while it is not on npmjs.com: from your own registry, or from tarballs. */
+function installToday(dir: string): string {
+  const manifest = manifestOf(dir);
+  const closure = tarballClosure(dir);
+  const peers = Object.keys(manifest.peerDependencies ?? {}).join(" ");
+  const tgz = closure.map((d) => `../trafficlab/tarballs/trafficlab-${d}-${manifestOf(d).version}.tgz`);
+  return [
+    `The line above is for once it is published: \`${manifest.name}\` is not on npmjs.com yet, and \`npm install\` answers 404. Today, either`,
+    `- **from a registry you publish to** (Verdaccio, GitHub Packages, CodeArtifact): publish the workspace there (README, Installing the packages), put \`@trafficlab:registry=<its URL>\` in your project's \`.npmrc\`, then run the line above; or`,
+    `- **from tarballs**: a tarball's \`@trafficlab\` dependencies are looked up in the registry too, so pack ${closure.length > 1 ? `each of ${closure.map((d) => `\`${d}\``).join(", ")}` : "it"} in a clone of this repository beside your project (\`../trafficlab\`) and install ${closure.length > 1 ? "them together" : "it"} with npm (what \`pnpm test:publish\` does for \`database\`):`,
+    "",
+    "```sh",
+    `(cd ../trafficlab && pnpm install && for p in ${closure.join(" ")}; do (cd packages/$p && pnpm pack --pack-destination ../../tarballs); done)`,
+    `npm install ${tgz.join(" ")}${peers ? ` ${peers}` : ""}`,
+    "```",
+  ].join("\n");
+}
+
 /** Every generated table, by README. */
 const READMES: Record<string, Table[]> = {
   "README.md": [
@@ -113,18 +151,22 @@ const READMES: Record<string, Table[]> = {
     { id: "cost summary", render: costSummary },
   ],
   "packages/network/README.md": [
+    { id: "install today", render: () => installToday("network") },
     { id: "args NetworkArgs", render: () => argsTable(pkg("network", "settings.ts"), "NetworkArgs", NETWORK_DEFAULTS) },
     { id: "outputs Network", render: () => outputsTable(pkg("network", "network.ts"), "Network") },
   ],
   "packages/database/README.md": [
+    { id: "install today", render: () => installToday("database") },
     { id: "args DatabaseArgs", render: () => argsTable(pkg("database", "settings.ts"), "DatabaseArgs", DATABASE_DEFAULTS) },
     { id: "outputs Database", render: () => outputsTable(pkg("database", "database.ts"), "Database") },
   ],
   "packages/token-cache/README.md": [
+    { id: "install today", render: () => installToday("token-cache") },
     { id: "args TokenCacheArgs", render: () => argsTable(pkg("token-cache", "settings.ts"), "TokenCacheArgs", TOKEN_CACHE_DEFAULTS) },
     { id: "outputs TokenCache", render: () => outputsTable(pkg("token-cache", "token-cache.ts"), "TokenCache") },
   ],
   "packages/api-host/README.md": [
+    { id: "install today", render: () => installToday("api-host") },
     { id: "args ApiHostArgs", render: () => argsTable(pkg("api-host", "host-settings.ts"), "ApiHostArgs", API_HOST_DEFAULTS) },
     { id: "args ApiHostDeployArgs", render: () => argsTable(pkg("api-host", "host-settings.ts"), "ApiHostDeployArgs", API_HOST_DEFAULTS) },
     { id: "args ApiAppArgs", render: () => argsTable(pkg("api-host", "host-settings.ts"), "ApiAppArgs", API_HOST_DEFAULTS) },
@@ -133,6 +175,7 @@ const READMES: Record<string, Table[]> = {
     { id: "outputs AppDeployment", render: () => outputsTable(pkg("api-host", "app-deployment.ts"), "AppDeployment") },
   ],
   "packages/fleet/README.md": [
+    { id: "install today", render: () => installToday("fleet") },
     { id: "args FleetArgs", render: () => argsTable(pkg("fleet", "settings.ts"), "FleetArgs", FLEET_DEFAULTS) },
     { id: "args FleetAppArgs", render: () => argsTable(pkg("fleet", "settings.ts"), "FleetAppArgs", FLEET_DEFAULTS) },
     { id: "args FleetDatabase", render: () => argsTable(pkg("fleet", "settings.ts"), "FleetDatabase", { port: FLEET_DEFAULTS.databasePort }) },
@@ -142,6 +185,9 @@ const READMES: Record<string, Table[]> = {
     { id: "outputs ApiFleet", render: () => outputsTable(pkg("fleet", "api-fleet.ts"), "ApiFleet") },
     { id: "alarms", render: fleetAlarmsTable },
   ],
+  "packages/policies/README.md": [{ id: "install today", render: () => installToday("policies") }],
+  "packages/testing/README.md": [{ id: "install today", render: () => installToday("testing") }],
+  "packages/validation/README.md": [{ id: "install today", render: () => installToday("validation") }],
   "docs/plan.md": [
     { id: "cost summary", render: costSummary },
     { id: "plan dev", render: () => planSample("dev") },
@@ -149,6 +195,7 @@ const READMES: Record<string, Table[]> = {
     { id: "plan json keys", render: planJsonKeys },
   ],
   "packages/edge-proxy/README.md": [
+    { id: "install today", render: () => installToday("edge-proxy") },
     { id: "args NginxOptions", render: () => argsTable(pkg("edge-proxy", "nginx-options.ts"), "NginxOptions", NGINX_DEFAULTS) },
     { id: "args EdgeProxyServiceOptions", render: () => argsTable(pkg("edge-proxy", "compose-service.ts"), "EdgeProxyServiceOptions", EDGE_PROXY_SERVICE_DEFAULTS) },
   ],
