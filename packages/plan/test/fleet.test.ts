@@ -75,6 +75,12 @@ describe("plan: the fleet", () => {
     // 6 of the fleet, 3 of RDS, 3 per cache node x 2, and target tracking's own 2.
     expect(alarms.reduce((sum, l) => sum + l.quantity, 0)).to.equal(17);
     expect(cost.lines.filter((l) => l.priceKey === "ssm-parameter-standard").every((l) => l.monthlyUsd === 0)).to.equal(true);
+    // An internet-facing ALB has a public IPv4 address in each of its 2 zones; the responses leave through it.
+    expect(item("public IPv4 addresses of the load balancer x 2 (one per zone)")).to.include({ quantity: 1460, monthlyUsd: 7.3 });
+    expect(item("data transfer out to the internet (estimate)")).to.include({ resource: "prod-api-alb", quantity: 389.3, monthlyUsd: 49.05 });
+    expect(item("data transfer from the load balancer to instances in another zone")).to.include({ priceKey: "data-transfer-cross-az-alb", monthlyUsd: 0 });
+    // The README's cost table of the fleet alone (its data tier is given by value, so no zone-crossing lines of its own).
+    expect([cost.totalUsd, cost.atMaxUsd]).to.deep.equal([145.2, 212.54]);
     expect(cost.complete).to.equal(true);
     expect(cost.atMaxUsd).to.equal(Math.round((cost.totalUsd + scaledOut.reduce((sum, l) => sum + l.monthlyUsd!, 0)) * 100) / 100);
   });
