@@ -3,6 +3,7 @@ import type { z } from "zod";
 import * as awsProviderSettings from "@pulumi/aws/config/vars";
 import { AWS_REGIONS, parseVpcCidr } from "@trafficlab/network";
 import { FLEET_TYPE } from "@trafficlab/fleet";
+import { closestMatch, didYouMean } from "@trafficlab/validation";
 import { checkComponents, componentArgs } from "./components";
 import { SECRET_SETTINGS, STACK_SETTINGS, settingOf, type SettingKey, type SettingSpec, type StackSettings } from "./settings";
 
@@ -59,7 +60,17 @@ export interface CheckContext {
   stack?: string;
   /** The `aws:` keys the stack sets (without the namespace), checked against the provider's settings. */
   awsKeys?: string[];
+  /** Secret settings the stack holds in plain text (set without --secret): refused. */
+  plainTextSecrets?: string[];
 }
+
+/**
+ * Whether a config key holds a secret: the CLI lists the keys whose value is `secure:` in
+ * PULUMI_CONFIG_SECRET_KEYS, which the SDK reads here (mocks set the same list through
+ * setAllConfig). Marked @internal in the SDK's typings, so required untyped.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret: (key: string) => boolean };
 
 /** What the AWS provider reads from `aws:` config: anything else there is a typo it ignores. */
 const AWS_PROVIDER_SETTINGS = Object.keys(awsProviderSettings);
@@ -91,8 +102,14 @@ function describeIssue(project: string, key: SettingKey, issue: z.core.$ZodIssue
 // RDS for MySQL master password rules (CreateDBInstance, MasterUserPassword).
 const DB_PASSWORD = { min: 8, max: 41, refused: /[/"'@\s]/, printable: /^[\x21-\x7e]*$/ };
 
-function secretProblems(project: string, settings: StackSettings, secrets: SecretSettings): string[] {
+function secretProblems(project: string, settings: StackSettings, secrets: SecretSettings, plainText: readonly string[]): string[] {
   const problems: string[] = [];
+  for (const key of plainText) {
+    problems.push(
+      `${project}:${key} (value not shown) is stored in plain text in the stack's config; a password must be a secret: ` +
+        `pulumi config rm ${key} && pulumi config set --secret ${key}`,
+    );
+  }
   const password = secrets.dbPassword;
   if (password !== undefined) {
     if (password === "") {
@@ -143,13 +160,19 @@ function dockerOverlapProblems(project: string, settings: StackSettings): string
 export function parseStackSettings(project: string, raw: Record<string, unknown>, context: CheckContext = {}): StackSettings {
   const problems: string[] = [];
   const known = Object.keys(STACK_SETTINGS) as SettingKey[];
+  const settingKeys: string[] = [...known, ...SECRET_KEYS];
   for (const key of Object.keys(raw)) {
-    if (!(key in STACK_SETTINGS) && !(SECRET_KEYS as string[]).includes(key)) {
-      problems.push(`${project}:${key} is not a setting of this project (typo?); known: ${[...known, ...SECRET_KEYS].join(", ")}`);
+    if (!settingKeys.includes(key)) {
+      // `pulumi config set region ...` lands in the project's namespace: point at the provider's key.
+      const providerKey = closestMatch(key, AWS_PROVIDER_SETTINGS);
+      const otherwise = providerKey ? `; did you mean aws:${providerKey}?` : "; the settings are listed in README.md, Settings";
+      problems.push(`${project}:${key} is not a setting of this project${didYouMean(key, settingKeys, otherwise)}`);
     }
   }
   for (const key of context.awsKeys ?? []) {
-    if (!AWS_PROVIDER_SETTINGS.includes(key)) problems.push(`aws:${key} is not a setting of the AWS provider (typo?), which would ignore it; known: ${AWS_PROVIDER_SETTINGS.join(", ")}`);
+    if (!AWS_PROVIDER_SETTINGS.includes(key)) {
+      problems.push(`aws:${key} is not a setting of the AWS provider, which would ignore it${didYouMean(key, AWS_PROVIDER_SETTINGS, "; see the provider's configuration reference")}`);
+    }
   }
   // Key by key, so a wrong value does not hide the problems of the others.
   const failed = new Set<SettingKey>();
@@ -172,7 +195,7 @@ export function parseStackSettings(project: string, raw: Record<string, unknown>
       if (!failed.has(rule.key) && !rule.holds(parsed)) problems.push(`${project}:${rule.key} = ${JSON.stringify(parsed[rule.key])} is not allowed; ${rule.allowed}`);
     }
   }
-  problems.push(...secretProblems(project, parsed, context.secrets ?? {}));
+  problems.push(...secretProblems(project, parsed, context.secrets ?? {}, context.plainTextSecrets ?? []));
   problems.push(...regionProblems(project, context.region ?? DEFAULT_REGION, parsed));
   problems.push(...dockerOverlapProblems(project, parsed));
 
@@ -194,7 +217,8 @@ export function parseStackSettings(project: string, raw: Record<string, unknown>
       );
     }
   }
-  if (problems.length > 0) throw new StackConfigError(problems);
+  // A setting several components take (timeZone, apiImage) is refused once.
+  if (problems.length > 0) throw new StackConfigError([...new Set(problems)]);
   return parsed;
 }
 
@@ -205,16 +229,20 @@ export function loadStackConfig(): StackConfig {
   const raw: Record<string, unknown> = {};
   const secrets: SecretSettings = {};
   const awsKeys: string[] = [];
+  const plainTextSecrets: string[] = [];
   for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
     const [namespace, key] = fullKey.split(":");
     if (namespace === "aws" && key !== undefined) awsKeys.push(key);
     if (namespace !== project || key === undefined) continue;
-    if ((SECRET_KEYS as string[]).includes(key)) secrets[key as keyof SecretSettings] = value;
+    if ((SECRET_KEYS as string[]).includes(key)) {
+      secrets[key as keyof SecretSettings] = value;
+      if (!isConfigSecret(fullKey)) plainTextSecrets.push(key);
+    }
     else raw[key] = decode(value, (STACK_SETTINGS as Record<string, SettingSpec>)[key]?.type === "string");
   }
   const region = new pulumi.Config("aws").get("region") ?? DEFAULT_REGION;
   const stack = pulumi.getStack();
-  const settings = parseStackSettings(project, raw, { secrets, region, stack, awsKeys });
+  const settings = parseStackSettings(project, raw, { secrets, region, stack, awsKeys, plainTextSecrets });
   return {
     ...settings,
     project,

@@ -13,6 +13,8 @@ interface Case {
   config: Record<string, string>;
   says: string[];
   stack?: "dev" | "prod";
+  /** Secret keys of `config` set without --secret (plain text in the stack file). */
+  plainText?: string[];
 }
 
 const k = (key: string) => `trafficlab:${key}`;
@@ -21,8 +23,8 @@ const manyCidrs = JSON.stringify(Array.from({ length: 59 }, (_, i) => `198.51.${
 const CATALOG: Case[] = [
   // stack, Region, provider
   { case: "unknown environment", config: { [k("environment")]: "staging" }, says: ['trafficlab:environment = "staging"', '"dev", "prod"'] },
-  { case: "a typo in a key", config: { [k("dbInstanceType")]: "db.t3.micro" }, says: ["trafficlab:dbInstanceType is not a setting of this project (typo?)"] },
-  { case: "a typo in the AWS provider's key", config: { "aws:regoin": "ap-northeast-2" }, says: ["aws:regoin is not a setting of the AWS provider (typo?)"] },
+  { case: "a typo in a key", config: { [k("dbInstanceType")]: "db.t3.micro" }, says: ["trafficlab:dbInstanceType is not a setting of this project; did you mean dbInstanceClass?"] },
+  { case: "a typo in the AWS provider's key", config: { "aws:regoin": "ap-northeast-2" }, says: ["aws:regoin is not a setting of the AWS provider, which would ignore it; did you mean region?"] },
   { case: "a Region that does not exist", config: { "aws:region": "seoul" }, says: ['aws:region = "seoul"', "ap-northeast-2"] },
   { case: "more zones than the Region has", config: { [k("availabilityZones")]: "5" }, says: ["trafficlab:availabilityZones = 5", "ap-northeast-2 (Asia Pacific (Seoul)) has 4 Availability Zones"] },
   { case: "prod without deletion protection", stack: "prod", config: { [k("dbDeletionProtection")]: "false" }, says: ["trafficlab:dbDeletionProtection = false", "true in a prod stack"] },
@@ -89,6 +91,8 @@ const CATALOG: Case[] = [
   { case: "storage as words", config: { [k("dbStorageGiB")]: "twenty" }, says: ['trafficlab:dbStorageGiB = "twenty"', "expected number"] },
   { case: "36 days of backups", config: { [k("dbBackupRetentionDays")]: "36" }, says: ["trafficlab:dbBackupRetentionDays = 36", "0 to 35"] },
   { case: "boolean written as yes", config: { [k("dbMultiAz")]: "yes" }, says: ['trafficlab:dbMultiAz = "yes"', "expected boolean"] },
+  { case: "a database password in plain text", config: { [k("dbPassword")]: "hunter22-hunter22" }, plainText: [k("dbPassword")], says: ["trafficlab:dbPassword (value not shown) is stored in plain text", "pulumi config rm dbPassword && pulumi config set --secret dbPassword"] },
+  { case: "a registry password in plain text", config: { [k("registryUsername")]: "deployer", [k("registryPassword")]: "s3cret-Registry-1" }, plainText: [k("registryPassword")], says: ["trafficlab:registryPassword (value not shown) is stored in plain text", "pulumi config set --secret registryPassword"] },
   { case: "an empty database password", config: { [k("dbPassword")]: "" }, says: ["trafficlab:dbPassword is empty", "pulumi config rm dbPassword"] },
   { case: "a database password RDS refuses (too short)", config: { [k("dbPassword")]: "Short1!" }, says: ["trafficlab:dbPassword (value not shown)", "8 to 41"] },
   { case: "a database password RDS refuses (an @)", config: { [k("dbPassword")]: "user@example-password" }, says: ["trafficlab:dbPassword (value not shown)", "other than /, ', \", @ and space"] },
@@ -103,10 +107,10 @@ const CATALOG: Case[] = [
   { case: "Memcached", config: { [k("cacheEngine")]: "memcached" }, says: ['trafficlab:cacheEngine = "memcached"', '"valkey", "redis"'] },
 ];
 
-async function attempt(stack: "dev" | "prod", config: Record<string, string>): Promise<{ error: Error | undefined; registered: string[] }> {
+async function attempt(stack: "dev" | "prod", config: Record<string, string>, plainText: string[] = []): Promise<{ error: Error | undefined; registered: string[] }> {
   let error: Error | undefined;
   try {
-    await runStack(stack, config);
+    await runStack(stack, config, plainText);
   } catch (caught) {
     error = caught as Error;
   }
@@ -118,9 +122,10 @@ describe("bad input catalog: each wrong configuration fails before any resource 
 
   for (const entry of CATALOG) {
     it(entry.case, async () => {
-      const { error, registered } = await attempt(entry.stack ?? "dev", entry.config);
+      const { error, registered } = await attempt(entry.stack ?? "dev", entry.config, entry.plainText);
       expect(error, "the configuration was accepted").to.be.instanceOf(Error);
       for (const fragment of entry.says) expect(error!.message).to.include(fragment);
+      for (const secret of entry.plainText ?? []) expect(error!.message).not.to.include(entry.config[secret]!);
       expect(registered).to.deep.equal([]);
     });
   }

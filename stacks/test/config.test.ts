@@ -112,7 +112,7 @@ describe("stack config", () => {
   });
 
   it("refuses an unknown key, which is usually a typo", () => {
-    expect(problemsOf({ ...REQUIRED, dbInstanceType: "db.t3.micro" })).to.include("trafficlab:dbInstanceType is not a setting of this project (typo?)");
+    expect(problemsOf({ ...REQUIRED, dbInstanceType: "db.t3.micro" })).to.include("trafficlab:dbInstanceType is not a setting of this project; did you mean dbInstanceClass?");
   });
 
   it("decodes numbers and booleans from the strings Pulumi stores", () => {

@@ -10,3 +10,4 @@ export {
 export { requirePinnedImage } from "./image-reference";
 export { isTimeZone } from "./time-zone";
 export { transformed, type ChildTransform } from "./child-transform";
+export { editDistance, closestMatch, didYouMean } from "./closest";
