@@ -190,6 +190,10 @@ export function parseStackSettings(project: string, raw: Record<string, unknown>
     }
   }
   const parsed = settings as StackSettings;
+  if (parsed.hosting === "single" && !failed.has("hosting") && !failed.has("sshAllowedCidrs") && parsed.sshAllowedCidrs.length === 0) {
+    failed.add("sshAllowedCidrs");
+    problems.push(`${project}:sshAllowedCidrs (missing) is required because hosting is single (pulumi up deploys the host over SSH); ${HOW_TO_SET.sshAllowedCidrs}`);
+  }
   if (parsed.environment === "prod" && !failed.has("environment")) {
     for (const rule of PRODUCTION_RULES) {
       if (!failed.has(rule.key) && !rule.holds(parsed)) problems.push(`${project}:${rule.key} = ${JSON.stringify(parsed[rule.key])} is not allowed; ${rule.allowed}`);

@@ -46,7 +46,7 @@ const CATALOG: Case[] = [
   // host
   { case: "refused instance type", config: { [k("hostInstanceType")]: "t1.micro" }, says: ['trafficlab:hostInstanceType = "t1.micro"', "t3.micro"] },
   { case: "unknown OS", config: { [k("hostOs")]: "ubuntu" }, says: ['trafficlab:hostOs = "ubuntu"', '"al2023", "al2"'] },
-  { case: "SSH CIDR missing", config: { [k("sshAllowedCidrs")]: "[]" }, says: ["trafficlab:sshAllowedCidrs (missing) is required", "pulumi config set --path 'sshAllowedCidrs[0]'"] },
+  { case: "SSH CIDR missing", config: { [k("sshAllowedCidrs")]: "[]" }, says: ["trafficlab:sshAllowedCidrs (missing) is required because hosting is single", "pulumi config set --path 'sshAllowedCidrs[0]'"] },
   { case: "SSH from 0.0.0.0/0", config: { [k("sshAllowedCidrs")]: '["0.0.0.0/0"]' }, says: ['trafficlab:sshAllowedCidrs = "0.0.0.0/0"', "the whole internet is refused"] },
   { case: "SSH from ::/0", config: { [k("sshAllowedCidrs")]: '["::/0"]' }, says: ['trafficlab:sshAllowedCidrs = "::/0"', "refused"] },
   { case: "SSH from the two halves of the internet", config: { [k("sshAllowedCidrs")]: '["0.0.0.0/1","128.0.0.0/1"]' }, says: ['trafficlab:sshAllowedCidrs = "0.0.0.0/1"', 'trafficlab:sshAllowedCidrs = "128.0.0.0/1"'] },
