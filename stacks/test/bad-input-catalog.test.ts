@@ -45,6 +45,10 @@ const CATALOG: Case[] = [
   { case: "unknown NAT mode", config: { [k("nat")]: "double" }, says: ['trafficlab:nat = "double"', '"none", "single"'] },
   // host
   { case: "refused instance type", config: { [k("hostInstanceType")]: "t1.micro" }, says: ['trafficlab:hostInstanceType = "t1.micro"', "t3.micro"] },
+  { case: "a real instance type outside the tested families", config: { [k("hostInstanceType")]: "c7a.large" }, says: ['trafficlab:hostInstanceType = "c7a.large"', "not in the families the API host is tested on", "nearest allowed: c7i.large"] },
+  { case: "a memory-optimised instance type for the host", config: { [k("hostInstanceType")]: "r7g.2xlarge" }, says: ['trafficlab:hostInstanceType = "r7g.2xlarge"', "memory-optimised families are not offered for the API host", "m7g.2xlarge"] },
+  { case: "a size the family is not offered in", config: { [k("hostInstanceType")]: "t3.4xlarge" }, says: ['trafficlab:hostInstanceType = "t3.4xlarge"', "t3 is offered for the API host in micro", "nearest allowed: t3.2xlarge"] },
+  { case: "an instance type in capitals", config: { [k("hostInstanceType")]: "T3.Micro" }, says: ['trafficlab:hostInstanceType = "T3.Micro"', "did you mean t3.micro?"] },
   { case: "unknown OS", config: { [k("hostOs")]: "ubuntu" }, says: ['trafficlab:hostOs = "ubuntu"', '"al2023", "al2"'] },
   { case: "SSH CIDR missing", config: { [k("sshAllowedCidrs")]: "[]" }, says: ["trafficlab:sshAllowedCidrs (missing) is required because hosting is single", "pulumi config set --path 'sshAllowedCidrs[0]'"] },
   { case: "SSH from 0.0.0.0/0", config: { [k("sshAllowedCidrs")]: '["0.0.0.0/0"]' }, says: ['trafficlab:sshAllowedCidrs = "0.0.0.0/0"', "the whole internet is refused"] },
@@ -74,6 +78,8 @@ const CATALOG: Case[] = [
   { case: "an ACME directory over plain HTTP", config: { [k("domain")]: "api.example.com", [k("acmeEmail")]: "ops@example.com", [k("acmeServer")]: "http://acme.example.com/dir" }, says: ['trafficlab:acmeServer = "http://acme.example.com/dir"', "https://"] },
   // fleet (prod)
   { case: "unknown hosting", config: { [k("hosting")]: "cluster" }, says: ['trafficlab:hosting = "cluster"', '"single", "fleet"'] },
+  { case: "a memory-optimised fleet instance type", stack: "prod", config: { [k("fleetInstanceType")]: "r7g.2xlarge" }, says: ['trafficlab:fleetInstanceType = "r7g.2xlarge"', "memory-optimised families are not offered for a fleet instance"] },
+  { case: "a fleet instance type outside the tested families", stack: "prod", config: { [k("fleetInstanceType")]: "c7a.large" }, says: ['trafficlab:fleetInstanceType = "c7a.large"', "nearest allowed: c7i.large"] },
   { case: "a fleet whose maximum is below its minimum", stack: "prod", config: { [k("fleetMinSize")]: "3", [k("fleetMaxSize")]: "2" }, says: ["trafficlab:fleetMaxSize = 2", "at least minSize (3)"] },
   { case: "a fleet domain without its Route 53 zone", stack: "prod", config: { [k("domain")]: "api.example.com" }, says: ['trafficlab:hostedZoneId = ""'] },
   { case: "a CPU target the group could never hold", stack: "prod", config: { [k("fleetCpuTargetPercent")]: "95" }, says: ["trafficlab:fleetCpuTargetPercent = 95", "10 to 90"] },
@@ -86,6 +92,7 @@ const CATALOG: Case[] = [
   { case: "the document's MySQL 8.0.33", config: { [k("dbEngineVersion")]: "8.0.33" }, says: ['trafficlab:dbEngineVersion = "8.0.33"', "8.0.40 or later"] },
   { case: "previous-generation DB class", config: { [k("dbInstanceClass")]: "db.t2.micro" }, says: ['trafficlab:dbInstanceClass = "db.t2.micro"', "db.t2"] },
   { case: "EC2 type as DB class", config: { [k("dbInstanceClass")]: "t3.micro" }, says: ['trafficlab:dbInstanceClass = "t3.micro"', "db.t3.micro"] },
+  { case: "a DB class outside the offered families", config: { [k("dbInstanceClass")]: "db.x2g.large" }, says: ['trafficlab:dbInstanceClass = "db.x2g.large"', "memory optimised", "nearest allowed: db.r6g.large"] },
   { case: "0 GiB of storage", config: { [k("dbStorageGiB")]: "0" }, says: ["trafficlab:dbStorageGiB = 0", "20 to 65536"] },
   { case: "storage beyond RDS's limit", config: { [k("dbStorageGiB")]: "70000" }, says: ["trafficlab:dbStorageGiB = 70000", "20 to 65536"] },
   { case: "storage as words", config: { [k("dbStorageGiB")]: "twenty" }, says: ['trafficlab:dbStorageGiB = "twenty"', "expected number"] },
@@ -99,6 +106,7 @@ const CATALOG: Case[] = [
   // cache
   { case: "the document's cache.t2.micro", config: { [k("cacheNodeType")]: "cache.t2.micro" }, says: ['trafficlab:cacheNodeType = "cache.t2.micro"', "T2"] },
   { case: "unknown cache node type", config: { [k("cacheNodeType")]: "cache.t4g.nano" }, says: ['trafficlab:cacheNodeType = "cache.t4g.nano"', "cache.t4g.micro"] },
+  { case: "a cache node size the sizing table does not hold", config: { [k("cacheNodeType")]: "cache.r7g.2xlarge" }, says: ['trafficlab:cacheNodeType = "cache.r7g.2xlarge"', "cache.r7g is offered for the token cache in large, xlarge only"] },
   { case: "users that do not fit the node", config: { [k("cacheExpectedUsers")]: "3000000" }, says: ['trafficlab:cacheNodeType = "cache.t4g.micro"', "3000000 users", "smallest node type that fits is cache.t4g.small"] },
   { case: "failover without a replica", config: { [k("cacheAutomaticFailover")]: "true" }, says: ["trafficlab:cacheAutomaticFailover = true", "replicas >= 1"] },
   { case: "six replicas", config: { [k("cacheReplicas")]: "6" }, says: ["trafficlab:cacheReplicas = 6", "0 to 5"] },

@@ -11,3 +11,4 @@ export { requirePinnedImage } from "./image-reference";
 export { isTimeZone } from "./time-zone";
 export { transformed, type ChildTransform } from "./child-transform";
 export { editDistance, closestMatch, didYouMean } from "./closest";
+export { explainRefusedType, nearestAllowed, parseInstanceType, type AllowList } from "./instance-types";
