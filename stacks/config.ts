@@ -29,6 +29,94 @@ const PRODUCTION_RULES: { key: SettingKey; holds: (s: StackSettings) => boolean;
   { key: "protectData", holds: (s) => s.protectData, allowed: "true in a prod stack (Pulumi protect and retainOnDelete on the database and cache)" },
 ];
 
+/**
+ * Rules between settings, each said under the key to change and naming the setting it depends
+ * on, before the components' own checks (which know only their argument names). `broken`
+ * returns the rest of the message, or undefined when the rule holds.
+ */
+const CROSS_SETTING_RULES: {
+  key: SettingKey | (typeof SECRET_KEYS)[number];
+  uses: SettingKey[];
+  hosting?: "single" | "fleet";
+  broken: (s: StackSettings, secrets: SecretSettings) => string | undefined;
+}[] = [
+  {
+    key: "acmeEmail",
+    uses: ["domain"],
+    hosting: "single",
+    broken: (s) => (s.domain && !s.acmeEmail ? "(missing) is required because domain is set (Let's Encrypt writes there about expiry); set it with: pulumi config set acmeEmail <address>" : undefined),
+  },
+  {
+    key: "domain",
+    uses: ["acmeEmail"],
+    hosting: "single",
+    broken: (s) => (!s.domain && s.acmeEmail ? "(missing) is required because acmeEmail is set (it is for domain's certificate); set domain, or pulumi config rm acmeEmail" : undefined),
+  },
+  {
+    key: "hostedZoneId",
+    uses: ["domain"],
+    hosting: "fleet",
+    broken: (s) => (s.domain && !s.hostedZoneId ? "(missing) is required because domain is set and hosting is fleet (the ACM certificate is validated in that Route 53 zone); set it with: pulumi config set hostedZoneId Z..." : undefined),
+  },
+  {
+    key: "domain",
+    uses: ["hostedZoneId"],
+    hosting: "fleet",
+    broken: (s) => (!s.domain && s.hostedZoneId ? "(missing) is required because hostedZoneId is set (the zone is for domain's certificate and alias); set domain, or pulumi config rm hostedZoneId" : undefined),
+  },
+  {
+    key: "alarmSlackChannelId",
+    uses: ["alarmSlackWorkspaceId"],
+    hosting: "fleet",
+    broken: (s) => (s.alarmSlackWorkspaceId && !s.alarmSlackChannelId ? "(missing) is required because alarmSlackWorkspaceId is set; set it with: pulumi config set alarmSlackChannelId C..." : undefined),
+  },
+  {
+    key: "alarmSlackWorkspaceId",
+    uses: ["alarmSlackChannelId"],
+    hosting: "fleet",
+    broken: (s) => (!s.alarmSlackWorkspaceId && s.alarmSlackChannelId ? "(missing) is required because alarmSlackChannelId is set; set it with: pulumi config set alarmSlackWorkspaceId T..." : undefined),
+  },
+  {
+    key: "cacheAutomaticFailover",
+    uses: ["cacheReplicas"],
+    broken: (s) => (s.cacheAutomaticFailover && s.cacheReplicas === 0 ? "= true is not allowed because cacheReplicas = 0: failover needs cacheReplicas >= 1 (with one node there is nothing to fail over to)" : undefined),
+  },
+  {
+    key: "fleetMaxSize",
+    uses: ["fleetMinSize"],
+    hosting: "fleet",
+    broken: (s) => (s.fleetMaxSize < s.fleetMinSize ? `= ${s.fleetMaxSize} is not allowed; it must be at least fleetMinSize (${s.fleetMinSize})` : undefined),
+  },
+  {
+    key: "fleetDesiredCapacity",
+    uses: ["fleetMinSize", "fleetMaxSize"],
+    hosting: "fleet",
+    broken: (s) =>
+      s.fleetDesiredCapacity !== 0 && (s.fleetDesiredCapacity < s.fleetMinSize || s.fleetDesiredCapacity > s.fleetMaxSize)
+        ? `= ${s.fleetDesiredCapacity} is not allowed; allowed: 0 (for fleetMinSize) or fleetMinSize (${s.fleetMinSize}) to fleetMaxSize (${s.fleetMaxSize})`
+        : undefined,
+  },
+  {
+    key: "registryPassword",
+    uses: ["registryUsername"],
+    broken: (s, secrets) =>
+      secrets.registryPassword !== undefined && !s.registryUsername
+        ? "(value not shown) is set but nothing uses it: registryUsername is empty, so there is no registry login; set registryUsername, or pulumi config rm registryPassword"
+        : undefined,
+  },
+  {
+    key: "registryServer",
+    uses: ["registryUsername"],
+    broken: (s) => (s.registryServer && !s.registryUsername ? `= ${JSON.stringify(s.registryServer)} is set but nothing uses it: it is where registryUsername logs in, and registryUsername is empty` : undefined),
+  },
+  {
+    key: "acmeServer",
+    uses: ["domain"],
+    hosting: "single",
+    broken: (s) => (s.acmeServer !== STACK_SETTINGS.acmeServer.default && !s.domain ? `= ${JSON.stringify(s.acmeServer)} is set but nothing uses it: there is no domain to get a certificate for` : undefined),
+  },
+];
+
 /** Docker's bridge (172.17.0.0/16) and the next two networks of its default pool, which the host's compose and API networks take. */
 const DOCKER_NETWORKS_ON_THE_HOST = { from: 172 * 2 ** 24 + 17 * 2 ** 16, to: 172 * 2 ** 24 + 20 * 2 ** 16 - 1, text: "172.17.0.0/16 to 172.19.0.0/16" };
 
@@ -175,7 +263,7 @@ export function parseStackSettings(project: string, raw: Record<string, unknown>
     }
   }
   // Key by key, so a wrong value does not hide the problems of the others.
-  const failed = new Set<SettingKey>();
+  const failed = new Set<string>(); // keys already reported, so no check reports them twice
   const settings = {} as Record<SettingKey, unknown>;
   for (const key of known) {
     const spec: SettingSpec = STACK_SETTINGS[key];
@@ -198,6 +286,14 @@ export function parseStackSettings(project: string, raw: Record<string, unknown>
     for (const rule of PRODUCTION_RULES) {
       if (!failed.has(rule.key) && !rule.holds(parsed)) problems.push(`${project}:${rule.key} = ${JSON.stringify(parsed[rule.key])} is not allowed; ${rule.allowed}`);
     }
+  }
+  for (const rule of CROSS_SETTING_RULES) {
+    if (rule.hosting && rule.hosting !== parsed.hosting) continue;
+    if (rule.uses.some((key) => failed.has(key)) || failed.has(rule.key)) continue;
+    const broken = rule.broken(parsed, context.secrets ?? {});
+    if (broken === undefined) continue;
+    failed.add(rule.key);
+    problems.push(`${project}:${rule.key} ${broken}`);
   }
   problems.push(...secretProblems(project, parsed, context.secrets ?? {}, context.plainTextSecrets ?? []));
   problems.push(...regionProblems(project, context.region ?? DEFAULT_REGION, parsed));
