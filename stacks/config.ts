@@ -3,7 +3,7 @@ import type { z } from "zod";
 import * as awsProviderSettings from "@pulumi/aws/config/vars";
 import { AWS_REGIONS, parseVpcCidr } from "@trafficlab/network";
 import { FLEET_TYPE } from "@trafficlab/fleet";
-import { closestMatch, didYouMean } from "@trafficlab/validation";
+import { closestMatch, didYouMean, imageRegistry } from "@trafficlab/validation";
 import { checkComponents, componentArgs } from "./components";
 import { SECRET_SETTINGS, STACK_SETTINGS, settingOf, type SettingKey, type SettingSpec, type StackSettings } from "./settings";
 
@@ -110,6 +110,18 @@ const CROSS_SETTING_RULES: {
     broken: (s) => (s.registryServer && !s.registryUsername ? `= ${JSON.stringify(s.registryServer)} is set but nothing uses it: it is where registryUsername logs in, and registryUsername is empty` : undefined),
   },
   {
+    key: "apiImage",
+    uses: ["registryServer", "registryUsername"],
+    // docker login goes to registryServer: an image from another registry is pulled without it.
+    broken: (s) => {
+      const login = s.registryServer || "docker.io";
+      const from = imageRegistry(s.apiImage);
+      return s.registryUsername && from !== login
+        ? `= ${JSON.stringify(s.apiImage)} is not allowed because registryServer is ${JSON.stringify(login)}: the login is for ${login}, and this image is pulled from ${from}; use an image in ${login}, or set registryServer ${from}`
+        : undefined;
+    },
+  },
+  {
     key: "acmeServer",
     uses: ["domain"],
     hosting: "single",
@@ -214,6 +226,47 @@ function secretProblems(project: string, settings: StackSettings, secrets: Secre
   return problems;
 }
 
+// pulumi-aws autonames the replication group id `<name>-<7 random>`, lower-cased, at most 40
+// characters (AutoNameTransform("replicationGroupId", 40, strings.ToLower)); the cache's is
+// `<stack>-tokens-group`, so the stack name may have 40 - 7 - "-tokens-group-".length characters.
+const MAX_STACK_NAME_FOR_CACHE = 40 - 7 - "-tokens-group-".length;
+
+/** The stack's name starts the RDS and ElastiCache identifiers, which AWS restricts more than Pulumi restricts stack names. */
+function stackNameProblems(stack: string): string[] {
+  const problems: string[] = [];
+  if (!/^[A-Za-z][A-Za-z0-9-]*$/.test(stack) || stack.includes("--") || stack.endsWith("-")) {
+    problems.push(
+      `the stack name ${JSON.stringify(stack)} cannot start the RDS and ElastiCache identifiers (<stack>-db-mysql-..., <stack>-tokens-group-...); ` +
+        "allowed: letters, digits and single hyphens, starting with a letter and not ending with a hyphen (pulumi stack rename)",
+    );
+  }
+  if (stack.length > MAX_STACK_NAME_FOR_CACHE) {
+    problems.push(
+      `the stack name ${JSON.stringify(stack)} is too long (${stack.length} characters): the cache's replication group id <stack>-tokens-group-<7 random> must fit ElastiCache's 40; allowed: at most ${MAX_STACK_NAME_FOR_CACHE} characters (pulumi stack rename)`,
+    );
+  }
+  return problems;
+}
+
+// An automated snapshot is `rds:<instance>-<date>`; a manual one a plain identifier; another
+// account's (or a shared) one its ARN. RDS restores only from a snapshot in the stack's Region.
+const SNAPSHOT_NAME = /^(?:rds:)?[A-Za-z](?:[A-Za-z0-9]|-(?!-)){0,254}$/;
+
+function snapshotProblems(project: string, snapshot: string, region: string): string[] {
+  if (snapshot === "") return [];
+  const arn = /^arn:aws[a-z-]*:rds:([a-z0-9-]+):\d{12}:(?:cluster-)?snapshot:(.+)$/.exec(snapshot);
+  const name = arn ? arn[2]! : snapshot;
+  if (!SNAPSHOT_NAME.test(name) || name.endsWith("-")) {
+    return [
+      `${project}:dbRestoreFromSnapshot = ${JSON.stringify(snapshot)} is not allowed; allowed: an RDS snapshot identifier (letters, digits and single hyphens, starting with a letter; rds:... for an automated one) or its ARN`,
+    ];
+  }
+  if (arn && arn[1] !== region) {
+    return [`${project}:dbRestoreFromSnapshot = ${JSON.stringify(snapshot)} is not allowed; the snapshot is in ${arn[1]} and RDS restores only in the snapshot's Region (${region} here): copy it first (aws rds copy-db-snapshot)`];
+  }
+  return [];
+}
+
 /** The Region must exist, and hold the zones asked for, before anything is created in it. */
 function regionProblems(project: string, region: string, settings: StackSettings): string[] {
   const known = AWS_REGIONS[region];
@@ -297,6 +350,8 @@ export function parseStackSettings(project: string, raw: Record<string, unknown>
   }
   problems.push(...secretProblems(project, parsed, context.secrets ?? {}, context.plainTextSecrets ?? []));
   problems.push(...regionProblems(project, context.region ?? DEFAULT_REGION, parsed));
+  problems.push(...stackNameProblems(context.stack ?? "dev"));
+  if (!failed.has("dbRestoreFromSnapshot")) problems.push(...snapshotProblems(project, parsed.dbRestoreFromSnapshot, context.region ?? DEFAULT_REGION));
   problems.push(...dockerOverlapProblems(project, parsed));
 
   const placeholderSecret = pulumi.secret("checked-only");

@@ -130,6 +130,20 @@ describe("stack config", () => {
     expect(problemsOf({ ...REQUIRED, dbInstanceType: "db.t3.micro" })).to.include("trafficlab:dbInstanceType is not a setting of this project; did you mean dbInstanceClass?");
   });
 
+  it("refuses a stack name AWS would refuse in the RDS and ElastiCache identifiers it starts", () => {
+    const problems = (stack: string) => {
+      try {
+        parseStackSettings("trafficlab", REQUIRED, { stack });
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return "";
+    };
+    for (const refused of ["my_stack", "qa.1", "9lives", "a--b", "dev-"]) expect(problems(refused), refused).to.include(`the stack name ${JSON.stringify(refused)} cannot start the RDS and ElastiCache identifiers`);
+    expect(problems("a-very-long-stack-name")).to.include("is too long (22 characters)").and.include("at most 19 characters");
+    for (const accepted of ["dev", "Staging-2", "a".repeat(19)]) expect(problems(accepted), accepted).to.equal("");
+  });
+
   it("decodes numbers and booleans from the strings Pulumi stores", () => {
     installMocks({ stack: "dev" });
     applyStackConfig({ values: { ...REQUIRED_CONFIG, "trafficlab:dbStorageGiB": "50", "trafficlab:dbMultiAz": "true" }, secretKeys: [] });
