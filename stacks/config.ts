@@ -3,6 +3,7 @@ import type { z } from "zod";
 import * as awsProviderSettings from "@pulumi/aws/config/vars";
 import { AWS_REGIONS, parseVpcCidr } from "@trafficlab/network";
 import { FLEET_TYPE } from "@trafficlab/fleet";
+import { closestMatch, didYouMean, imageRegistry } from "@trafficlab/validation";
 import { checkComponents, componentArgs } from "./components";
 import { SECRET_SETTINGS, STACK_SETTINGS, settingOf, type SettingKey, type SettingSpec, type StackSettings } from "./settings";
 
@@ -26,6 +27,106 @@ const PRODUCTION_RULES: { key: SettingKey; holds: (s: StackSettings) => boolean;
   { key: "dbSkipFinalSnapshot", holds: (s) => !s.dbSkipFinalSnapshot, allowed: "false in a prod stack (keep a final snapshot)" },
   { key: "dbBackupRetentionDays", holds: (s) => s.dbBackupRetentionDays >= 7, allowed: "7 or more in a prod stack" },
   { key: "protectData", holds: (s) => s.protectData, allowed: "true in a prod stack (Pulumi protect and retainOnDelete on the database and cache)" },
+];
+
+/**
+ * Rules between settings, each said under the key to change and naming the setting it depends
+ * on, before the components' own checks (which know only their argument names). `broken`
+ * returns the rest of the message, or undefined when the rule holds.
+ */
+const CROSS_SETTING_RULES: {
+  key: SettingKey | (typeof SECRET_KEYS)[number];
+  uses: SettingKey[];
+  hosting?: "single" | "fleet";
+  broken: (s: StackSettings, secrets: SecretSettings) => string | undefined;
+}[] = [
+  {
+    key: "acmeEmail",
+    uses: ["domain"],
+    hosting: "single",
+    broken: (s) => (s.domain && !s.acmeEmail ? "(missing) is required because domain is set (Let's Encrypt writes there about expiry); set it with: pulumi config set acmeEmail <address>" : undefined),
+  },
+  {
+    key: "domain",
+    uses: ["acmeEmail"],
+    hosting: "single",
+    broken: (s) => (!s.domain && s.acmeEmail ? "(missing) is required because acmeEmail is set (it is for domain's certificate); set domain, or pulumi config rm acmeEmail" : undefined),
+  },
+  {
+    key: "hostedZoneId",
+    uses: ["domain"],
+    hosting: "fleet",
+    broken: (s) => (s.domain && !s.hostedZoneId ? "(missing) is required because domain is set and hosting is fleet (the ACM certificate is validated in that Route 53 zone); set it with: pulumi config set hostedZoneId Z..." : undefined),
+  },
+  {
+    key: "domain",
+    uses: ["hostedZoneId"],
+    hosting: "fleet",
+    broken: (s) => (!s.domain && s.hostedZoneId ? "(missing) is required because hostedZoneId is set (the zone is for domain's certificate and alias); set domain, or pulumi config rm hostedZoneId" : undefined),
+  },
+  {
+    key: "alarmSlackChannelId",
+    uses: ["alarmSlackWorkspaceId"],
+    hosting: "fleet",
+    broken: (s) => (s.alarmSlackWorkspaceId && !s.alarmSlackChannelId ? "(missing) is required because alarmSlackWorkspaceId is set; set it with: pulumi config set alarmSlackChannelId C..." : undefined),
+  },
+  {
+    key: "alarmSlackWorkspaceId",
+    uses: ["alarmSlackChannelId"],
+    hosting: "fleet",
+    broken: (s) => (!s.alarmSlackWorkspaceId && s.alarmSlackChannelId ? "(missing) is required because alarmSlackChannelId is set; set it with: pulumi config set alarmSlackWorkspaceId T..." : undefined),
+  },
+  {
+    key: "cacheAutomaticFailover",
+    uses: ["cacheReplicas"],
+    broken: (s) => (s.cacheAutomaticFailover && s.cacheReplicas === 0 ? "= true is not allowed because cacheReplicas = 0: failover needs cacheReplicas >= 1 (with one node there is nothing to fail over to)" : undefined),
+  },
+  {
+    key: "fleetMaxSize",
+    uses: ["fleetMinSize"],
+    hosting: "fleet",
+    broken: (s) => (s.fleetMaxSize < s.fleetMinSize ? `= ${s.fleetMaxSize} is not allowed; it must be at least fleetMinSize (${s.fleetMinSize})` : undefined),
+  },
+  {
+    key: "fleetDesiredCapacity",
+    uses: ["fleetMinSize", "fleetMaxSize"],
+    hosting: "fleet",
+    broken: (s) =>
+      s.fleetDesiredCapacity !== 0 && (s.fleetDesiredCapacity < s.fleetMinSize || s.fleetDesiredCapacity > s.fleetMaxSize)
+        ? `= ${s.fleetDesiredCapacity} is not allowed; allowed: 0 (for fleetMinSize) or fleetMinSize (${s.fleetMinSize}) to fleetMaxSize (${s.fleetMaxSize})`
+        : undefined,
+  },
+  {
+    key: "registryPassword",
+    uses: ["registryUsername"],
+    broken: (s, secrets) =>
+      secrets.registryPassword !== undefined && !s.registryUsername
+        ? "(value not shown) is set but nothing uses it: registryUsername is empty, so there is no registry login; set registryUsername, or pulumi config rm registryPassword"
+        : undefined,
+  },
+  {
+    key: "registryServer",
+    uses: ["registryUsername"],
+    broken: (s) => (s.registryServer && !s.registryUsername ? `= ${JSON.stringify(s.registryServer)} is set but nothing uses it: it is where registryUsername logs in, and registryUsername is empty` : undefined),
+  },
+  {
+    key: "apiImage",
+    uses: ["registryServer", "registryUsername"],
+    // docker login goes to registryServer: an image from another registry is pulled without it.
+    broken: (s) => {
+      const login = s.registryServer || "docker.io";
+      const from = imageRegistry(s.apiImage);
+      return s.registryUsername && from !== login
+        ? `= ${JSON.stringify(s.apiImage)} is not allowed because registryServer is ${JSON.stringify(login)}: the login is for ${login}, and this image is pulled from ${from}; use an image in ${login}, or set registryServer ${from}`
+        : undefined;
+    },
+  },
+  {
+    key: "acmeServer",
+    uses: ["domain"],
+    hosting: "single",
+    broken: (s) => (s.acmeServer !== STACK_SETTINGS.acmeServer.default && !s.domain ? `= ${JSON.stringify(s.acmeServer)} is set but nothing uses it: there is no domain to get a certificate for` : undefined),
+  },
 ];
 
 /** Docker's bridge (172.17.0.0/16) and the next two networks of its default pool, which the host's compose and API networks take. */
@@ -59,7 +160,17 @@ export interface CheckContext {
   stack?: string;
   /** The `aws:` keys the stack sets (without the namespace), checked against the provider's settings. */
   awsKeys?: string[];
+  /** Secret settings the stack holds in plain text (set without --secret): refused. */
+  plainTextSecrets?: string[];
 }
+
+/**
+ * Whether a config key holds a secret: the CLI lists the keys whose value is `secure:` in
+ * PULUMI_CONFIG_SECRET_KEYS, which the SDK reads here (mocks set the same list through
+ * setAllConfig). Marked @internal in the SDK's typings, so required untyped.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret: (key: string) => boolean };
 
 /** What the AWS provider reads from `aws:` config: anything else there is a typo it ignores. */
 const AWS_PROVIDER_SETTINGS = Object.keys(awsProviderSettings);
@@ -91,8 +202,14 @@ function describeIssue(project: string, key: SettingKey, issue: z.core.$ZodIssue
 // RDS for MySQL master password rules (CreateDBInstance, MasterUserPassword).
 const DB_PASSWORD = { min: 8, max: 41, refused: /[/"'@\s]/, printable: /^[\x21-\x7e]*$/ };
 
-function secretProblems(project: string, settings: StackSettings, secrets: SecretSettings): string[] {
+function secretProblems(project: string, settings: StackSettings, secrets: SecretSettings, plainText: readonly string[]): string[] {
   const problems: string[] = [];
+  for (const key of plainText) {
+    problems.push(
+      `${project}:${key} (value not shown) is stored in plain text in the stack's config; a password must be a secret: ` +
+        `pulumi config rm ${key} && pulumi config set --secret ${key}`,
+    );
+  }
   const password = secrets.dbPassword;
   if (password !== undefined) {
     if (password === "") {
@@ -107,6 +224,47 @@ function secretProblems(project: string, settings: StackSettings, secrets: Secre
     problems.push(`${project}:registryPassword (missing) is required because registryUsername is set; set it with: pulumi config set --secret registryPassword`);
   }
   return problems;
+}
+
+// pulumi-aws autonames the replication group id `<name>-<7 random>`, lower-cased, at most 40
+// characters (AutoNameTransform("replicationGroupId", 40, strings.ToLower)); the cache's is
+// `<stack>-tokens-group`, so the stack name may have 40 - 7 - "-tokens-group-".length characters.
+const MAX_STACK_NAME_FOR_CACHE = 40 - 7 - "-tokens-group-".length;
+
+/** The stack's name starts the RDS and ElastiCache identifiers, which AWS restricts more than Pulumi restricts stack names. */
+function stackNameProblems(stack: string): string[] {
+  const problems: string[] = [];
+  if (!/^[A-Za-z][A-Za-z0-9-]*$/.test(stack) || stack.includes("--") || stack.endsWith("-")) {
+    problems.push(
+      `the stack name ${JSON.stringify(stack)} cannot start the RDS and ElastiCache identifiers (<stack>-db-mysql-..., <stack>-tokens-group-...); ` +
+        "allowed: letters, digits and single hyphens, starting with a letter and not ending with a hyphen (pulumi stack rename)",
+    );
+  }
+  if (stack.length > MAX_STACK_NAME_FOR_CACHE) {
+    problems.push(
+      `the stack name ${JSON.stringify(stack)} is too long (${stack.length} characters): the cache's replication group id <stack>-tokens-group-<7 random> must fit ElastiCache's 40; allowed: at most ${MAX_STACK_NAME_FOR_CACHE} characters (pulumi stack rename)`,
+    );
+  }
+  return problems;
+}
+
+// An automated snapshot is `rds:<instance>-<date>`; a manual one a plain identifier; another
+// account's (or a shared) one its ARN. RDS restores only from a snapshot in the stack's Region.
+const SNAPSHOT_NAME = /^(?:rds:)?[A-Za-z](?:[A-Za-z0-9]|-(?!-)){0,254}$/;
+
+function snapshotProblems(project: string, snapshot: string, region: string): string[] {
+  if (snapshot === "") return [];
+  const arn = /^arn:aws[a-z-]*:rds:([a-z0-9-]+):\d{12}:(?:cluster-)?snapshot:(.+)$/.exec(snapshot);
+  const name = arn ? arn[2]! : snapshot;
+  if (!SNAPSHOT_NAME.test(name) || name.endsWith("-")) {
+    return [
+      `${project}:dbRestoreFromSnapshot = ${JSON.stringify(snapshot)} is not allowed; allowed: an RDS snapshot identifier (letters, digits and single hyphens, starting with a letter; rds:... for an automated one) or its ARN`,
+    ];
+  }
+  if (arn && arn[1] !== region) {
+    return [`${project}:dbRestoreFromSnapshot = ${JSON.stringify(snapshot)} is not allowed; the snapshot is in ${arn[1]} and RDS restores only in the snapshot's Region (${region} here): copy it first (aws rds copy-db-snapshot)`];
+  }
+  return [];
 }
 
 /** The Region must exist, and hold the zones asked for, before anything is created in it. */
@@ -143,16 +301,22 @@ function dockerOverlapProblems(project: string, settings: StackSettings): string
 export function parseStackSettings(project: string, raw: Record<string, unknown>, context: CheckContext = {}): StackSettings {
   const problems: string[] = [];
   const known = Object.keys(STACK_SETTINGS) as SettingKey[];
+  const settingKeys: string[] = [...known, ...SECRET_KEYS];
   for (const key of Object.keys(raw)) {
-    if (!(key in STACK_SETTINGS) && !(SECRET_KEYS as string[]).includes(key)) {
-      problems.push(`${project}:${key} is not a setting of this project (typo?); known: ${[...known, ...SECRET_KEYS].join(", ")}`);
+    if (!settingKeys.includes(key)) {
+      // `pulumi config set region ...` lands in the project's namespace: point at the provider's key.
+      const providerKey = closestMatch(key, AWS_PROVIDER_SETTINGS);
+      const otherwise = providerKey ? `; did you mean aws:${providerKey}?` : "; the settings are listed in README.md, Settings";
+      problems.push(`${project}:${key} is not a setting of this project${didYouMean(key, settingKeys, otherwise)}`);
     }
   }
   for (const key of context.awsKeys ?? []) {
-    if (!AWS_PROVIDER_SETTINGS.includes(key)) problems.push(`aws:${key} is not a setting of the AWS provider (typo?), which would ignore it; known: ${AWS_PROVIDER_SETTINGS.join(", ")}`);
+    if (!AWS_PROVIDER_SETTINGS.includes(key)) {
+      problems.push(`aws:${key} is not a setting of the AWS provider, which would ignore it${didYouMean(key, AWS_PROVIDER_SETTINGS, "; see the provider's configuration reference")}`);
+    }
   }
   // Key by key, so a wrong value does not hide the problems of the others.
-  const failed = new Set<SettingKey>();
+  const failed = new Set<string>(); // keys already reported, so no check reports them twice
   const settings = {} as Record<SettingKey, unknown>;
   for (const key of known) {
     const spec: SettingSpec = STACK_SETTINGS[key];
@@ -167,13 +331,27 @@ export function parseStackSettings(project: string, raw: Record<string, unknown>
     }
   }
   const parsed = settings as StackSettings;
+  if (parsed.hosting === "single" && !failed.has("hosting") && !failed.has("sshAllowedCidrs") && parsed.sshAllowedCidrs.length === 0) {
+    failed.add("sshAllowedCidrs");
+    problems.push(`${project}:sshAllowedCidrs (missing) is required because hosting is single (pulumi up deploys the host over SSH); ${HOW_TO_SET.sshAllowedCidrs}`);
+  }
   if (parsed.environment === "prod" && !failed.has("environment")) {
     for (const rule of PRODUCTION_RULES) {
       if (!failed.has(rule.key) && !rule.holds(parsed)) problems.push(`${project}:${rule.key} = ${JSON.stringify(parsed[rule.key])} is not allowed; ${rule.allowed}`);
     }
   }
-  problems.push(...secretProblems(project, parsed, context.secrets ?? {}));
+  for (const rule of CROSS_SETTING_RULES) {
+    if (rule.hosting && rule.hosting !== parsed.hosting) continue;
+    if (rule.uses.some((key) => failed.has(key)) || failed.has(rule.key)) continue;
+    const broken = rule.broken(parsed, context.secrets ?? {});
+    if (broken === undefined) continue;
+    failed.add(rule.key);
+    problems.push(`${project}:${rule.key} ${broken}`);
+  }
+  problems.push(...secretProblems(project, parsed, context.secrets ?? {}, context.plainTextSecrets ?? []));
   problems.push(...regionProblems(project, context.region ?? DEFAULT_REGION, parsed));
+  problems.push(...stackNameProblems(context.stack ?? "dev"));
+  if (!failed.has("dbRestoreFromSnapshot")) problems.push(...snapshotProblems(project, parsed.dbRestoreFromSnapshot, context.region ?? DEFAULT_REGION));
   problems.push(...dockerOverlapProblems(project, parsed));
 
   const placeholderSecret = pulumi.secret("checked-only");
@@ -194,7 +372,8 @@ export function parseStackSettings(project: string, raw: Record<string, unknown>
       );
     }
   }
-  if (problems.length > 0) throw new StackConfigError(problems);
+  // A setting several components take (timeZone, apiImage) is refused once.
+  if (problems.length > 0) throw new StackConfigError([...new Set(problems)]);
   return parsed;
 }
 
@@ -205,16 +384,20 @@ export function loadStackConfig(): StackConfig {
   const raw: Record<string, unknown> = {};
   const secrets: SecretSettings = {};
   const awsKeys: string[] = [];
+  const plainTextSecrets: string[] = [];
   for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
     const [namespace, key] = fullKey.split(":");
     if (namespace === "aws" && key !== undefined) awsKeys.push(key);
     if (namespace !== project || key === undefined) continue;
-    if ((SECRET_KEYS as string[]).includes(key)) secrets[key as keyof SecretSettings] = value;
+    if ((SECRET_KEYS as string[]).includes(key)) {
+      secrets[key as keyof SecretSettings] = value;
+      if (!isConfigSecret(fullKey)) plainTextSecrets.push(key);
+    }
     else raw[key] = decode(value, (STACK_SETTINGS as Record<string, SettingSpec>)[key]?.type === "string");
   }
   const region = new pulumi.Config("aws").get("region") ?? DEFAULT_REGION;
   const stack = pulumi.getStack();
-  const settings = parseStackSettings(project, raw, { secrets, region, stack, awsKeys });
+  const settings = parseStackSettings(project, raw, { secrets, region, stack, awsKeys, plainTextSecrets });
   return {
     ...settings,
     project,

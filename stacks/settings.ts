@@ -17,7 +17,7 @@ export interface SettingSpec {
   /** Pulumi.yaml's type: how `pulumi config set` stores it. */
   type: "string" | "integer" | "boolean" | "array";
   /** Undefined: required, no default (the CLI then requires it in every stack). */
-  default?: string | number | boolean;
+  default?: string | number | boolean | readonly string[];
   description: string;
   /** Parses the decoded config value; the default is applied before. */
   schema: z.ZodType;
@@ -94,10 +94,13 @@ export const STACK_SETTINGS = {
   hostInstanceType: setting({ type: "string", default: API_HOST_DEFAULTS.instanceType, schema: text, description: "EC2 type of the API host (the design document's t2.micro is accepted)", becomes: [{ component: API_HOST_TYPE, argument: "instanceType" }] }),
   hostOs: setting({ type: "string", default: API_HOST_DEFAULTS.os, schema: z.enum(["al2023", "al2"]), description: "al2023, or al2 (end of support 2026-06-30)", becomes: [{ component: API_HOST_TYPE, argument: "os" }] }),
   hostElasticIp: setting({ type: "boolean", default: API_HOST_DEFAULTS.elasticIp, schema: flag, description: "a stable public address (an Elastic IP)", becomes: [{ component: API_HOST_TYPE, argument: "elasticIp" }] }),
+  // Empty by default, so the CLI does not require it of a fleet, which opens no SSH;
+  // stacks/config.ts requires it for hosting: single.
   sshAllowedCidrs: setting({
     type: "array",
-    schema: z.array(z.string()).min(1),
-    description: "required: CIDRs that may SSH in, including the machine that runs pulumi up (it deploys over SSH)",
+    default: [],
+    schema: z.array(z.string()),
+    description: "single: required, CIDRs that may SSH in, including the machine that runs pulumi up (it deploys over SSH); a fleet opens no SSH",
     becomes: [{ component: API_HOST_TYPE, argument: "sshAllowedCidrs" }],
   }),
   apiImage: setting({ type: "string", schema: z.string().min(1), description: "required: the API image, user/image:tag or a digest (latest is refused)", becomes: [{ component: API_HOST_TYPE, argument: "app.image" }, { component: FLEET_TYPE, argument: "app.image" }] }),
@@ -202,7 +205,8 @@ export type StackSettings = { [K in SettingKey]: z.infer<(typeof STACK_SETTINGS)
 
 /** Secrets the stack reads but Pulumi.yaml cannot declare: the CLI would require them, or store a default in plain text. */
 export const SECRET_SETTINGS = {
-  dbPassword: "pulumi config set --secret dbPassword <password>: unset, the stack generates one",
+  // No value on the command line: the CLI prompts for it, so it stays out of the shell's history.
+  dbPassword: "pulumi config set --secret dbPassword: unset, the stack generates one",
   registryPassword: "pulumi config set --secret registryPassword: required when registryUsername is set",
 } as const;
 

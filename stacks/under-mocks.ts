@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { applyStackConfig, installMocks, readStackConfigFiles, withCapturedConsole, type ResourceGraph } from "@trafficlab/testing";
-import { loadStackConfig } from "./config";
+import { SECRET_KEYS, loadStackConfig } from "./config";
 import { trafficlab } from "./program";
 
 /** The repository root: Pulumi.yaml and the Pulumi.<stack>.yaml files. */
@@ -20,8 +20,13 @@ export interface StackUnderMocks {
 }
 
 export interface RunOptions {
-  /** Config values on top of Pulumi.yaml and Pulumi.<stack>.yaml, as `pulumi config set` would (`project:key` -> string). */
+  /**
+   * Config values on top of Pulumi.yaml and Pulumi.<stack>.yaml, as `pulumi config set` would
+   * (`project:key` -> string); the secret settings (dbPassword, ...) as `pulumi config set --secret`.
+   */
   values?: Record<string, string>;
+  /** Keys of `values` set without --secret, as a user who forgot it would (`project:key`). */
+  plainText?: string[];
   /** Where Pulumi.yaml lives. Default: this repository. */
   projectDir?: string;
 }
@@ -37,11 +42,15 @@ export async function runStackUnderMocks(stack: string, options: RunOptions = {}
   const files = readStackConfigFiles(options.projectDir ?? PROJECT_DIR, stack);
   const values = { ...files.values, ...options.values };
   const region = values["aws:region"] ?? DEFAULT_REGION;
+  const secretKeys = SECRET_KEYS.map((key) => `${files.project}:${key}`).filter((key) => key in (options.values ?? {}) && !(options.plainText ?? []).includes(key));
   const program = installMocks({ project: files.project, stack, region });
   try {
     const { result, lines } = await withCapturedConsole(async () => {
-      applyStackConfig({ ...files, values });
-      const outputs = await program.runStack(() => trafficlab(loadStackConfig()));
+      applyStackConfig({ values, secretKeys: [...files.secretKeys, ...secretKeys] });
+      // Validated before the Stack resource exists: thrown inside it, the error also rejects
+      // promises of the Stack's that nobody awaits, and Node prints a crash dump of it.
+      const config = loadStackConfig();
+      const outputs = await program.runStack(() => trafficlab(config));
       return { outputs, graph: await program.settled() };
     });
     return { stack, region, ...result, placeholders: files.placeholders, log: lines };

@@ -13,6 +13,8 @@ interface Case {
   config: Record<string, string>;
   says: string[];
   stack?: "dev" | "prod";
+  /** Secret keys of `config` set without --secret (plain text in the stack file). */
+  plainText?: string[];
 }
 
 const k = (key: string) => `trafficlab:${key}`;
@@ -21,8 +23,8 @@ const manyCidrs = JSON.stringify(Array.from({ length: 59 }, (_, i) => `198.51.${
 const CATALOG: Case[] = [
   // stack, Region, provider
   { case: "unknown environment", config: { [k("environment")]: "staging" }, says: ['trafficlab:environment = "staging"', '"dev", "prod"'] },
-  { case: "a typo in a key", config: { [k("dbInstanceType")]: "db.t3.micro" }, says: ["trafficlab:dbInstanceType is not a setting of this project (typo?)"] },
-  { case: "a typo in the AWS provider's key", config: { "aws:regoin": "ap-northeast-2" }, says: ["aws:regoin is not a setting of the AWS provider (typo?)"] },
+  { case: "a typo in a key", config: { [k("dbInstanceType")]: "db.t3.micro" }, says: ["trafficlab:dbInstanceType is not a setting of this project; did you mean dbInstanceClass?"] },
+  { case: "a typo in the AWS provider's key", config: { "aws:regoin": "ap-northeast-2" }, says: ["aws:regoin is not a setting of the AWS provider, which would ignore it; did you mean region?"] },
   { case: "a Region that does not exist", config: { "aws:region": "seoul" }, says: ['aws:region = "seoul"', "ap-northeast-2"] },
   { case: "more zones than the Region has", config: { [k("availabilityZones")]: "5" }, says: ["trafficlab:availabilityZones = 5", "ap-northeast-2 (Asia Pacific (Seoul)) has 4 Availability Zones"] },
   { case: "prod without deletion protection", stack: "prod", config: { [k("dbDeletionProtection")]: "false" }, says: ["trafficlab:dbDeletionProtection = false", "true in a prod stack"] },
@@ -43,8 +45,12 @@ const CATALOG: Case[] = [
   { case: "unknown NAT mode", config: { [k("nat")]: "double" }, says: ['trafficlab:nat = "double"', '"none", "single"'] },
   // host
   { case: "refused instance type", config: { [k("hostInstanceType")]: "t1.micro" }, says: ['trafficlab:hostInstanceType = "t1.micro"', "t3.micro"] },
+  { case: "a real instance type outside the tested families", config: { [k("hostInstanceType")]: "c7a.large" }, says: ['trafficlab:hostInstanceType = "c7a.large"', "not in the families the API host is tested on", "nearest allowed: c7i.large"] },
+  { case: "a memory-optimised instance type for the host", config: { [k("hostInstanceType")]: "r7g.2xlarge" }, says: ['trafficlab:hostInstanceType = "r7g.2xlarge"', "memory-optimised families are not offered for the API host", "m7g.2xlarge"] },
+  { case: "a size the family is not offered in", config: { [k("hostInstanceType")]: "t3.4xlarge" }, says: ['trafficlab:hostInstanceType = "t3.4xlarge"', "t3 is offered for the API host in micro", "nearest allowed: t3.2xlarge"] },
+  { case: "an instance type in capitals", config: { [k("hostInstanceType")]: "T3.Micro" }, says: ['trafficlab:hostInstanceType = "T3.Micro"', "did you mean t3.micro?"] },
   { case: "unknown OS", config: { [k("hostOs")]: "ubuntu" }, says: ['trafficlab:hostOs = "ubuntu"', '"al2023", "al2"'] },
-  { case: "SSH CIDR missing", config: { [k("sshAllowedCidrs")]: "[]" }, says: ["trafficlab:sshAllowedCidrs (missing) is required", "pulumi config set --path 'sshAllowedCidrs[0]'"] },
+  { case: "SSH CIDR missing", config: { [k("sshAllowedCidrs")]: "[]" }, says: ["trafficlab:sshAllowedCidrs (missing) is required because hosting is single", "pulumi config set --path 'sshAllowedCidrs[0]'"] },
   { case: "SSH from 0.0.0.0/0", config: { [k("sshAllowedCidrs")]: '["0.0.0.0/0"]' }, says: ['trafficlab:sshAllowedCidrs = "0.0.0.0/0"', "the whole internet is refused"] },
   { case: "SSH from ::/0", config: { [k("sshAllowedCidrs")]: '["::/0"]' }, says: ['trafficlab:sshAllowedCidrs = "::/0"', "refused"] },
   { case: "SSH from the two halves of the internet", config: { [k("sshAllowedCidrs")]: '["0.0.0.0/1","128.0.0.0/1"]' }, says: ['trafficlab:sshAllowedCidrs = "0.0.0.0/1"', 'trafficlab:sshAllowedCidrs = "128.0.0.0/1"'] },
@@ -59,6 +65,12 @@ const CATALOG: Case[] = [
   { case: "image without a tag", config: { [k("apiImage")]: "user/trafficlab-api" }, says: ['trafficlab:apiImage = "user/trafficlab-api"', "version tag"] },
   { case: "image tagged latest", config: { [k("apiImage")]: "user/trafficlab-api:latest" }, says: ['trafficlab:apiImage = "user/trafficlab-api:latest"', "latest"] },
   { case: "image with a bad digest", config: { [k("apiImage")]: "user/trafficlab-api@sha256:abc" }, says: ['trafficlab:apiImage = "user/trafficlab-api@sha256:abc"'] },
+  { case: "image with an upper-case repository", config: { [k("apiImage")]: "User/trafficlab-api:1.0.0" }, says: ['trafficlab:apiImage = "User/trafficlab-api:1.0.0"', "must be lower case"] },
+  { case: "image digest of the wrong length", config: { [k("apiImage")]: `user/trafficlab-api@sha256:${"a".repeat(63)}` }, says: ["trafficlab:apiImage", "64 lower-case hex digits (this one has 63 characters)"] },
+  { case: "image with ':' and no tag", config: { [k("apiImage")]: "user/trafficlab-api:" }, says: ['trafficlab:apiImage = "user/trafficlab-api:"', "':' must be followed by a tag"] },
+  { case: "image with a space", config: { [k("apiImage")]: "user/trafficlab-api :1.0.0" }, says: ["trafficlab:apiImage", "has no spaces"] },
+  { case: "image from another registry than the login's", config: { [k("apiImage")]: "ghcr.io/acme/api:1.0.0", [k("registryUsername")]: "deployer", [k("registryPassword")]: "s3cret-Registry-1", [k("registryServer")]: "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com" }, says: ['trafficlab:apiImage = "ghcr.io/acme/api:1.0.0" is not allowed because registryServer is', "pulled from ghcr.io"] },
+  { case: "nginx image with an upper-case repository", config: { [k("nginxImage")]: "Nginx:1.28.0-alpine" }, says: ['trafficlab:nginxImage = "Nginx:1.28.0-alpine"', "must be lower case"] },
   { case: "image as an empty string", config: { [k("apiImage")]: "" }, says: ['trafficlab:apiImage = ""'] },
   { case: "health path without a leading slash", config: { [k("apiHealthPath")]: "actuator/health" }, says: ['trafficlab:apiHealthPath = "actuator/health"', "starting with /"] },
   { case: "Spring profile with a newline", config: { [k("springProfile")]: "prod\nSPRING_DATASOURCE_URL=x" }, says: ["trafficlab:springProfile", "Spring profile names"] },
@@ -67,46 +79,64 @@ const CATALOG: Case[] = [
   { case: "unknown time zone", config: { [k("timeZone")]: "Asia/Busan" }, says: ['trafficlab:timeZone = "Asia/Busan"', "Asia/Seoul"] },
   { case: "time zone in the wrong case", config: { [k("timeZone")]: "asia/seoul" }, says: ['trafficlab:timeZone = "asia/seoul"'] },
   { case: "a domain that is not a fully qualified name", config: { [k("domain")]: "localhost", [k("acmeEmail")]: "ops@example.com" }, says: ['trafficlab:domain = "localhost"', "fully qualified domain name"] },
-  { case: "a domain without the ACME e-mail", config: { [k("domain")]: "api.example.com" }, says: ['trafficlab:acmeEmail = ""', "e-mail address"] },
-  { case: "an ACME e-mail without a domain", config: { [k("acmeEmail")]: "ops@example.com" }, says: ['trafficlab:domain = ""', "fully qualified domain name"] },
+  { case: "a domain without the ACME e-mail", config: { [k("domain")]: "api.example.com" }, says: ["trafficlab:acmeEmail (missing) is required because domain is set", "pulumi config set acmeEmail"] },
+  { case: "an ACME e-mail without a domain", config: { [k("acmeEmail")]: "ops@example.com" }, says: ["trafficlab:domain (missing) is required because acmeEmail is set", "pulumi config rm acmeEmail"] },
   { case: "an ACME directory over plain HTTP", config: { [k("domain")]: "api.example.com", [k("acmeEmail")]: "ops@example.com", [k("acmeServer")]: "http://acme.example.com/dir" }, says: ['trafficlab:acmeServer = "http://acme.example.com/dir"', "https://"] },
   // fleet (prod)
   { case: "unknown hosting", config: { [k("hosting")]: "cluster" }, says: ['trafficlab:hosting = "cluster"', '"single", "fleet"'] },
-  { case: "a fleet whose maximum is below its minimum", stack: "prod", config: { [k("fleetMinSize")]: "3", [k("fleetMaxSize")]: "2" }, says: ["trafficlab:fleetMaxSize = 2", "at least minSize (3)"] },
-  { case: "a fleet domain without its Route 53 zone", stack: "prod", config: { [k("domain")]: "api.example.com" }, says: ['trafficlab:hostedZoneId = ""'] },
+  { case: "a memory-optimised fleet instance type", stack: "prod", config: { [k("fleetInstanceType")]: "r7g.2xlarge" }, says: ['trafficlab:fleetInstanceType = "r7g.2xlarge"', "memory-optimised families are not offered for a fleet instance"] },
+  { case: "a fleet instance type outside the tested families", stack: "prod", config: { [k("fleetInstanceType")]: "c7a.large" }, says: ['trafficlab:fleetInstanceType = "c7a.large"', "nearest allowed: c7i.large"] },
+  { case: "a fleet whose maximum is below its minimum", stack: "prod", config: { [k("fleetMinSize")]: "3", [k("fleetMaxSize")]: "2" }, says: ["trafficlab:fleetMaxSize = 2 is not allowed; it must be at least fleetMinSize (3)"] },
+  { case: "a fleet domain without its Route 53 zone", stack: "prod", config: { [k("domain")]: "api.example.com" }, says: ["trafficlab:hostedZoneId (missing) is required because domain is set and hosting is fleet"] },
   { case: "a CPU target the group could never hold", stack: "prod", config: { [k("fleetCpuTargetPercent")]: "95" }, says: ["trafficlab:fleetCpuTargetPercent = 95", "10 to 90"] },
-  { case: "a Slack workspace without its channel", stack: "prod", config: { [k("alarmSlackWorkspaceId")]: "T0123456789" }, says: ['trafficlab:alarmSlackChannelId = ""'] },
+  { case: "a Slack workspace without its channel", stack: "prod", config: { [k("alarmSlackWorkspaceId")]: "T0123456789" }, says: ["trafficlab:alarmSlackChannelId (missing) is required because alarmSlackWorkspaceId is set"] },
   { case: "an alarm address that is not one", stack: "prod", config: { [k("alarmEmails")]: "ops@example.com, oncall" }, says: ['trafficlab:alarmEmails = "oncall"'] },
+  { case: "a Slack channel without its workspace", stack: "prod", config: { [k("alarmSlackChannelId")]: "C0123456789" }, says: ["trafficlab:alarmSlackWorkspaceId (missing) is required because alarmSlackChannelId is set"] },
+  { case: "a Route 53 zone without a domain", stack: "prod", config: { [k("hostedZoneId")]: "Z0123456789ABCDEFGHIJ" }, says: ["trafficlab:domain (missing) is required because hostedZoneId is set"] },
+  { case: "a desired capacity outside the fleet's bounds", stack: "prod", config: { [k("fleetDesiredCapacity")]: "5" }, says: ["trafficlab:fleetDesiredCapacity = 5 is not allowed", "fleetMinSize (1) to fleetMaxSize (2)"] },
+  { case: "a registry password nothing uses", config: { [k("registryPassword")]: "s3cret-Registry-1" }, says: ["trafficlab:registryPassword (value not shown) is set but nothing uses it", "pulumi config rm registryPassword"] },
+  { case: "a registry server nothing logs in to", config: { [k("registryServer")]: "ghcr.io" }, says: ['trafficlab:registryServer = "ghcr.io" is set but nothing uses it'] },
+  { case: "an ACME directory without a domain", config: { [k("acmeServer")]: "https://acme-staging-v02.api.letsencrypt.org/directory" }, says: ["trafficlab:acmeServer", "there is no domain"] },
   { case: "registry user without its secret", config: { [k("registryUsername")]: "deployer" }, says: ["trafficlab:registryPassword (missing)", "pulumi config set --secret registryPassword"] },
   { case: "registry that is not a host name", config: { [k("registryUsername")]: "deployer", [k("registryPassword")]: "s3cret-Registry-1", [k("registryServer")]: "https://registry.example.com" }, says: ['trafficlab:registryServer = "https://registry.example.com"', "host name"] },
   // database
   { case: "MySQL 5.7", config: { [k("dbEngineVersion")]: "5.7" }, says: ['trafficlab:dbEngineVersion = "5.7"', "8.4"] },
+  { case: "MySQL 8.5, which RDS does not offer", config: { [k("dbEngineVersion")]: "8.5" }, says: ['trafficlab:dbEngineVersion = "8.5"', "8.4 (LTS, default)"] },
+  { case: "MySQL 9.0, an innovation release RDS does not offer", config: { [k("dbEngineVersion")]: "9.0" }, says: ['trafficlab:dbEngineVersion = "9.0"', "8.4 (LTS, default)"] },
+  { case: "a snapshot identifier RDS refuses", config: { [k("dbRestoreFromSnapshot")]: "my--snapshot" }, says: ['trafficlab:dbRestoreFromSnapshot = "my--snapshot"', "single hyphens"] },
+  { case: "a snapshot in another Region", config: { [k("dbRestoreFromSnapshot")]: "arn:aws:rds:us-east-1:123456789012:snapshot:nightly" }, says: ["trafficlab:dbRestoreFromSnapshot", "the snapshot is in us-east-1", "aws rds copy-db-snapshot"] },
+  { case: "a Route 53 zone id that is not one", stack: "prod", config: { [k("domain")]: "api.example.com", [k("hostedZoneId")]: "example.com" }, says: ['trafficlab:hostedZoneId = "example.com"', "Z0123456789ABCDEFGHIJ"] },
+  { case: "a Slack workspace id that is not one", stack: "prod", config: { [k("alarmSlackWorkspaceId")]: "acme", [k("alarmSlackChannelId")]: "C0123456789" }, says: ['trafficlab:alarmSlackWorkspaceId = "acme"', "T followed by"] },
   { case: "the document's MySQL 8.0.33", config: { [k("dbEngineVersion")]: "8.0.33" }, says: ['trafficlab:dbEngineVersion = "8.0.33"', "8.0.40 or later"] },
   { case: "previous-generation DB class", config: { [k("dbInstanceClass")]: "db.t2.micro" }, says: ['trafficlab:dbInstanceClass = "db.t2.micro"', "db.t2"] },
   { case: "EC2 type as DB class", config: { [k("dbInstanceClass")]: "t3.micro" }, says: ['trafficlab:dbInstanceClass = "t3.micro"', "db.t3.micro"] },
+  { case: "a DB class outside the offered families", config: { [k("dbInstanceClass")]: "db.x2g.large" }, says: ['trafficlab:dbInstanceClass = "db.x2g.large"', "memory optimised", "nearest allowed: db.r6g.large"] },
   { case: "0 GiB of storage", config: { [k("dbStorageGiB")]: "0" }, says: ["trafficlab:dbStorageGiB = 0", "20 to 65536"] },
   { case: "storage beyond RDS's limit", config: { [k("dbStorageGiB")]: "70000" }, says: ["trafficlab:dbStorageGiB = 70000", "20 to 65536"] },
   { case: "storage as words", config: { [k("dbStorageGiB")]: "twenty" }, says: ['trafficlab:dbStorageGiB = "twenty"', "expected number"] },
   { case: "36 days of backups", config: { [k("dbBackupRetentionDays")]: "36" }, says: ["trafficlab:dbBackupRetentionDays = 36", "0 to 35"] },
   { case: "boolean written as yes", config: { [k("dbMultiAz")]: "yes" }, says: ['trafficlab:dbMultiAz = "yes"', "expected boolean"] },
+  { case: "a database password in plain text", config: { [k("dbPassword")]: "hunter22-hunter22" }, plainText: [k("dbPassword")], says: ["trafficlab:dbPassword (value not shown) is stored in plain text", "pulumi config rm dbPassword && pulumi config set --secret dbPassword"] },
+  { case: "a registry password in plain text", config: { [k("registryUsername")]: "deployer", [k("registryPassword")]: "s3cret-Registry-1" }, plainText: [k("registryPassword")], says: ["trafficlab:registryPassword (value not shown) is stored in plain text", "pulumi config set --secret registryPassword"] },
   { case: "an empty database password", config: { [k("dbPassword")]: "" }, says: ["trafficlab:dbPassword is empty", "pulumi config rm dbPassword"] },
   { case: "a database password RDS refuses (too short)", config: { [k("dbPassword")]: "Short1!" }, says: ["trafficlab:dbPassword (value not shown)", "8 to 41"] },
   { case: "a database password RDS refuses (an @)", config: { [k("dbPassword")]: "user@example-password" }, says: ["trafficlab:dbPassword (value not shown)", "other than /, ', \", @ and space"] },
   // cache
   { case: "the document's cache.t2.micro", config: { [k("cacheNodeType")]: "cache.t2.micro" }, says: ['trafficlab:cacheNodeType = "cache.t2.micro"', "T2"] },
   { case: "unknown cache node type", config: { [k("cacheNodeType")]: "cache.t4g.nano" }, says: ['trafficlab:cacheNodeType = "cache.t4g.nano"', "cache.t4g.micro"] },
+  { case: "a cache node size the sizing table does not hold", config: { [k("cacheNodeType")]: "cache.r7g.2xlarge" }, says: ['trafficlab:cacheNodeType = "cache.r7g.2xlarge"', "cache.r7g is offered for the token cache in large, xlarge only"] },
   { case: "users that do not fit the node", config: { [k("cacheExpectedUsers")]: "3000000" }, says: ['trafficlab:cacheNodeType = "cache.t4g.micro"', "3000000 users", "smallest node type that fits is cache.t4g.small"] },
-  { case: "failover without a replica", config: { [k("cacheAutomaticFailover")]: "true" }, says: ["trafficlab:cacheAutomaticFailover = true", "replicas >= 1"] },
+  { case: "failover without a replica", config: { [k("cacheAutomaticFailover")]: "true" }, says: ["trafficlab:cacheAutomaticFailover = true is not allowed because cacheReplicas = 0", "cacheReplicas >= 1"] },
   { case: "six replicas", config: { [k("cacheReplicas")]: "6" }, says: ["trafficlab:cacheReplicas = 6", "0 to 5"] },
   { case: "replicas as words", config: { [k("cacheReplicas")]: "one" }, says: ['trafficlab:cacheReplicas = "one"', "expected number"] },
   { case: "no users", config: { [k("cacheExpectedUsers")]: "0" }, says: ["trafficlab:cacheExpectedUsers = 0"] },
   { case: "Memcached", config: { [k("cacheEngine")]: "memcached" }, says: ['trafficlab:cacheEngine = "memcached"', '"valkey", "redis"'] },
 ];
 
-async function attempt(stack: "dev" | "prod", config: Record<string, string>): Promise<{ error: Error | undefined; registered: string[] }> {
+async function attempt(stack: "dev" | "prod", config: Record<string, string>, plainText: string[] = []): Promise<{ error: Error | undefined; registered: string[] }> {
   let error: Error | undefined;
   try {
-    await runStack(stack, config);
+    await runStack(stack, config, plainText);
   } catch (caught) {
     error = caught as Error;
   }
@@ -118,9 +148,10 @@ describe("bad input catalog: each wrong configuration fails before any resource 
 
   for (const entry of CATALOG) {
     it(entry.case, async () => {
-      const { error, registered } = await attempt(entry.stack ?? "dev", entry.config);
+      const { error, registered } = await attempt(entry.stack ?? "dev", entry.config, entry.plainText);
       expect(error, "the configuration was accepted").to.be.instanceOf(Error);
       for (const fragment of entry.says) expect(error!.message).to.include(fragment);
+      for (const secret of entry.plainText ?? []) expect(error!.message).not.to.include(entry.config[secret]!);
       expect(registered).to.deep.equal([]);
     });
   }

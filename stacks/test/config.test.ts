@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { SECRET_KEYS, StackConfigError, parseStackSettings, loadStackConfig } from "../config";
-import { STACK_SETTINGS } from "../settings";
+import { STACK_SETTINGS, type SettingSpec } from "../settings";
 import { applyStackConfig, installMocks, isSecretOutput, readStackConfigFiles, resolveOutput } from "@trafficlab/testing";
 
 const root = join(__dirname, "..", "..");
@@ -24,7 +24,11 @@ function problemsOf(raw: Record<string, unknown>): string {
 describe("stack config", () => {
   it("declares in Pulumi.yaml exactly the settings the schema reads, with the same defaults", () => {
     const project = parse(readFileSync(join(root, "Pulumi.yaml"), "utf8")) as { config: Record<string, { default?: unknown; secret?: boolean }> };
-    const { sshAllowedCidrs: _ssh, apiImage: _image, ...schemaDefaults } = parseStackSettings("trafficlab", REQUIRED);
+    const schemaDefaults = Object.fromEntries(
+      Object.entries(STACK_SETTINGS as Record<string, SettingSpec>)
+        .filter(([, spec]) => spec.default !== undefined)
+        .map(([key, spec]) => [key, spec.schema.parse(spec.default)]),
+    );
     const declaredDefaults = Object.fromEntries(
       Object.entries(project.config).filter(([, spec]) => spec.default !== undefined).map(([key, spec]) => [key, spec.default]),
     );
@@ -37,7 +41,7 @@ describe("stack config", () => {
   it("reads Pulumi.dev.yaml into typed values, the design document's environment", () => {
     installMocks({ stack: "dev" });
     const files = readStackConfigFiles(root, "dev");
-    applyStackConfig({ ...files, values: { ...REQUIRED_CONFIG, ...files.values } });
+    applyStackConfig({ ...files, values: { ...files.values, ...REQUIRED_CONFIG } });
     const config = loadStackConfig();
     expect(config).to.include({
       hostInstanceType: "t3.micro",
@@ -63,7 +67,18 @@ describe("stack config", () => {
   it("tells a new user of Pulumi.dev.yaml which two settings to give, and how", () => {
     installMocks({ stack: "dev" });
     applyStackConfig(readStackConfigFiles(root, "dev"));
-    expect(() => loadStackConfig()).to.throw(StackConfigError, /sshAllowedCidrs \(missing\)[\s\S]*apiImage \(missing\)/);
+    expect(() => loadStackConfig()).to.throw(StackConfigError, /apiImage \(missing\)[\s\S]*sshAllowedCidrs \(missing\) is required because hosting is single/);
+  });
+
+  it("requires sshAllowedCidrs only of a single host: a fleet opens no SSH", () => {
+    expect(problemsOf({ apiImage: REQUIRED.apiImage })).to.include("trafficlab:sshAllowedCidrs (missing) is required because hosting is single");
+    expect(problemsOf({ apiImage: REQUIRED.apiImage, sshAllowedCidrs: [] })).to.include("trafficlab:sshAllowedCidrs (missing) is required because hosting is single");
+    expect(parseStackSettings("trafficlab", { apiImage: REQUIRED.apiImage, hosting: "fleet" }, { stack: "prod" })).to.include({ hosting: "fleet" });
+    // Under the mocks, from Pulumi.prod.yaml and Pulumi.yaml's empty default, as `pulumi up -s prod` reads them.
+    installMocks({ stack: "prod" });
+    const files = readStackConfigFiles(root, "prod");
+    applyStackConfig({ ...files, values: { ...files.values, "trafficlab:apiImage": REQUIRED.apiImage } });
+    expect(loadStackConfig().sshAllowedCidrs).to.deep.equal([]);
   });
 
   it("reads dbPassword as a secret", async () => {
@@ -84,7 +99,7 @@ describe("stack config", () => {
 
   it("says how to set each required setting that is missing", () => {
     const message = problemsOf({});
-    expect(message).to.include("trafficlab:sshAllowedCidrs (missing) is required; set it with: pulumi config set --path 'sshAllowedCidrs[0]'");
+    expect(message).to.include("trafficlab:sshAllowedCidrs (missing) is required because hosting is single (pulumi up deploys the host over SSH); set it with: pulumi config set --path 'sshAllowedCidrs[0]'");
     expect(message).to.include("trafficlab:apiImage (missing) is required; set it with: pulumi config set apiImage");
   });
 
@@ -112,7 +127,21 @@ describe("stack config", () => {
   });
 
   it("refuses an unknown key, which is usually a typo", () => {
-    expect(problemsOf({ ...REQUIRED, dbInstanceType: "db.t3.micro" })).to.include("trafficlab:dbInstanceType is not a setting of this project (typo?)");
+    expect(problemsOf({ ...REQUIRED, dbInstanceType: "db.t3.micro" })).to.include("trafficlab:dbInstanceType is not a setting of this project; did you mean dbInstanceClass?");
+  });
+
+  it("refuses a stack name AWS would refuse in the RDS and ElastiCache identifiers it starts", () => {
+    const problems = (stack: string) => {
+      try {
+        parseStackSettings("trafficlab", REQUIRED, { stack });
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return "";
+    };
+    for (const refused of ["my_stack", "qa.1", "9lives", "a--b", "dev-"]) expect(problems(refused), refused).to.include(`the stack name ${JSON.stringify(refused)} cannot start the RDS and ElastiCache identifiers`);
+    expect(problems("a-very-long-stack-name")).to.include("is too long (22 characters)").and.include("at most 19 characters");
+    for (const accepted of ["dev", "Staging-2", "a".repeat(19)]) expect(problems(accepted), accepted).to.equal("");
   });
 
   it("decodes numbers and booleans from the strings Pulumi stores", () => {

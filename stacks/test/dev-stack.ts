@@ -6,7 +6,7 @@ export const USER_SETTINGS = {
   "trafficlab:apiImage": "example/trafficlab-api:1.0.0",
 };
 
-/** Runs the program under the mocks with Pulumi.<stack>.yaml, the user's two settings and `extra`. */
-export async function runStack(stack: string, extra: Record<string, string> = {}) {
-  return runStackUnderMocks(stack, { values: { ...USER_SETTINGS, ...extra } });
+/** Runs the program under the mocks with Pulumi.<stack>.yaml, the user's two settings and `extra` (secrets as --secret, unless in `plainText`). */
+export async function runStack(stack: string, extra: Record<string, string> = {}, plainText: string[] = []) {
+  return runStackUnderMocks(stack, { values: { ...USER_SETTINGS, ...extra }, plainText });
 }

@@ -3,7 +3,7 @@ import * as ipaddr from "ipaddr.js";
 import { NGINX_IMAGE, type NginxOptions } from "@trafficlab/edge-proxy";
 import type * as aws from "@pulumi/aws";
 import type * as command from "@pulumi/command";
-import { ArgumentChecks, componentLabel, isTimeZone, requireIntegerInRange, requireOneOf, requirePinnedImage, requireSecretInput, type ChildTransform } from "@trafficlab/validation";
+import { ArgumentChecks, componentLabel, explainRefusedType, isTimeZone, requireIntegerInRange, requireOneOf, requirePinnedImage, requireSecretInput, type AllowList, type ChildTransform } from "@trafficlab/validation";
 
 export const API_HOST_TYPE = "trafficlab:api-host:ApiHost";
 
@@ -25,6 +25,22 @@ export const HOST_INSTANCE_TYPES: readonly string[] = [
   ...["t3", "t3a", "t4g"].flatMap((family) => SIZES.map((size) => `${family}.${size}`)),
   ...["c5a", "c6i", "c7i", "c7g", "m6i", "m7i", "m7g"].flatMap((family) => ["large", "xlarge", "2xlarge", "4xlarge"].map((size) => `${family}.${size}`)),
 ];
+
+/** Why a type is refused for the API host or a fleet instance, for explainRefusedType. */
+export function hostInstanceAllowList(what: string, defaultType: string): AllowList {
+  const accelerated = `accelerated families are not offered for ${what}: nothing in the API uses a GPU or an accelerator`;
+  const memory = `memory-optimised families are not offered for ${what}: the API is CPU-bound, and an m type already gives 4 GiB per vCPU`;
+  const storage = `storage-optimised families are not offered for ${what}: it keeps nothing on local disks`;
+  return {
+    prefix: "",
+    default: defaultType,
+    allowed: HOST_INSTANCE_TYPES,
+    what,
+    why: `the families ${what} is tested on (t2/t3/t3a/t4g, c5a/c6i/c7i/c7g, m6i/m7i/m7g)`,
+    refusedClasses: { r: memory, x: memory, z: memory, u: memory, p: accelerated, g: accelerated, gr: accelerated, inf: accelerated, trn: accelerated, dl: accelerated, f: accelerated, vt: accelerated, i: storage, im: storage, is: storage, d: storage, h: storage },
+    previousGenerations: { families: ["t1", "m1", "m2", "m3", "m4", "c1", "c3", "c4", "r3", "r4"], reason: "AWS advises current generations, and the host is not tested on it" },
+  };
+}
 
 export function architectureOf(instanceType: string): "x86_64" | "arm64" {
   return /^[a-z]\d+g\./.test(instanceType) ? "arm64" : "x86_64";
@@ -248,7 +264,7 @@ export function resolveApiHostSettings(name: string, args: ApiHostDeployArgs): A
   const component = componentLabel(API_HOST_TYPE, name);
   const checks = new ArgumentChecks(component);
   const instanceType = args.instanceType ?? API_HOST_DEFAULTS.instanceType;
-  if (!HOST_INSTANCE_TYPES.includes(instanceType)) checks.refuse("instanceType", instanceType, `Allowed: ${HOST_INSTANCE_TYPES.join(", ")}.`);
+  if (!HOST_INSTANCE_TYPES.includes(instanceType)) checks.refuse("instanceType", instanceType, explainRefusedType(instanceType, hostInstanceAllowList("the API host", API_HOST_DEFAULTS.instanceType)));
   const os = checks.take(() => requireOneOf(component, "os", args.os ?? API_HOST_DEFAULTS.os, ["al2023", "al2"] as const, "Amazon Linux 2 reached end of support on 2026-06-30."), API_HOST_DEFAULTS.os);
   const rootVolumeGiB = checks.take(
     () => requireIntegerInRange(component, "rootVolumeGiB", args.rootVolumeGiB ?? API_HOST_DEFAULTS.rootVolumeGiB, 8, 1024, "Amazon Linux AMIs need at least 8 GiB."),

@@ -7,6 +7,7 @@ export {
   API_HOST_DEFAULTS,
   API_HOST_TYPE,
   HOST_INSTANCE_TYPES,
+  hostInstanceAllowList,
   architectureOf,
   parseCidr,
   resolveApiHostSettings,

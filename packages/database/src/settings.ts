@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type * as aws from "@pulumi/aws";
-import { ArgumentChecks, componentLabel, isTimeZone, requireIntegerInRange, requireOneOf, requireSecretInput, type ChildTransform } from "@trafficlab/validation";
+import { ArgumentChecks, componentLabel, explainRefusedType, isTimeZone, requireIntegerInRange, requireOneOf, requireSecretInput, type ChildTransform } from "@trafficlab/validation";
 import { MYSQL_INSTANCE_CLASSES, MYSQL_MAJORS, extendedSupportMonthlyUsd, parseEngineVersion, type ParsedEngineVersion } from "./engine";
 
 export const DATABASE_TYPE = "trafficlab:database:Database";
@@ -135,7 +135,14 @@ export function resolveDatabaseSettings(name: string, args: DatabaseArgs): Datab
     checks.refuse(
       "instanceClass",
       instanceClass,
-      `Allowed: a current-generation RDS for MySQL class, e.g. db.t3.micro, db.t4g.micro, db.m7g.large (db.t2 and other previous generations are refused). Known: ${MYSQL_INSTANCE_CLASSES.join(", ")}.`,
+      explainRefusedType(instanceClass, {
+        prefix: "db.",
+        default: DATABASE_DEFAULTS.instanceClass,
+        allowed: MYSQL_INSTANCE_CLASSES,
+        what: "RDS for MySQL",
+        why: "the current-generation classes offered here (db.t3/t4g, db.m5/m6g/m6i/m7g, db.r5/r6g/r6i/r7g)",
+        previousGenerations: { families: ["t2", "m1", "m2", "m3", "m4", "r3", "r4"], reason: "RDS for MySQL is retiring it (db.t2, db.m4, db.r4 and older)" },
+      }),
     );
   }
   const allocatedStorageGiB = checks.take(

@@ -1,9 +1,9 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type * as aws from "@pulumi/aws";
 import type * as command from "@pulumi/command";
-import { HOST_INSTANCE_TYPES, architectureOf, type RegistryCredentials } from "@trafficlab/api-host";
+import { HOST_INSTANCE_TYPES, architectureOf, hostInstanceAllowList, type RegistryCredentials } from "@trafficlab/api-host";
 import { NGINX_IMAGE, type NginxOptions } from "@trafficlab/edge-proxy";
-import { ArgumentChecks, componentLabel, isTimeZone, requireIntegerInRange, requireOneOf, requirePinnedImage, requireSecretInput, type ChildTransform } from "@trafficlab/validation";
+import { ArgumentChecks, componentLabel, explainRefusedType, isTimeZone, requireIntegerInRange, requireOneOf, requirePinnedImage, requireSecretInput, type ChildTransform } from "@trafficlab/validation";
 import { ALARM_KEYS, type AlarmKey } from "./alarm-specs";
 
 export const FLEET_TYPE = "trafficlab:fleet:ApiFleet";
@@ -315,7 +315,7 @@ export function resolveFleetSettings(name: string, args: FleetArgs, stack: strin
     );
   }
   const instanceType = args.instanceType ?? d.instanceType;
-  if (!HOST_INSTANCE_TYPES.includes(instanceType)) checks.refuse("instanceType", instanceType, `Allowed: ${HOST_INSTANCE_TYPES.join(", ")}.`);
+  if (!HOST_INSTANCE_TYPES.includes(instanceType)) checks.refuse("instanceType", instanceType, explainRefusedType(instanceType, hostInstanceAllowList("a fleet instance", d.instanceType)));
   const cpuCredits = checks.take(() => requireOneOf(component, "cpuCredits", args.cpuCredits ?? d.cpuCredits, ["standard", "unlimited"] as const), d.cpuCredits);
   const rootVolumeGiB = checks.take(() => requireIntegerInRange(component, "rootVolumeGiB", args.rootVolumeGiB ?? d.rootVolumeGiB, 8, 1024, "Amazon Linux AMIs need at least 8 GiB."), d.rootVolumeGiB);
   const minSize = checks.take(() => requireIntegerInRange(component, "minSize", args.minSize ?? d.minSize, 1, 20, "At least one instance serves; more than 20 is beyond what this component was sized for."), d.minSize);

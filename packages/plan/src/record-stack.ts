@@ -35,10 +35,14 @@ export async function recordStack(stack: string, values: Record<string, string> 
   const files = readStackConfigFiles(projectDir, stack);
   const standIns: RecordedStack["standIns"] = [];
   const withStandIns = { ...values };
+  const hosting = values[`${files.project}:hosting`] ?? files.values[`${files.project}:hosting`];
   for (const [key, value] of Object.entries(PLAN_STAND_INS)) {
     const fullKey = `${files.project}:${key}`;
+    if (key === "sshAllowedCidrs" && hosting === "fleet") continue; // a fleet opens no SSH
     // Only for a setting the program still reads: a stale stand-in must not become an unknown key.
-    if (key in STACK_SETTINGS && files.values[fullKey] === undefined && values[fullKey] === undefined) {
+    // An empty list is Pulumi.yaml's default of sshAllowedCidrs: still the user's to give.
+    const unset = (value: string | undefined) => value === undefined || value === "[]";
+    if (key in STACK_SETTINGS && unset(files.values[fullKey]) && unset(values[fullKey])) {
       withStandIns[fullKey] = value;
       standIns.push({ key: fullKey, value });
     }

@@ -61,7 +61,7 @@ export function buildPlan(input: PlanInput): Plan {
     notes.push({ kind: "placeholder", message: `${key} is a secure: value in Pulumi.${input.stack}.yaml; the plan ran with a placeholder (nothing was decrypted)` });
   }
   for (const { key, value } of input.standIns) {
-    notes.push({ kind: "stand-in", message: `${key} is not set in Pulumi.${input.stack}.yaml (it has no default); the plan used ${value}, which changes neither cost nor duration` });
+    notes.push({ kind: "stand-in", message: `${key} is not set in Pulumi.${input.stack}.yaml (it is yours to give); the plan used ${value}, which changes neither cost nor duration` });
   }
   if (!input.prices.known) {
     notes.push({

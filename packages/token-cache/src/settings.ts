@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as aws from "@pulumi/aws";
-import { ArgumentChecks, componentLabel, requireIntegerInRange, requireOneOf, type ChildTransform } from "@trafficlab/validation";
+import { ArgumentChecks, componentLabel, explainRefusedType, requireIntegerInRange, requireOneOf, type ChildTransform } from "@trafficlab/validation";
 import { CACHE_NODE_MEMORY_GIB, DOCUMENT_BYTES_PER_USER, DOCUMENT_USERS, RESERVED_MEMORY_PERCENT, formatMegabytes, requiredBytes, smallestNodeTypeFor, usableBytes } from "./sizing";
 
 export const TOKEN_CACHE_TYPE = "trafficlab:token-cache:TokenCache";
@@ -110,7 +110,17 @@ export function resolveTokenCacheSettings(name: string, args: TokenCacheArgs): T
       `AWS no longer creates new ElastiCache clusters on T2 nodes (previous generation). Use cache.t4g.micro (the default) or cache.t3.micro.`,
     );
   } else if (!knownNode) {
-    checks.refuse("nodeType", nodeType, `Allowed: ${Object.keys(CACHE_NODE_MEMORY_GIB).join(", ")}.`);
+    checks.refuse(
+      "nodeType",
+      nodeType,
+      explainRefusedType(nodeType, {
+        prefix: "cache.",
+        default: TOKEN_CACHE_DEFAULTS.nodeType,
+        allowed: Object.keys(CACHE_NODE_MEMORY_GIB),
+        what: "the token cache",
+        why: "the node types whose memory the cache's sizing table holds (the node is sized for expectedUsers)",
+      }),
+    );
   }
   const replicas = checks.take(() => requireIntegerInRange(component, "replicas", args.replicas ?? TOKEN_CACHE_DEFAULTS.replicas, 0, 5), TOKEN_CACHE_DEFAULTS.replicas);
   const automaticFailover = args.automaticFailover ?? TOKEN_CACHE_DEFAULTS.automaticFailover;

@@ -7,6 +7,8 @@ export {
   requireIntegerInRange,
   requireSecretInput,
 } from "./argument-checks";
-export { requirePinnedImage } from "./image-reference";
+export { imageRegistry, requirePinnedImage } from "./image-reference";
 export { isTimeZone } from "./time-zone";
 export { transformed, type ChildTransform } from "./child-transform";
+export { editDistance, closestMatch, didYouMean } from "./closest";
+export { explainRefusedType, nearestAllowed, parseInstanceType, type AllowList } from "./instance-types";
