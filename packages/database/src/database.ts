@@ -90,6 +90,8 @@ export class Database extends pulumi.ComponentResource {
         // 8.4 stays in standard support until 2029; refusing Extended Support there means no surprise bill.
         engineLifecycleSupport: major.extendedSupport ? "open-source-rds-extended-support" : "open-source-rds-extended-support-disabled",
         autoMinorVersionUpgrade: true,
+        // RDS refuses a new major engineVersion (8.0 -> 8.4) without it; it upgrades nothing by itself.
+        allowMajorVersionUpgrade: true,
         instanceClass: settings.instanceClass,
         allocatedStorage: settings.allocatedStorageGiB,
         maxAllocatedStorage: settings.maxAllocatedStorageGiB,
