@@ -35,6 +35,8 @@ export interface ResourceChange {
   changed: string[];
   /** Input paths unknown during the update because they read a replaced resource's outputs. */
   unknown: string[];
+  /** Input paths that differ but are in the resource's `ignoreChanges`: the running resource keeps them. */
+  ignored: string[];
   /** Why a replacement: the rule and its source. */
   because: string[];
   /** What an in-place update does beyond the change itself (a stop/start, a deferral). */
@@ -201,6 +203,7 @@ export function deriveLifecycle(before: ResourceGraph, after: ResourceGraph, opt
     action,
     changed: [],
     unknown: [],
+    ignored: [],
     because: [],
     effects: [],
     stateful: STATEFUL_TYPES.includes(r.type),
@@ -218,7 +221,8 @@ export function deriveLifecycle(before: ResourceGraph, after: ResourceGraph, opt
       continue;
     }
     const ignored = (path: string) => next.ignoreChanges.some((pattern) => matches(pattern, path));
-    const changed = differingPaths(previous.inputs, next.inputs).filter((path) => !ignored(path));
+    const differing = differingPaths(previous.inputs, next.inputs);
+    const changed = differing.filter((path) => !ignored(path));
     // Inputs that read a replaced resource's outputs are unknown until it exists.
     const unknownFrom = Object.entries(next.propertyDependencies)
       .filter(([property]) => !ignored(property))
@@ -239,6 +243,7 @@ export function deriveLifecycle(before: ResourceGraph, after: ResourceGraph, opt
     const change = baseChange(next, "same");
     change.changed = changed;
     change.unknown = unknown;
+    change.ignored = differing.filter(ignored);
     const touched = [...new Set([...changed, ...unknown])];
     const rules = REPLACE_RULES[next.type];
     if (rules === undefined && touched.length > 0) unknownTypes.add(next.type);
@@ -312,10 +317,11 @@ export function deriveLifecycle(before: ResourceGraph, after: ResourceGraph, opt
       change.effects.push("DOWNTIME: the running host's public address changes to this Elastic IP: clients and DNS on the old address lose the API");
     }
     if (change.action !== "replace" && change.action !== "delete") continue;
+    const what = change.type === "aws:lb/loadBalancer:LoadBalancer" ? "load balancer (its DNS name)" : change.type === "aws:ec2/eip:Eip" ? "Elastic IP" : "host (its public address)";
     change.effects.push(
       change.action === "delete"
-        ? "DOWNTIME: deleted: the API stops answering at this address; clients and DNS must move to the new endpoint (the stack's url output)"
-        : "DOWNTIME: replaced: a new one comes up with a new address (an Elastic IP moves, after a gap) and the old is deleted; clients and DNS must follow",
+        ? `DOWNTIME: the API's ${what} is deleted: it stops answering there; clients and DNS must move to the new endpoint (the stack's url output)`
+        : `DOWNTIME: the API's ${what} is replaced: the new one answers at a new address${change.type === "aws:ec2/instance:Instance" ? " (an Elastic IP moves to it, after a gap)" : ""} and the old is deleted; clients and DNS must follow`,
     );
   }
   // What the provider refuses to delete (old inputs), for every delete that reaches it.

@@ -1,6 +1,8 @@
 import { table } from "../report";
 import type { ChangePlan } from "./settings-change";
 import type { Action, Operation, ResourceChange } from "./model";
+import { AWS_PROVIDER_CONFIG_RULES } from "./provider-rules";
+import { SECRET_RULES, SETTING_RULES } from "./setting-rules";
 
 /** Settings whose values never print: they are secrets. */
 const SECRET_SETTINGS = /(^|:)(dbPassword|registryPassword)$/;
@@ -29,6 +31,10 @@ export interface ChangeReport {
   monthlyCost: { beforeUsd: number; afterUsd: number; deltaUsd: number; beforeComplete: boolean; afterComplete: boolean };
   /** Every DOWNTIME line of the verdict. */
   downtime: string[];
+  /** What each changed setting does, by the rule table (setting-rules.ts, provider-rules.ts), with its source. */
+  rules: { key: string; does: string; source: string }[];
+  /** Inputs that differ but that a resource's ignoreChanges keeps: `pulumi up` leaves them as they are. */
+  ignoredChanges: { name: string; paths: string[] }[];
   /** The change, secrets masked. */
   settings: Record<string, string>;
   replace: string[];
@@ -46,6 +52,17 @@ export interface ChangeReport {
   changes: ResourceChange[];
   operations: Operation[];
   unknownTypes: string[];
+}
+
+/** The rule table's line for a `--change` key (`timeZone`, `trafficlab:timeZone`, `aws:region`). */
+function ruleOf(key: string): { key: string; does: string; source: string } {
+  const [namespace, name] = key.includes(":") ? [key.slice(0, key.indexOf(":")), key.slice(key.indexOf(":") + 1)] : [undefined, key];
+  if (namespace === "aws") {
+    const rule = AWS_PROVIDER_CONFIG_RULES[name];
+    return { key, does: rule?.why ?? "no rule", source: rule?.source ?? "" };
+  }
+  const rule = SETTING_RULES[name] ?? SECRET_RULES[name];
+  return { key, does: rule?.does ?? "no rule", source: rule?.source ?? "" };
 }
 
 export function buildChangeReport(plan: ChangePlan): ChangeReport {
@@ -77,6 +94,8 @@ export function buildChangeReport(plan: ChangePlan): ChangeReport {
     providerChanges: plan.providerChanges.map((p) => ({ key: p.key, effect: p.rule.effect, why: p.rule.why, source: p.rule.source })),
     monthlyCost: { ...monthlyCost, deltaUsd: Math.round((monthlyCost.afterUsd - monthlyCost.beforeUsd) * 100) / 100 },
     downtime,
+    rules: Object.keys(change.set ?? {}).map((key) => ruleOf(key)),
+    ignoredChanges: lifecycle.changes.filter((c) => c.ignored.length > 0).map((c) => ({ name: c.name, paths: c.ignored })),
     settings: Object.fromEntries(Object.entries(change.set ?? {}).map(([key, value]) => [key, SECRET_SETTINGS.test(key) ? "(secret, not shown)" : value])),
     replace: [...(change.replace ?? [])],
     unprotected: [...(change.unprotected ?? [])],
@@ -140,9 +159,16 @@ export function renderChangeReport(report: ChangeReport): string {
   out.push(...report.operations.map((o, i) => `  ${i + 1}. ${o.step} ${o.name}${o.retained ? " (retained: left in the cloud)" : ""}`));
   out.push("");
 
+  out.push("== What the changed settings do (the rule table: packages/plan/src/lifecycle/setting-rules.ts)");
+  if (report.rules.length === 0) out.push("  no setting changes");
+  for (const rule of report.rules) out.push(`  ${rule.key}: ${rule.does}`, `    (${rule.source})`);
+  for (const ignored of report.ignoredChanges) out.push(`  ${ignored.name}: ${ignored.paths.join(", ")} ${ignored.paths.length === 1 ? "differs but is" : "differ but are"} in its ignoreChanges: the running resource keeps ${ignored.paths.length === 1 ? "it" : "them"}`);
+  out.push("");
+
   const cost = report.monthlyCost;
   const usd = (value: number, complete: boolean) => `USD ${value.toFixed(2)}${complete ? "" : " (lower bound: a price is missing)"}`;
-  const delta = cost.deltaUsd === 0 ? "no change" : `${cost.deltaUsd > 0 ? "+" : ""}${cost.deltaUsd.toFixed(2)}`;
+  const comparable = cost.beforeComplete && cost.afterComplete;
+  const delta = !comparable ? "not comparable (a price is missing)" : cost.deltaUsd === 0 ? "no change" : `${cost.deltaUsd > 0 ? "+" : ""}${cost.deltaUsd.toFixed(2)}`;
   out.push("== Monthly cost (on-demand, pnpm plan's cost model)", `  before ${usd(cost.beforeUsd, cost.beforeComplete)}, after ${usd(cost.afterUsd, cost.afterComplete)}: ${delta}`, "");
 
   out.push("== Verdict");
