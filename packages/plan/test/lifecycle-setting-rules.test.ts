@@ -3,17 +3,15 @@ import { AWS_PROVIDER_SETTINGS } from "@trafficlab/stacks/config";
 import { SECRET_SETTINGS, STACK_SETTINGS } from "@trafficlab/stacks/settings";
 import { recordStack, type RecordedStack } from "../src/record-stack";
 import { planSettingsChange } from "../src/lifecycle/settings-change";
-import { buildChangeReport, renderChangeReport, VERDICT_EXIT_CODES } from "../src/lifecycle/report";
+import { buildChangeReport, renderChangeReport } from "../src/lifecycle/report";
 import { AWS_PROVIDER_CONFIG_RULES } from "../src/lifecycle/provider-rules";
-import { PROVIDER_KEY_CASES, SECRET_RULES, SETTING_RULES, type SettingCase } from "../src/lifecycle/setting-rules";
+import { PROVIDER_KEY_CASES, SECRET_RULES, SETTING_RULES } from "../src/lifecycle/setting-rules";
 
 /**
  * Every setting's verdict, held to the rule table (src/lifecycle/setting-rules.ts): a setting
- * without a rule fails here, and each rule's cases run through the real plan, dev (hosting
- * single) and prod (hosting fleet), from one recording of each stack.
+ * without a rule fails here; what the report says for the cases the issue names. Every case of
+ * the table runs through the real plan in lifecycle-setting-rules.integration.test.ts.
  */
-
-const MODES = { single: "dev", fleet: "prod" } as const;
 const recorded: Partial<Record<string, RecordedStack>> = {};
 async function before(stack: string): Promise<RecordedStack> {
   return (recorded[stack] ??= await recordStack(stack));
@@ -44,36 +42,6 @@ describe("--change verdicts: the rule table covers every setting", () => {
     for (const rule of Object.values(AWS_PROVIDER_CONFIG_RULES)) expect(rule.source).to.have.length.above(5);
   });
 });
-
-function describeCase(c: SettingCase): string {
-  return `${Object.entries(c.set).map(([k, v]) => `${k}=${k.endsWith("Password") ? "(secret)" : v}`).join(" ")} -> ${c.verdict}`;
-}
-
-for (const [mode, stack] of Object.entries(MODES) as ["single" | "fleet", string][]) {
-  describe(`--change verdicts on ${stack} (hosting ${mode}): every setting's case through the real plan`, () => {
-    const all = [...Object.entries({ ...SETTING_RULES, ...SECRET_RULES }), ...Object.entries(PROVIDER_KEY_CASES)];
-    for (const [key, rule] of all) {
-      for (const c of rule[mode]) {
-        it(`${key}: ${describeCase(c)}`, async () => {
-          const base = await before(stack);
-          if (c.verdict === "REFUSED") {
-            const error = await planSettingsChange(stack, { set: c.set }, base).then(
-              () => undefined,
-              (caught: unknown) => caught as Error,
-            );
-            expect(error, "the stack accepted it").to.be.instanceOf(Error);
-            expect(error!.message).to.include("Invalid stack configuration").and.include(c.refusal!);
-            return;
-          }
-          const report = buildChangeReport(await planSettingsChange(stack, { set: c.set }, base));
-          expect(report.verdict, renderChangeReport(report)).to.equal(c.verdict);
-          expect(report.exitCode).to.equal(VERDICT_EXIT_CODES[c.verdict]);
-          if (c.verdict === "UNUSED") expect(report.unused).to.deep.equal([{ key, note: `no effect: unused when hosting=${mode}` }]);
-        });
-      }
-    }
-  });
-}
 
 describe("--change verdicts: what the report says", () => {
   it("aws:region in dev: every AWS resource is replaced through the provider, the data tier is lost, the cost follows the new Region", async () => {
