@@ -3,7 +3,8 @@ import { AWS_PROVIDER_SETTINGS } from "@trafficlab/stacks/config";
 import { SECRET_SETTINGS, STACK_SETTINGS } from "@trafficlab/stacks/settings";
 import { recordStack, type RecordedStack } from "../src/record-stack";
 import { planSettingsChange } from "../src/lifecycle/settings-change";
-import { buildChangeReport, renderChangeReport } from "../src/lifecycle/report";
+import { buildChangeReport, renderChangeReport, VERDICT_EXIT_CODES } from "../src/lifecycle/report";
+import { USAGE, runPlan } from "../src/cli";
 import { AWS_PROVIDER_CONFIG_RULES } from "../src/lifecycle/provider-rules";
 import { PROVIDER_KEY_CASES, SECRET_RULES, SETTING_RULES } from "../src/lifecycle/setting-rules";
 
@@ -107,5 +108,12 @@ describe("--change verdicts: what the report says", () => {
     expect(report.monthlyCost.deltaUsd).to.equal(Math.round((report.monthlyCost.afterUsd - report.monthlyCost.beforeUsd) * 100) / 100);
     expect(renderChangeReport(report)).to.match(/== Monthly cost[^\n]*\n {2}before USD \d+\.\d\d, after USD \d+\.\d\d: \+\d+\.\d\d/);
     expect(JSON.parse(JSON.stringify(report)).monthlyCost).to.include.keys("beforeUsd", "afterUsd", "deltaUsd");
+  });
+
+  it("gives pnpm plan the verdict's exit code, and the usage lists the codes", async () => {
+    expect(await runPlan(["dev", "--change", "dbEngineVersion=8.0"])).to.include({ exitCode: 5 });
+    expect(await runPlan(["prod", "--change", "fleetMinSize=2", "--json"]).then((r) => [r.exitCode, (JSON.parse(r.text) as { verdict: string }).verdict])).to.deep.equal([0, "OK"]);
+    expect(VERDICT_EXIT_CODES).to.deep.equal({ OK: 0, "NO-OP": 0, UNUSED: 0, DOWNTIME: 3, "DATA LOSS": 4, FAILS: 5, UNKNOWN: 6 });
+    expect(USAGE).to.include("1 error").and.include("2 wrong command line").and.include("3 DOWNTIME, 4 DATA LOSS, 5 FAILS, 6 UNKNOWN");
   });
 });

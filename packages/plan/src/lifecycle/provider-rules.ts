@@ -640,7 +640,9 @@ export const AWS_PROVIDER_CONFIG_RULES: Readonly<Record<string, ProviderConfigRu
   region: {
     effect: "replaces-every-resource",
     why: "a new Region is a new default provider (ForcesProviderReplace): Pulumi replaces every resource it manages, each created anew in the new Region and the old one deleted; a database or cache comes back empty unless restored (in another Region: a copied snapshot)",
-    source: `${DIFF_CONFIG_SOURCE}; pulumi registry, AWS Enhanced Region Support (v7: a resource's region follows the provider's, a change replaces it)`,
+    // Both roads replace: the provider (ForcesProviderReplace), and in tf-aws v6 (pulumi-aws v7)
+    // each resource's own `region`, defaulted from the provider's and ForceNew on a change.
+    source: `${DIFF_CONFIG_SOURCE}; tf-aws v6.58.0 internal/provider/sdkv2/func.defaultRegion and func.forceNewIfRegionChanges ("Force resource replacement if the value of the top-level region attribute changes")`,
   },
   defaultTags: {
     effect: "updates-tags",
