@@ -78,7 +78,11 @@ export class Database extends pulumi.ComponentResource {
           { name: "require_secure_transport", value: settings.requireTls ? "1" : "0" },
         ],
         tags: tags("params"),
-      }, child),
+      },
+        // Never protected, whatever the component's options: it holds no data, and its family
+        // follows the engine, so an engine upgrade replaces it (a protected one would fail that
+        // `pulumi up`). Still retained with the component: AWS refuses to delete a group in use.
+        { ...child, protect: false }),
     );
 
     const managedPassword = args.password === undefined;

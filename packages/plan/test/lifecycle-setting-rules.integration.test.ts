@@ -13,12 +13,14 @@ import { PROVIDER_KEY_CASES, SECRET_RULES, SETTING_RULES, type SettingCase } fro
 
 const MODES = { single: "dev", fleet: "prod" } as const;
 const recorded: Partial<Record<string, RecordedStack>> = {};
-async function before(stack: string): Promise<RecordedStack> {
-  return (recorded[stack] ??= await recordStack(stack));
+/** The running stack: its file, or its file plus the settings a case starts from (recorded once each). */
+async function before(stack: string, from: Record<string, string> = {}): Promise<RecordedStack> {
+  const values = Object.fromEntries(Object.entries(from).map(([key, value]) => [key.includes(":") ? key : `trafficlab:${key}`, value]));
+  return (recorded[`${stack} ${JSON.stringify(values)}`] ??= await recordStack(stack, values));
 }
 
 function describeCase(c: SettingCase): string {
-  return `${Object.entries(c.set).map(([k, v]) => `${k}=${k.endsWith("Password") ? "(secret)" : v}`).join(" ")} -> ${c.verdict}`;
+  return `${c.from ? `from ${Object.entries(c.from).map(([k, v]) => `${k}=${v}`).join(" ")}: ` : ""}${Object.entries(c.set).map(([k, v]) => `${k}=${k.endsWith("Password") ? "(secret)" : v}`).join(" ")} -> ${c.verdict}`;
 }
 
 for (const [mode, stack] of Object.entries(MODES) as ["single" | "fleet", string][]) {
@@ -27,7 +29,7 @@ for (const [mode, stack] of Object.entries(MODES) as ["single" | "fleet", string
     for (const [key, rule] of all) {
       for (const c of rule[mode]) {
         it(`${key}: ${describeCase(c)}`, async () => {
-          const base = await before(stack);
+          const base = await before(stack, c.from);
           if (c.verdict === "REFUSED") {
             const error = await planSettingsChange(stack, { set: c.set }, base).then(
               () => undefined,

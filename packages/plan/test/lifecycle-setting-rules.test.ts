@@ -94,6 +94,19 @@ describe("--change verdicts: what the report says", () => {
     expect(effects).to.include("deferred to the maintenance window").and.include("DOWNTIME: an engine upgrade takes the database offline");
   });
 
+  it("a major MySQL upgrade and redis -> valkey go through in prod: the parameter groups follow the engine and are never protected", async () => {
+    for (const [from, to, group] of [
+      [{ "trafficlab:dbEngineVersion": "8.0" }, { dbEngineVersion: "8.4" }, "prod-db-params"],
+      [{ "trafficlab:cacheEngine": "redis" }, { cacheEngine: "valkey" }, "prod-tokens-params"],
+    ] as const) {
+      const plan = await planSettingsChange("prod", { set: to }, await recordStack("prod", from));
+      expect(plan.lifecycle.failures, JSON.stringify(to)).to.deep.equal([]);
+      const params = plan.lifecycle.changes.find((c) => c.name === group)!;
+      expect([params.action, params.replaceMode, params.retained]).to.deep.equal(["replace", "create-before-delete", true]);
+      expect(plan.after.graph.resources.find((r) => r.name === group.replace("-params", "-mysql") || r.name === group.replace("-params", "-group"))?.protect).to.equal(true);
+    }
+  });
+
   it("a setting unused in the hosting mode says so instead of OK", async () => {
     const report = buildChangeReport(await planSettingsChange("prod", { set: { hostInstanceType: "t3.small" } }, await before("prod")));
     expect(report.verdict).to.equal("UNUSED");

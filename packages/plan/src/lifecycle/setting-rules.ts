@@ -16,6 +16,8 @@ export type ExpectedVerdict = VerdictClass | "REFUSED";
 export interface SettingCase {
   /** What `--change` sets: the key itself, plus any setting it needs with it. */
   set: Record<string, string>;
+  /** The running stack's settings where they differ from its file (`pulumi config set` earlier): the "before". */
+  from?: Record<string, string>;
   verdict: ExpectedVerdict;
   /** For REFUSED: a fragment of the stack's message. */
   refusal?: string;
@@ -69,10 +71,18 @@ export const SETTING_RULES: Readonly<Record<string, SettingRule>> = {
     fleet: [{ set: { nat: "single" }, verdict: "OK" }],
   },
   dbEngineVersion: {
-    does: "an in-place ModifyDBInstance. A downgrade (major or minor) is refused by RDS: FAILS. A major upgrade needs allowMajorVersionUpgrade (the database component sets it) and a new parameter group family (the group is replaced, which prod's protect refuses); any engine upgrade is an outage, now with dbApplyImmediately, else in the maintenance window",
+    does: "an in-place ModifyDBInstance. A downgrade (major or minor; pinning a minor below the one autoMinorVersionUpgrade installed too) is refused by RDS: FAILS. A major upgrade needs allowMajorVersionUpgrade (the database component sets it) and a parameter group of the new family (replaced first; never protected); any engine upgrade is an outage, now with dbApplyImmediately, else in the maintenance window",
     source: `${TF_RDS}#L254-L256; AWS RDS API ModifyDBInstance EngineVersion, AllowMajorVersionUpgrade; AWS RDS User Guide, Upgrading the MySQL DB engine`,
-    single: [{ set: { dbEngineVersion: "8.0" }, verdict: "FAILS" }, { set: { dbEngineVersion: "8.4.6" }, verdict: "DOWNTIME" }],
-    fleet: [{ set: { dbEngineVersion: "8.0" }, verdict: "FAILS" }, { set: { dbEngineVersion: "8.4.6" }, verdict: "DOWNTIME" }],
+    single: [
+      { set: { dbEngineVersion: "8.0" }, verdict: "FAILS" },
+      { set: { dbEngineVersion: "8.4.6" }, verdict: "DOWNTIME" },
+      { from: { dbEngineVersion: "8.0" }, set: { dbEngineVersion: "8.4" }, verdict: "DOWNTIME" },
+    ],
+    fleet: [
+      { set: { dbEngineVersion: "8.0" }, verdict: "FAILS" },
+      { set: { dbEngineVersion: "8.4.6" }, verdict: "DOWNTIME" },
+      { from: { dbEngineVersion: "8.0" }, set: { dbEngineVersion: "8.4" }, verdict: "DOWNTIME" },
+    ],
   },
   dbInstanceClass: {
     does: "in place: Single-AZ reboots into the new class (an outage, now with dbApplyImmediately); Multi-AZ modifies the standby and fails over; with dbApplyImmediately=false it waits for the maintenance window",
@@ -123,10 +133,10 @@ export const SETTING_RULES: Readonly<Record<string, SettingRule>> = {
     fleet: [{ set: { dbRestoreFromSnapshot: "snap-plan-1" }, verdict: "FAILS" }],
   },
   cacheEngine: {
-    does: "redis -> valkey upgrades in place; valkey -> redis is refused in place by ElastiCache, so the provider replaces the group (every refresh token gone: users log in again); prod's protect refuses it",
+    does: "redis -> valkey upgrades in place (a new parameter group of the valkey family first); valkey -> redis is refused in place by ElastiCache, so the provider replaces the group (every refresh token gone: users log in again); prod's protect refuses it",
     source: `tf-aws v6.58.0 elasticache/func.customizeDiffEngineForceNewOnDowngrade#L17; AWS ElastiCache User Guide, Upgrading from Redis OSS to Valkey; ${PROTECTED}`,
-    single: [{ set: { cacheEngine: "redis" }, verdict: "DATA LOSS" }],
-    fleet: [{ set: { cacheEngine: "redis" }, verdict: "FAILS" }],
+    single: [{ set: { cacheEngine: "redis" }, verdict: "DATA LOSS" }, { from: { cacheEngine: "redis" }, set: { cacheEngine: "valkey" }, verdict: "OK" }],
+    fleet: [{ set: { cacheEngine: "redis" }, verdict: "FAILS" }, { from: { cacheEngine: "redis" }, set: { cacheEngine: "valkey" }, verdict: "OK" }],
   },
   cacheNodeType: {
     does: "online vertical scaling in place (now with cacheApplyImmediately, else in the maintenance window); the node must still hold cacheExpectedUsers' tokens",
