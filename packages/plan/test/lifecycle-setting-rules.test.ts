@@ -74,7 +74,9 @@ describe("--change verdicts: what the report says", () => {
     const plan = await planSettingsChange("prod", { set: { "aws:defaultTags": JSON.stringify({ tags: { team: "api" } }) } }, await before("prod"));
     const changed = plan.lifecycle.changes.filter((c) => c.action !== "same");
     expect(changed.every((c) => c.action === "update" && c.changed.includes("tagsAll")), changed.map((c) => `${c.name}:${c.action}`).join()).to.equal(true);
-    expect(changed.map((c) => c.name)).to.include("prod-db-mysql");
+    expect(changed.map((c) => c.name)).to.include("prod-db-mysql").and.include("prod-api-lt");
+    // An Auto Scaling group has no tags_all: default tags never reach it.
+    expect(changed.map((c) => c.type)).not.to.include("aws:autoscaling/group:Group");
     expect(changed.flatMap((c) => c.effects).join()).not.to.include("INSTANCE REFRESH");
   });
 

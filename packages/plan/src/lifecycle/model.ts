@@ -1,6 +1,6 @@
 import type { RegisteredResource, ResourceGraph } from "@trafficlab/testing";
 import { effectiveDependencies } from "../critical-path";
-import { DELETE_REFUSALS, DISRUPTIVE_UPDATES, RECOMPUTED_ON_UPDATE, REPLACE_RULES, STATEFUL_TYPES, UPDATE_REFUSALS, type ProviderConfigRule, type ReplaceRule } from "./provider-rules";
+import { DEFAULT_TAGS_REACH, DELETE_REFUSALS, DISRUPTIVE_UPDATES, RECOMPUTED_ON_UPDATE, REPLACE_RULES, STATEFUL_TYPES, UPDATE_REFUSALS, type ProviderConfigRule, type ReplaceRule } from "./provider-rules";
 
 /**
  * What `pulumi up` does to an existing stack, derived from two records of the program (before
@@ -239,7 +239,8 @@ export function deriveLifecycle(before: ResourceGraph, after: ResourceGraph, opt
     const pkg = next.type.split(":")[0]!;
     const providerChanges = (options.providerChanges ?? []).filter((p) => p.key.startsWith(`${pkg}:`));
     // Default tags reach a resource through its tagsAll, for the resources that take tags.
-    if (providerChanges.some((p) => p.rule.effect === "updates-tags") && "tags" in next.inputs && !ignored("tagsAll")) changed.push("tagsAll");
+    const takesDefaultTags = ("tags" in next.inputs || DEFAULT_TAGS_REACH.always.includes(next.type)) && !DEFAULT_TAGS_REACH.never.includes(next.type);
+    if (providerChanges.some((p) => p.rule.effect === "updates-tags") && takesDefaultTags && !ignored("tagsAll")) changed.push("tagsAll");
     const change = baseChange(next, "same");
     change.changed = changed;
     change.unknown = unknown;

@@ -684,6 +684,18 @@ export const AWS_PROVIDER_CONFIG_RULES: Readonly<Record<string, ProviderConfigRu
   tagPolicyCompliance: CREDENTIALS_OR_CLIENT("a check of tags against the organisation's tag policies at create and update; no resource changes for it"),
 };
 
+/**
+ * Which resources `aws:defaultTags` reaches: those with a tags_all attribute. Read as "the
+ * resources the program tags" (a `tags` input), corrected both ways for the types this stack
+ * creates: an Auto Scaling group's `tags` are its `tag` blocks and it has no tags_all (tf-aws
+ * v6.58.0 autoscaling/func.resourceGroup#L912: default tags never reach it); the VPC security
+ * group rules take tags (and tags_all) even where the program sets none.
+ */
+export const DEFAULT_TAGS_REACH: { never: readonly string[]; always: readonly string[] } = {
+  never: ["aws:autoscaling/group:Group"],
+  always: ["aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"],
+};
+
 /** Why the provider refuses to delete a resource with these (old) inputs, if it does. */
 export const DELETE_REFUSALS: Readonly<Record<string, readonly ((inputs: Record<string, unknown>) => string | undefined)[]>> = {
   "aws:rds/instance:Instance": [
