@@ -109,6 +109,14 @@ describe("--change verdicts: what the report says", () => {
     }
   });
 
+  it("never prints the AWS provider's secret keys: credentials change no resource", async () => {
+    const report = buildChangeReport(await planSettingsChange("dev", { set: { "aws:secretKey": "plan-not-a-real-secret-key", "aws:accessKey": "AKIAPLANEXAMPLE" } }, await before("dev")));
+    expect(report.verdict).to.equal("NO-OP");
+    const printed = `${renderChangeReport(report)}\n${JSON.stringify(report)}`;
+    expect(printed).not.to.include("plan-not-a-real-secret-key");
+    expect(printed).not.to.include("AKIAPLANEXAMPLE");
+  });
+
   it("a setting unused in the hosting mode says so instead of OK", async () => {
     const report = buildChangeReport(await planSettingsChange("prod", { set: { hostInstanceType: "t3.small" } }, await before("prod")));
     expect(report.verdict).to.equal("UNUSED");

@@ -4,8 +4,8 @@ import type { Action, Operation, ResourceChange } from "./model";
 import { AWS_PROVIDER_CONFIG_RULES } from "./provider-rules";
 import { SECRET_RULES, SETTING_RULES } from "./setting-rules";
 
-/** Settings whose values never print: they are secrets. */
-const SECRET_SETTINGS = /(^|:)(dbPassword|registryPassword)$/;
+/** Settings whose values never print: they are secrets (the AWS keys are marked Secret in pulumi-aws's provider config). */
+const SECRET_SETTINGS = /(^|:)(dbPassword|registryPassword)$|^aws:(accessKey|secretKey|token)$/;
 
 /**
  * The verdict on a change, worst first: the update fails; it goes through but a database or cache
