@@ -506,7 +506,21 @@ export const RECOMPUTED_ON_UPDATE: Readonly<Record<string, RecomputedOnUpdate>> 
   },
 };
 
+/** A subnet that leaves a subnet group. */
+function subnetRemoved(inputs: Record<string, unknown>, before: Record<string, unknown>): boolean {
+  const next = asList(inputs.subnetIds).map(String);
+  return asList(before.subnetIds).some((subnet) => !next.includes(String(subnet)));
+}
+
 export const DISRUPTIVE_UPDATES: Readonly<Record<string, readonly DisruptiveUpdate[]>> = {
+  "aws:rds/subnetGroup:SubnetGroup": [
+    {
+      property: "subnetIds",
+      effect: "CAUTION: a subnet leaves the group: RDS refuses it (SubnetAlreadyInUse) while the instance or its standby sits in that subnet, and RDS chose their zones: check them before `pulumi up`",
+      source: "AWS RDS API ModifyDBSubnetGroup, errors: SubnetAlreadyInUse ('The DB subnet is already in use in the Availability Zone')",
+      when: subnetRemoved,
+    },
+  ],
   "command:remote:Command": ["create", "update"].map((property) => ({
     property,
     effect:

@@ -59,10 +59,14 @@ export const SETTING_RULES: Readonly<Record<string, SettingRule>> = {
     fleet: [{ set: { vpcCidr: "10.21.0.0/16" }, verdict: "FAILS" }],
   },
   availabilityZones: {
-    does: "more zones add subnets and grow the subnet groups in place (and the load balancer's subnets); fewer than 2 is refused",
-    source: "tf-aws v6.58.0 rds/func.resourceSubnetGroupUpdate, elasticache/func.resourceSubnetGroupUpdate (subnet_ids updatable); stacks/config.ts",
-    single: [{ set: { availabilityZones: "3" }, verdict: "OK" }, { set: { availabilityZones: "1" }, verdict: "REFUSED", refusal: "availabilityZones" }],
-    fleet: [{ set: { availabilityZones: "3" }, verdict: "OK" }],
+    does: "more zones add subnets and grow the subnet groups in place (and the load balancer's subnets); fewer removes them from the groups in place, unless the database or its standby sits in a subnet that goes (RDS refuses, SubnetAlreadyInUse: the report says CAUTION; what ElastiCache does with a node's subnet is not modelled); fewer than 2 is refused",
+    source: "tf-aws v6.58.0 rds/func.resourceSubnetGroupUpdate, elasticache/func.resourceSubnetGroupUpdate (subnet_ids updatable); AWS RDS API ModifyDBSubnetGroup errors (SubnetAlreadyInUse); stacks/config.ts",
+    single: [
+      { set: { availabilityZones: "3" }, verdict: "OK" },
+      { from: { availabilityZones: "3" }, set: { availabilityZones: "2" }, verdict: "OK" },
+      { set: { availabilityZones: "1" }, verdict: "REFUSED", refusal: "availabilityZones" },
+    ],
+    fleet: [{ set: { availabilityZones: "3" }, verdict: "OK" }, { from: { availabilityZones: "3" }, set: { availabilityZones: "2" }, verdict: "OK" }],
   },
   nat: {
     does: "single adds a NAT gateway, its Elastic IP and the private default route; nothing running is touched",
