@@ -109,6 +109,14 @@ describe("--change verdicts: what the report says", () => {
     }
   });
 
+  it("leaves a mistyped aws: key to the stack, which refuses it by name", async () => {
+    const error = await planSettingsChange("dev", { set: { "aws:regoin": "eu-west-3" } }, await before("dev")).then(
+      () => undefined,
+      (caught: unknown) => caught as Error,
+    );
+    expect(error?.message).to.include("aws:regoin is not a setting of the AWS provider (typo?)");
+  });
+
   it("never prints the AWS provider's secret keys: credentials change no resource", async () => {
     const report = buildChangeReport(await planSettingsChange("dev", { set: { "aws:secretKey": "plan-not-a-real-secret-key", "aws:accessKey": "AKIAPLANEXAMPLE" } }, await before("dev")));
     expect(report.verdict).to.equal("NO-OP");
