@@ -48,7 +48,7 @@ export const SETTING_RULES: Readonly<Record<string, SettingRule>> = {
   },
   timeZone: {
     does: "MySQL's time_zone parameter (an in-place parameter group update, dynamic) and the containers' TZ: the API redeploys blue/green (single) or the fleet refreshes",
-    source: "tf-aws v6.58.0 rds/func.resourceParameterGroupUpdate (ModifyDBParameterGroup); AWS RDS User Guide, time_zone is dynamic",
+    source: "tf-aws v6.58.0 rds/func.resourceParameterGroupUpdate (ModifyDBParameterGroup); AWS RDS User Guide, Local time zone for MySQL DB instances ('all new connections to the database reflect the change'; open ones keep the old zone)",
     single: [{ set: { timeZone: "UTC" }, verdict: "OK" }],
     fleet: [{ set: { timeZone: "UTC" }, verdict: "OK" }],
   },
@@ -119,8 +119,8 @@ export const SETTING_RULES: Readonly<Record<string, SettingRule>> = {
     fleet: [{ set: { dbSkipFinalSnapshot: "true" }, verdict: "REFUSED", refusal: "keep a final snapshot" }],
   },
   dbMultiAz: {
-    does: "in place and online: RDS snapshots the primary and builds the standby (or drops it); cost doubles or halves",
-    source: "AWS RDS User Guide, Modifying a DB instance to be a Multi-AZ deployment (no downtime)",
+    does: "in place and online: RDS snapshots the primary's volume and builds the standby from it (or drops it); no downtime, but synchronous replication and the standby's volume hydrating slow writes meanwhile; cost doubles or halves",
+    source: "AWS RDS User Guide, Converting a DB instance to a Multi-AZ deployment (creating the standby from a snapshot avoids downtime, can affect performance)",
     single: [{ set: { dbMultiAz: "true" }, verdict: "OK" }],
     fleet: [{ set: { dbMultiAz: "false" }, verdict: "OK" }],
   },
