@@ -150,7 +150,7 @@ export const SETTING_RULES: Readonly<Record<string, SettingRule>> = {
   },
   cacheReplicas: {
     does: "adds or removes replicas in place (numCacheClusters); the fleet adds per-node alarms",
-    source: `${TF_CACHE} (IncreaseReplicaCount / DecreaseReplicaCount)`,
+    source: `${TF_CACHE}#L62-L65, #L332-L335 (IncreaseReplicaCount / DecreaseReplicaCount, online)`,
     single: [{ set: { cacheReplicas: "1" }, verdict: "OK" }],
     fleet: [{ set: { cacheReplicas: "2" }, verdict: "OK" }],
   },
