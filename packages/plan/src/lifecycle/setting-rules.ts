@@ -179,9 +179,9 @@ export const SETTING_RULES: Readonly<Record<string, SettingRule>> = {
     fleet: [{ set: { protectData: "false" }, verdict: "REFUSED", refusal: "true in a prod stack" }],
   },
   hostInstanceType: {
-    does: "single: stops the host, changes its type, starts it (the API is down meanwhile); another CPU architecture is a new host. Unused by a fleet",
-    source: "tf-aws v6.58.0 ec2/func.resourceInstanceUpdate (stop, ModifyInstanceAttribute, start)",
-    single: [{ set: { hostInstanceType: "t3.small" }, verdict: "DOWNTIME" }],
+    does: "single: stops the host, changes its type, starts it (the API is down meanwhile); another CPU architecture is a new host with a new address (the AMI follows the architecture). Unused by a fleet",
+    source: "tf-aws v6.58.0 ec2/func.resourceInstanceUpdate (stop, ModifyInstanceAttribute, start); provider-rules.ts ec2 instance ami (ForceNew)",
+    single: [{ set: { hostInstanceType: "t3.small" }, verdict: "DOWNTIME" }, { set: { hostInstanceType: "t4g.small" }, verdict: "DOWNTIME" }],
     fleet: UNUSED_IN_FLEET("hostInstanceType", "t3.small"),
   },
   hostOs: {
