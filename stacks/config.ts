@@ -173,7 +173,7 @@ export interface CheckContext {
 const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret: (key: string) => boolean };
 
 /** What the AWS provider reads from `aws:` config: anything else there is a typo it ignores. */
-const AWS_PROVIDER_SETTINGS = Object.keys(awsProviderSettings);
+export const AWS_PROVIDER_SETTINGS = Object.keys(awsProviderSettings);
 
 /** Pulumi config values arrive as strings; numbers, booleans and lists are JSON in them. */
 function decode(raw: string, textual: boolean): unknown {

@@ -78,7 +78,11 @@ export class Database extends pulumi.ComponentResource {
           { name: "require_secure_transport", value: settings.requireTls ? "1" : "0" },
         ],
         tags: tags("params"),
-      }, child),
+      },
+        // Never protected, whatever the component's options: it holds no data, and its family
+        // follows the engine, so an engine upgrade replaces it (a protected one would fail that
+        // `pulumi up`). Still retained with the component: AWS refuses to delete a group in use.
+        { ...child, protect: false }),
     );
 
     const managedPassword = args.password === undefined;
@@ -90,6 +94,8 @@ export class Database extends pulumi.ComponentResource {
         // 8.4 stays in standard support until 2029; refusing Extended Support there means no surprise bill.
         engineLifecycleSupport: major.extendedSupport ? "open-source-rds-extended-support" : "open-source-rds-extended-support-disabled",
         autoMinorVersionUpgrade: true,
+        // RDS refuses a new major engineVersion (8.0 -> 8.4) without it; it upgrades nothing by itself.
+        allowMajorVersionUpgrade: true,
         instanceClass: settings.instanceClass,
         allocatedStorage: settings.allocatedStorageGiB,
         maxAllocatedStorage: settings.maxAllocatedStorageGiB,

@@ -16,7 +16,9 @@ export const USAGE = `usage: pnpm plan [stack] [--json] [--prices FILE]
   --change KEY=VAL  what \`pulumi up\` would do to the running stack after \`pulumi config set KEY VAL\`
                     (KEY as you would type it: timeZone, dbInstanceClass, aws:region; lists as JSON)
   --replace NAME    ... and with \`pulumi up --replace\` of this resource (its logical name or URN)
-  --unprotected NAME  ... after \`pulumi state unprotect\` of this resource`;
+  --unprotected NAME  ... after \`pulumi state unprotect\` of this resource
+exit codes: 0 done (with --change: OK, NO-OP or UNUSED), 1 error (e.g. a setting the stack refuses),
+  2 wrong command line; with --change: 3 DOWNTIME, 4 DATA LOSS, 5 FAILS, 6 UNKNOWN (no rules for a changed type)`;
 
 /** A wrong command line: the usage is printed with it. */
 export class UsageError extends Error {}
@@ -62,19 +64,24 @@ function parseArguments(argv: readonly string[]): Arguments | "help" {
 
 /** `pnpm plan`, as a function: what it prints on stdout. Throws UsageError or the program's own error. */
 export async function runPlanCommand(argv: readonly string[]): Promise<string> {
+  return (await runPlan(argv)).text;
+}
+
+/** `pnpm plan`: what it prints on stdout and its exit code (--change: the verdict's, report.ts VERDICT_EXIT_CODES). */
+export async function runPlan(argv: readonly string[]): Promise<{ text: string; exitCode: number }> {
   // `pnpm` passes a lone "--" through when called as `pnpm plan -- dev`.
   const args = parseArguments(argv.filter((arg) => arg !== "--"));
-  if (args === "help") return USAGE;
+  if (args === "help") return { text: USAGE, exitCode: 0 };
   if (!existsSync(join(PROJECT_DIR, `Pulumi.${args.stack}.yaml`))) throw new UsageError(`no stack ${args.stack}: there is no Pulumi.${args.stack}.yaml`);
   const changes = Object.keys(args.set).length + args.replace.length + args.unprotected.length > 0;
   if (changes) {
     if (args.pricesFile !== undefined) throw new UsageError("--prices is for the cost plan; leave it out with --change");
     const report = buildChangeReport(await planSettingsChange(args.stack, { set: args.set, replace: args.replace, unprotected: args.unprotected }));
-    return args.json ? JSON.stringify(report, null, 2) : renderChangeReport(report);
+    return { text: args.json ? JSON.stringify(report, null, 2) : renderChangeReport(report), exitCode: report.exitCode };
   }
   if (args.pricesFile !== undefined && !existsSync(args.pricesFile)) throw new UsageError(`--prices ${args.pricesFile}: no such file`);
   const recorded = await recordStack(args.stack);
   const overrideFiles = [join(PROJECT_DIR, `prices.${args.stack}.json`), ...(args.pricesFile ? [resolve(args.pricesFile)] : [])];
   const plan = buildPlan({ ...recorded, prices: loadPrices(recorded.region, overrideFiles) });
-  return args.json ? JSON.stringify(plan, null, 2) : renderPlan(plan);
+  return { text: args.json ? JSON.stringify(plan, null, 2) : renderPlan(plan), exitCode: 0 };
 }

@@ -117,7 +117,7 @@ describe("the second `pulumi up`: what each routine change does to a running sta
     const dev = (await plan("dev", { set: { dbInstanceClass: "db.t3.small" } })).lifecycle;
     expectSafe(dev);
     expect(actions(dev)).to.deep.equal({ "dev-db-mysql": "update" });
-    expect(named(dev, "dev-db-mysql").effects.join()).to.include("applied now: the instance reboots");
+    expect(named(dev, "dev-db-mysql").effects.join()).to.include("DOWNTIME: applied now: the Single-AZ instance reboots");
     const prod = (await plan("prod", { set: { dbInstanceClass: "db.t4g.medium" } })).lifecycle;
     expectSafe(prod);
     // The fleet's connections alarm follows the class's max_connections.

@@ -11,6 +11,14 @@ async function pnpmPlan(...args: string[]): Promise<string> {
   return stdout;
 }
 
+/** `pnpm plan <args>` with its exit code, whatever it is. */
+async function pnpmPlanStatus(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return promisify(execFile)("pnpm", ["plan", ...args], { cwd: root, maxBuffer: 16 * 1024 * 1024 }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
+  );
+}
+
 describe("`pnpm plan` as a command", function () {
   this.timeout(120_000);
 
@@ -28,12 +36,32 @@ describe("`pnpm plan` as a command", function () {
     for (const heading of ["== Changes", "== Host commands that run, in order", "== Order of the steps", "== Verdict"]) expect(text).to.include(heading);
   });
 
-  it("exits 1 with the usage on a wrong command line", async () => {
-    const failed = await pnpmPlan("dev", "--change", "timeZone").then(
-      () => undefined,
-      (error: { code: number; stderr: string }) => error,
-    );
-    expect(failed?.code).to.equal(1);
-    expect(failed?.stderr).to.include("expected KEY=VALUE").and.include("usage: pnpm plan");
+  it("exits 2 with the usage on a wrong command line", async () => {
+    const failed = await pnpmPlanStatus("dev", "--change", "timeZone");
+    expect(failed.code).to.equal(2);
+    expect(failed.stderr).to.include("expected KEY=VALUE").and.include("usage: pnpm plan").and.include("exit codes:");
   });
+
+  it("exits 1 when the stack refuses the changed setting, naming it", async () => {
+    const refused = await pnpmPlanStatus("dev", "--change", "environment=prod");
+    expect(refused.code).to.equal(1);
+    expect(refused.stderr).to.include("trafficlab:dbDeletionProtection = false is not allowed; true in a prod stack");
+  });
+
+  // One change per verdict, so CI can gate on the code: 0 OK/NO-OP/UNUSED, 3 DOWNTIME, 4 DATA LOSS, 5 FAILS.
+  for (const [args, code, verdict] of [
+    [["dev", "--change", "timeZone=UTC"], 0, "OK"],
+    [["prod", "--change", "hostInstanceType=t3.small"], 0, "UNUSED"],
+    [["dev", "--change", "nginxImage=nginx:1.30.0-alpine"], 3, "DOWNTIME"],
+    [["dev", "--change", "cacheEngine=redis"], 4, "DATA LOSS"],
+    [["dev", "--change", "dbEngineVersion=8.0"], 5, "FAILS"],
+    [["prod", "--change", "aws:region=eu-west-3", "--json"], 5, "FAILS"],
+  ] as [string[], number, string][]) {
+    it(`exits ${code} on ${verdict}: pnpm plan ${args.join(" ")}`, async () => {
+      const result = await pnpmPlanStatus(...args);
+      expect(result.code, result.stderr).to.equal(code);
+      if (args.includes("--json")) expect(JSON.parse(result.stdout)).to.include({ verdict, exitCode: code });
+      else expect(result.stdout).to.include(`=> ${verdict} (exit ${code})`);
+    });
+  }
 });

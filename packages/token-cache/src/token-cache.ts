@@ -92,7 +92,11 @@ export class TokenCache extends pulumi.ComponentResource {
           { name: "reserved-memory-percent", value: String(RESERVED_MEMORY_PERCENT) },
         ],
         tags: tags("params"),
-      }, child),
+      },
+        // Never protected, whatever the component's options: it holds no data, and its family
+        // follows the engine, so an engine upgrade replaces it (a protected one would fail that
+        // `pulumi up`). Still retained with the component: AWS refuses to delete a group in use.
+        { ...child, protect: false }),
     );
 
     // ElastiCache names neither users nor user groups: a suffix chosen once keeps ours unique in the account.

@@ -1,6 +1,6 @@
 import type { RegisteredResource, ResourceGraph } from "@trafficlab/testing";
 import { effectiveDependencies } from "../critical-path";
-import { DELETE_REFUSALS, DISRUPTIVE_UPDATES, RECOMPUTED_ON_UPDATE, REPLACE_RULES, STATEFUL_TYPES, type ReplaceRule } from "./provider-rules";
+import { DEFAULT_TAGS_REACH, DELETE_REFUSALS, DISRUPTIVE_UPDATES, RECOMPUTED_ON_UPDATE, REPLACE_RULES, STATEFUL_TYPES, UPDATE_REFUSALS, type ProviderConfigRule, type ReplaceRule } from "./provider-rules";
 
 /**
  * What `pulumi up` does to an existing stack, derived from two records of the program (before
@@ -35,6 +35,8 @@ export interface ResourceChange {
   changed: string[];
   /** Input paths unknown during the update because they read a replaced resource's outputs. */
   unknown: string[];
+  /** Input paths that differ but are in the resource's `ignoreChanges`: the running resource keeps them. */
+  ignored: string[];
   /** Why a replacement: the rule and its source. */
   because: string[];
   /** What an in-place update does beyond the change itself (a stop/start, a deferral). */
@@ -69,7 +71,18 @@ export interface LifecycleOptions {
   replace?: readonly string[];
   /** Resources unprotected first with `pulumi state unprotect` (URNs or logical names). */
   unprotected?: readonly string[];
+  /** Default-provider config keys that change (`aws:region`), with what the provider does about it. */
+  providerChanges?: readonly ProviderConfigChange[];
 }
+
+export interface ProviderConfigChange {
+  /** `aws:region`. */
+  key: string;
+  rule: ProviderConfigRule;
+}
+
+/** Resources whose loss (replace or delete) moves the API's address: a single host serves at its own IP. */
+const SERVING_TYPES = ["aws:ec2/instance:Instance", "aws:ec2/eip:Eip", "aws:lb/loadBalancer:LoadBalancer"];
 
 export interface Lifecycle {
   changes: ResourceChange[];
@@ -190,6 +203,7 @@ export function deriveLifecycle(before: ResourceGraph, after: ResourceGraph, opt
     action,
     changed: [],
     unknown: [],
+    ignored: [],
     because: [],
     effects: [],
     stateful: STATEFUL_TYPES.includes(r.type),
@@ -207,7 +221,8 @@ export function deriveLifecycle(before: ResourceGraph, after: ResourceGraph, opt
       continue;
     }
     const ignored = (path: string) => next.ignoreChanges.some((pattern) => matches(pattern, path));
-    const changed = differingPaths(previous.inputs, next.inputs).filter((path) => !ignored(path));
+    const differing = differingPaths(previous.inputs, next.inputs);
+    const changed = differing.filter((path) => !ignored(path));
     // Inputs that read a replaced resource's outputs are unknown until it exists.
     const unknownFrom = Object.entries(next.propertyDependencies)
       .filter(([property]) => !ignored(property))
@@ -221,9 +236,15 @@ export function deriveLifecycle(before: ResourceGraph, after: ResourceGraph, opt
     const unknown = unknownFrom.map(({ property }) => property);
     const upstream = new Set(unknownFrom.flatMap(({ from }) => from.filter((urn) => replacedUrns.has(urn)).flatMap((urn) => [...(replacedUpstream.get(urn) ?? []), after.byUrn(urn).type])));
     replacedUpstream.set(next.urn, upstream);
+    const pkg = next.type.split(":")[0]!;
+    const providerChanges = (options.providerChanges ?? []).filter((p) => p.key.startsWith(`${pkg}:`));
+    // Default tags reach a resource through its tagsAll, for the resources that take tags.
+    const takesDefaultTags = ("tags" in next.inputs || DEFAULT_TAGS_REACH.always.includes(next.type)) && !DEFAULT_TAGS_REACH.never.includes(next.type);
+    if (providerChanges.some((p) => p.rule.effect === "updates-tags") && takesDefaultTags && !ignored("tagsAll")) changed.push("tagsAll");
     const change = baseChange(next, "same");
     change.changed = changed;
     change.unknown = unknown;
+    change.ignored = differing.filter(ignored);
     const touched = [...new Set([...changed, ...unknown])];
     const rules = REPLACE_RULES[next.type];
     if (rules === undefined && touched.length > 0) unknownTypes.add(next.type);
@@ -237,6 +258,7 @@ export function deriveLifecycle(before: ResourceGraph, after: ResourceGraph, opt
         if (holds) change.because.push(`${path}${isUnknown ? " (unknown until a replaced resource exists)" : ""}: forces a new resource (${rule.source}${rule.note ? `; ${rule.note}` : ""})`);
       }
     }
+    for (const p of providerChanges.filter((p) => p.rule.effect === "replaces-every-resource")) change.because.push(`provider: ${p.key} changed, so the default ${pkg} provider is replaced and every resource it manages with it (${p.rule.source})`);
     if (refersTo(next, options.replace)) change.because.push("pulumi up --replace");
     change.because = [...new Set(change.because)];
     if (change.because.length > 0) {
@@ -257,6 +279,11 @@ export function deriveLifecycle(before: ResourceGraph, after: ResourceGraph, opt
           const effect = `${disruption.property}: ${disruption.effect}`;
           if (!change.effects.some((known) => known.endsWith(disruption.effect))) change.effects.push(effect);
         }
+      }
+      for (const refusal of UPDATE_REFUSALS[next.type] ?? []) {
+        if (!touched.some((path) => path.split(".")[0] === refusal.property)) continue;
+        const reason = refusal.refuses(previous.inputs, next.inputs);
+        if (reason) change.blocked = `${next.name}: ${reason}, so this \`pulumi up\` fails`;
       }
       if (isCommand(next.type)) change.runs = [next.inputs.update !== undefined ? "update" : "create"];
       const recomputed = RECOMPUTED_ON_UPDATE[next.type];
@@ -281,6 +308,22 @@ export function deriveLifecycle(before: ResourceGraph, after: ResourceGraph, opt
     change.dataLoss = change.stateful && !change.retained;
     if (isCommand(previous.type) && previous.inputs.delete !== undefined && !retains(previous)) change.runs = ["delete"];
     changes.set(previous.urn, change);
+  }
+  // A single host's address goes with its instance (or Elastic IP): clients and DNS lose it.
+  for (const change of changes.values()) {
+    if (!SERVING_TYPES.includes(change.type)) continue;
+    // An Elastic IP added to a running host takes the place of its public address.
+    const attachedToHost = change.action === "create" && after.byUrn(change.urn).inputs.instance !== undefined;
+    if (attachedToHost && change.type === "aws:ec2/eip:Eip" && [...changes.values()].some((c) => c.type === "aws:ec2/instance:Instance" && (c.action === "same" || c.action === "update"))) {
+      change.effects.push("DOWNTIME: the running host's public address changes to this Elastic IP: clients and DNS on the old address lose the API");
+    }
+    if (change.action !== "replace" && change.action !== "delete") continue;
+    const what = change.type === "aws:lb/loadBalancer:LoadBalancer" ? "load balancer (its DNS name)" : change.type === "aws:ec2/eip:Eip" ? "Elastic IP" : "host (its public address)";
+    change.effects.push(
+      change.action === "delete"
+        ? `DOWNTIME: the API's ${what} is deleted: it stops answering there; clients and DNS must move to the new endpoint (the stack's url output)`
+        : `DOWNTIME: the API's ${what} is replaced: the new one answers at a new address${change.type === "aws:ec2/instance:Instance" ? " (an Elastic IP moves to it, after a gap)" : ""} and the old is deleted; clients and DNS must follow`,
+    );
   }
   // What the provider refuses to delete (old inputs), for every delete that reaches it.
   for (const change of changes.values()) {

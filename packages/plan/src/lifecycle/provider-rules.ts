@@ -484,7 +484,10 @@ export interface RecomputedOnUpdate {
 
 export const RECOMPUTED_ON_UPDATE: Readonly<Record<string, RecomputedOnUpdate>> = {
   "aws:ec2/launchTemplate:LaunchTemplate": {
-    except: ["name", "namePrefix", "description", "defaultVersion", "updateDefaultVersion"],
+    // Tags too: the CustomizeDiff marks latestVersion unknown on a tags change (the preview shows
+    // it), but the update creates a version only for its updateKeys, which leave tags out
+    // (tf-aws v6.58.0 ec2/func.resourceLaunchTemplateUpdate#L67), so no instance refresh follows.
+    except: ["name", "namePrefix", "description", "defaultVersion", "updateDefaultVersion", "tags", "tagsAll"],
     outputs: ["latestVersion", "defaultVersion"],
     readBy: { "aws:autoscaling/group:Group": ["launchTemplate", "mixedInstancesPolicy"], "aws:ec2/instance:Instance": ["launchTemplate"] },
     source: "tf-aws v6.58.0 ec2/func.resourceLaunchTemplate#L1069-L1092 (CustomizeDiff: latestVersion ComputedIf)",
@@ -503,7 +506,21 @@ export const RECOMPUTED_ON_UPDATE: Readonly<Record<string, RecomputedOnUpdate>> 
   },
 };
 
+/** A subnet that leaves a subnet group. */
+function subnetRemoved(inputs: Record<string, unknown>, before: Record<string, unknown>): boolean {
+  const next = asList(inputs.subnetIds).map(String);
+  return asList(before.subnetIds).some((subnet) => !next.includes(String(subnet)));
+}
+
 export const DISRUPTIVE_UPDATES: Readonly<Record<string, readonly DisruptiveUpdate[]>> = {
+  "aws:rds/subnetGroup:SubnetGroup": [
+    {
+      property: "subnetIds",
+      effect: "CAUTION: a subnet leaves the group: RDS refuses it (SubnetAlreadyInUse) while the instance or its standby sits in that subnet, and RDS chose their zones: check them before `pulumi up`",
+      source: "AWS RDS API ModifyDBSubnetGroup, errors: SubnetAlreadyInUse ('The DB subnet is already in use in the Availability Zone')",
+      when: subnetRemoved,
+    },
+  ],
   "command:remote:Command": ["create", "update"].map((property) => ({
     property,
     effect:
@@ -527,8 +544,8 @@ export const DISRUPTIVE_UPDATES: Readonly<Record<string, readonly DisruptiveUpda
     },
   ],
   "aws:ec2/instance:Instance": [
-    { property: "instanceType", effect: "stops the instance, changes its type and starts it: a single host serves nothing meanwhile", source: "tf-aws v6.58.0 ec2/func.resourceInstanceUpdate (stop, ModifyInstanceAttribute, start)" },
-    { property: "userData", effect: "stops and starts the instance", source: "tf-aws v6.58.0 ec2/func.resourceInstanceUpdate" },
+    { property: "instanceType", effect: "DOWNTIME: stops the instance, changes its type and starts it: a single host serves nothing meanwhile (a minute or two)", source: "tf-aws v6.58.0 ec2/func.resourceInstanceUpdate (stop, ModifyInstanceAttribute, start)" },
+    { property: "userData", effect: "DOWNTIME: stops and starts the instance: a single host serves nothing meanwhile", source: "tf-aws v6.58.0 ec2/func.resourceInstanceUpdate" },
   ],
   "aws:rds/instance:Instance": [
     ...["instanceClass", "allocatedStorage", "storageType", "engineVersion", "multiAz", "dbSubnetGroupName", "parameterGroupName"].map((property) => ({
@@ -537,7 +554,29 @@ export const DISRUPTIVE_UPDATES: Readonly<Record<string, readonly DisruptiveUpda
       source: "tf-aws v6.58.0 rds/func.dbInstancePopulateModify (ApplyImmediately from apply_immediately, default false)",
       when: (inputs: Record<string, unknown>) => inputs.applyImmediately !== true,
     })),
-    { property: "instanceClass", effect: "applied now: the instance reboots (Multi-AZ: fails over, about a minute of errors)", source: "AWS RDS User Guide, Modifying a DB instance: settings", when: (inputs) => inputs.applyImmediately === true },
+    {
+      property: "instanceClass",
+      effect: "DOWNTIME: applied now: the Single-AZ instance reboots into the new class, the database is unreachable for minutes",
+      source: "AWS RDS User Guide, Settings for DB instances: DB instance class (an outage occurs during this change)",
+      when: (inputs) => inputs.applyImmediately === true && inputs.multiAz !== true,
+    },
+    {
+      property: "instanceClass",
+      effect: "Multi-AZ: the standby is modified first, then RDS fails over to it (typically 60-120 s of reconnects, no longer outage)",
+      source: "AWS RDS User Guide, Multi-AZ DB instance deployments: modifying the class applies to the standby, then a failover",
+      when: (inputs) => inputs.multiAz === true,
+    },
+    {
+      property: "engineVersion",
+      effect: "DOWNTIME: an engine upgrade takes the database offline while it runs (Multi-AZ too: RDS upgrades the primary and the standby at the same time), now or, with applyImmediately off, in the next maintenance window",
+      source: "AWS RDS User Guide, Upgrading the MySQL DB engine (Multi-AZ: both upgraded together, an outage); ModifyDBInstance EngineVersion: 'Changing this parameter results in an outage'",
+    },
+    {
+      property: "backupRetentionPeriod",
+      effect: "DOWNTIME: turning automated backups on or off (retention 0 <-> non-zero) is an outage: the instance restarts",
+      source: "AWS RDS User Guide, Settings for DB instances: Backup retention period ('an outage occurs if you change the backup retention period from 0 to a nonzero value or from a nonzero value to 0')",
+      when: (inputs, before) => (inputs.backupRetentionPeriod === 0) !== (before.backupRetentionPeriod === 0),
+    },
   ],
   "aws:elasticache/replicationGroup:ReplicationGroup": [
     ...["nodeType", "engineVersion", "numCacheClusters", "parameterGroupName"].map((property) => ({
@@ -547,6 +586,128 @@ export const DISRUPTIVE_UPDATES: Readonly<Record<string, readonly DisruptiveUpda
       when: (inputs: Record<string, unknown>) => inputs.applyImmediately !== true,
     })),
   ],
+};
+
+/** An in-place update that AWS refuses: the update starts and fails there, so `pulumi up` fails. */
+export interface UpdateRefusal {
+  property: string;
+  /** Why it is refused, or undefined when it is not (old and new inputs). */
+  refuses: (before: Record<string, unknown>, after: Record<string, unknown>) => string | undefined;
+}
+
+/** MySQL's major version: 8.0, 8.4. */
+function mysqlMajor(version: unknown): string {
+  return String(version ?? "").split(".").slice(0, 2).join(".");
+}
+
+export const UPDATE_REFUSALS: Readonly<Record<string, readonly UpdateRefusal[]>> = {
+  "aws:rds/instance:Instance": [
+    {
+      property: "engineVersion",
+      refuses: (before, after) =>
+        versionDowngrade(before.engineVersion, after.engineVersion)
+          ? `RDS refuses to downgrade MySQL ${String(before.engineVersion)} to ${String(after.engineVersion)}: ModifyDBInstance only upgrades (EngineVersion is "the version number of the database engine to upgrade to"; a major or a minor version down is refused, the provider sends it as is: tf-aws v6.58.0 rds/func.resourceInstanceUpdate#L254). Going back means a new instance restored from a dump, or a snapshot taken before the upgrade`
+          : undefined,
+    },
+    {
+      property: "engineVersion",
+      refuses: (before, after) =>
+        !versionDowngrade(before.engineVersion, after.engineVersion) && mysqlMajor(before.engineVersion) !== mysqlMajor(after.engineVersion) && after.allowMajorVersionUpgrade !== true
+          ? `RDS refuses a major version upgrade (${String(before.engineVersion)} -> ${String(after.engineVersion)}) unless allowMajorVersionUpgrade is true (ModifyDBInstance AllowMajorVersionUpgrade: "must be allowed when specifying a value for the EngineVersion parameter that's a different major version"; tf-aws v6.58.0 rds/func.resourceInstanceUpdate#L256 sends the input, default false)`
+          : undefined,
+    },
+    {
+      property: "allocatedStorage",
+      refuses: (before, after) => {
+        const [old, next] = [Number(before.allocatedStorage), Number(after.allocatedStorage)];
+        if (next < old) return `RDS refuses to shrink allocated storage from ${old} to ${next} GiB ("You can't reduce the amount of storage for a DB instance after storage has been allocated", AWS RDS User Guide, Increasing DB instance storage capacity); a smaller volume means a new instance and a dump/restore`;
+        if (next < old * 1.1) return `RDS refuses a storage increase of less than 10 % (${old} -> ${next} GiB; AWS RDS User Guide, Increasing DB instance storage capacity: "it must be by at least 10 percent")`;
+        return undefined;
+      },
+    },
+  ],
+};
+
+/**
+ * What a change of the default provider's configuration (an `aws:` key) does to the resources it
+ * manages. The engine asks the NEW provider's DiffConfig whether the provider must be replaced;
+ * if so, every resource of that provider is replaced with it (pulumi/pulumi v3.260
+ * pkg/resource/deploy/step_generator.go providerChanged: "If there is a replacement diff, we must
+ * also replace this resource", ReplaceKeys ["provider"]). The bridge's DiffConfig replaces only for
+ * config keys marked ForcesProviderReplace (pulumi/pulumi-terraform-bridge v3.136
+ * pkg/tfbridge/provider.go configDiffer.forcesProviderReplace); pulumi-aws marks only `region`
+ * (pulumi/pulumi-aws@00ba5ea5 provider/resources.go, ProviderInfo.Config). Any other key updates
+ * the provider in place, and its resources are diffed as usual with the new configuration.
+ */
+export interface ProviderConfigRule {
+  effect: "replaces-every-resource" | "updates-tags" | "no-resource-change";
+  why: string;
+  source: string;
+}
+
+const DIFF_CONFIG_SOURCE = "pulumi/pulumi v3.260 step_generator.go providerChanged; pulumi-terraform-bridge v3.136 pkg/tfbridge/provider.go DiffConfig; pulumi/pulumi-aws@00ba5ea5 provider/resources.go Config (ForcesProviderReplace on region only)";
+
+const CREDENTIALS_OR_CLIENT = (why: string): ProviderConfigRule => ({ effect: "no-resource-change", why, source: DIFF_CONFIG_SOURCE });
+
+/** Every key of `aws:` config the provider reads (@pulumi/aws 7.48.0 config/vars), and what its change does. */
+export const AWS_PROVIDER_CONFIG_RULES: Readonly<Record<string, ProviderConfigRule>> = {
+  region: {
+    effect: "replaces-every-resource",
+    why: "a new Region is a new default provider (ForcesProviderReplace): Pulumi replaces every resource it manages, each created anew in the new Region and the old one deleted; a database or cache comes back empty unless restored (in another Region: a copied snapshot)",
+    // Both roads replace: the provider (ForcesProviderReplace), and in tf-aws v6 (pulumi-aws v7)
+    // each resource's own `region`, defaulted from the provider's and ForceNew on a change.
+    source: `${DIFF_CONFIG_SOURCE}; tf-aws v6.58.0 internal/provider/sdkv2/func.defaultRegion and func.forceNewIfRegionChanges ("Force resource replacement if the value of the top-level region attribute changes")`,
+  },
+  defaultTags: {
+    effect: "updates-tags",
+    why: "default tags merge into each tagged resource's tagsAll: every resource that takes tags is updated in place, nothing replaced",
+    source: `${DIFF_CONFIG_SOURCE}; tf-aws v6.58.0 tags: tags_all = default_tags + tags, updated with TagResource`,
+  },
+  ignoreTags: CREDENTIALS_OR_CLIENT("which tag keys the provider leaves alone in diffs: no resource is updated for it (tags it stops ignoring may show a diff on the next refresh)"),
+  profile: CREDENTIALS_OR_CLIENT("credentials only: which named profile signs the calls; the same account's resources are not changed (another account's would be invisible: the next update would try to create everything)"),
+  accessKey: CREDENTIALS_OR_CLIENT("credentials only"),
+  secretKey: CREDENTIALS_OR_CLIENT("credentials only"),
+  token: CREDENTIALS_OR_CLIENT("credentials only"),
+  assumeRoles: CREDENTIALS_OR_CLIENT("credentials only: the role assumed to sign the calls"),
+  assumeRoleWithWebIdentity: CREDENTIALS_OR_CLIENT("credentials only"),
+  sharedConfigFiles: CREDENTIALS_OR_CLIENT("credentials only: where profiles are read from"),
+  sharedCredentialsFiles: CREDENTIALS_OR_CLIENT("credentials only"),
+  allowedAccountIds: CREDENTIALS_OR_CLIENT("a guard: the provider refuses to run against other accounts"),
+  forbiddenAccountIds: CREDENTIALS_OR_CLIENT("a guard: the provider refuses to run against these accounts"),
+  skipCredentialsValidation: CREDENTIALS_OR_CLIENT("a client check only"),
+  skipMetadataApiCheck: CREDENTIALS_OR_CLIENT("a client check only"),
+  skipRegionValidation: CREDENTIALS_OR_CLIENT("a client check only"),
+  skipRequestingAccountId: CREDENTIALS_OR_CLIENT("a client check only"),
+  customCaBundle: CREDENTIALS_OR_CLIENT("how the client connects"),
+  ec2MetadataServiceEndpoint: CREDENTIALS_OR_CLIENT("how the client finds credentials"),
+  ec2MetadataServiceEndpointMode: CREDENTIALS_OR_CLIENT("how the client finds credentials"),
+  endpoints: CREDENTIALS_OR_CLIENT("where the client sends calls (a wrong endpoint fails the update, but changes no resource)"),
+  httpProxy: CREDENTIALS_OR_CLIENT("how the client connects"),
+  httpsProxy: CREDENTIALS_OR_CLIENT("how the client connects"),
+  noProxy: CREDENTIALS_OR_CLIENT("how the client connects"),
+  insecure: CREDENTIALS_OR_CLIENT("how the client connects"),
+  maxRetries: CREDENTIALS_OR_CLIENT("client retries"),
+  retryMode: CREDENTIALS_OR_CLIENT("client retries"),
+  tokenBucketRateLimiterCapacity: CREDENTIALS_OR_CLIENT("client retries"),
+  s3UsEast1RegionalEndpoint: CREDENTIALS_OR_CLIENT("S3 endpoints: this stack has no bucket"),
+  s3UsePathStyle: CREDENTIALS_OR_CLIENT("S3 addressing: this stack has no bucket"),
+  stsRegion: CREDENTIALS_OR_CLIENT("where credentials are obtained"),
+  useDualstackEndpoint: CREDENTIALS_OR_CLIENT("which endpoints the client uses"),
+  useFipsEndpoint: CREDENTIALS_OR_CLIENT("which endpoints the client uses"),
+  userAgents: CREDENTIALS_OR_CLIENT("the client's User-Agent"),
+  tagPolicyCompliance: CREDENTIALS_OR_CLIENT("a check of tags against the organisation's tag policies at create and update; no resource changes for it"),
+};
+
+/**
+ * Which resources `aws:defaultTags` reaches: those with a tags_all attribute. Read as "the
+ * resources the program tags" (a `tags` input), corrected both ways for the types this stack
+ * creates: an Auto Scaling group's `tags` are its `tag` blocks and it has no tags_all (tf-aws
+ * v6.58.0 autoscaling/func.resourceGroup#L912: default tags never reach it); the VPC security
+ * group rules take tags (and tags_all) even where the program sets none.
+ */
+export const DEFAULT_TAGS_REACH: { never: readonly string[]; always: readonly string[] } = {
+  never: ["aws:autoscaling/group:Group"],
+  always: ["aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"],
 };
 
 /** Why the provider refuses to delete a resource with these (old) inputs, if it does. */
