@@ -24,7 +24,7 @@ const CATALOG: Case[] = [
   // stack, Region, provider
   { case: "unknown environment", config: { [k("environment")]: "staging" }, says: ['trafficlab:environment = "staging"', '"dev", "prod"'] },
   { case: "a typo in a key", config: { [k("dbInstanceType")]: "db.t3.micro" }, says: ["trafficlab:dbInstanceType is not a setting of this project; did you mean dbInstanceClass?"] },
-  { case: "a typo in the AWS provider's key", config: { "aws:regoin": "ap-northeast-2" }, says: ["aws:regoin is not a setting of the AWS provider, which would ignore it; did you mean region?"] },
+  { case: "a typo in the AWS provider's key", config: { "aws:regoin": "ap-northeast-2" }, says: ["aws:regoin is not a setting of the AWS provider, which would ignore it; did you mean aws:region?"] },
   { case: "a Region that does not exist", config: { "aws:region": "seoul" }, says: ['aws:region = "seoul"', "ap-northeast-2"] },
   { case: "more zones than the Region has", config: { [k("availabilityZones")]: "5" }, says: ["trafficlab:availabilityZones = 5", "ap-northeast-2 (Asia Pacific (Seoul)) has 4 Availability Zones"] },
   { case: "prod without deletion protection", stack: "prod", config: { [k("dbDeletionProtection")]: "false" }, says: ["trafficlab:dbDeletionProtection = false", "true in a prod stack"] },

@@ -114,7 +114,7 @@ describe("--change verdicts: what the report says", () => {
       () => undefined,
       (caught: unknown) => caught as Error,
     );
-    expect(error?.message).to.include("aws:regoin is not a setting of the AWS provider (typo?)");
+    expect(error?.message).to.include("aws:regoin is not a setting of the AWS provider, which would ignore it; did you mean aws:region?");
   });
 
   it("never prints the AWS provider's secret keys: credentials change no resource", async () => {
