@@ -245,9 +245,12 @@ export const SETTING_RULES: Readonly<Record<string, SettingRule>> = {
     fleet: UNUSED_IN_FLEET("acmeEmail", "ops@example.com"),
   },
   acmeServer: {
-    does: "single with domain: where certificates come from; without domain nothing reads it. Unused by a fleet",
-    source: "packages/edge-proxy ACME",
-    single: [{ set: { acmeServer: "https://acme-staging-v02.api.letsencrypt.org/directory" }, verdict: "NO-OP" }],
+    does: "single with domain: where certificates come from (set with domain, as domain does); without domain nothing reads it, so the stack refuses it. Unused by a fleet",
+    source: "packages/edge-proxy ACME; stacks/config.ts",
+    single: [
+      { set: { acmeServer: "https://acme-staging-v02.api.letsencrypt.org/directory" }, verdict: "REFUSED", refusal: "nothing uses it" },
+      { set: { domain: "api.example.com", acmeEmail: "ops@example.com", acmeServer: "https://acme-staging-v02.api.letsencrypt.org/directory" }, verdict: "DOWNTIME" },
+    ],
     fleet: UNUSED_IN_FLEET("acmeServer", "https://acme-staging-v02.api.letsencrypt.org/directory"),
   },
   hosting: {
@@ -317,15 +320,15 @@ export const SETTING_RULES: Readonly<Record<string, SettingRule>> = {
     fleet: [{ set: { alarmSlackChannelId: "C01234567" }, verdict: "REFUSED", refusal: "alarmSlack" }],
   },
   registryServer: {
-    does: "the registry to log in to, read only with registryUsername (a login): alone it changes nothing; with a login, single pulls and redeploys, fleet refreshes",
-    source: "stacks/components.ts (registry credentials only when registryUsername and registryPassword are set)",
+    does: "the registry to log in to, with registryUsername (a login) and an apiImage in that registry: single pulls and redeploys, fleet refreshes; alone nothing reads it, so the stack refuses it",
+    source: "stacks/components.ts (registry credentials only when registryUsername and registryPassword are set); stacks/config.ts",
     single: [
-      { set: { registryServer: "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com" }, verdict: "NO-OP" },
-      { set: { registryServer: "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com", registryUsername: "AWS", registryPassword: "plan-registry-password" }, verdict: "OK" },
+      { set: { registryServer: "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com" }, verdict: "REFUSED", refusal: "nothing uses it" },
+      { set: { registryServer: "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com", registryUsername: "AWS", registryPassword: "plan-registry-password", apiImage: "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/trafficlab-api:plan" }, verdict: "OK" },
     ],
     fleet: [
-      { set: { registryServer: "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com" }, verdict: "NO-OP" },
-      { set: { registryServer: "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com", registryUsername: "AWS", registryPassword: "plan-registry-password" }, verdict: "OK" },
+      { set: { registryServer: "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com" }, verdict: "REFUSED", refusal: "nothing uses it" },
+      { set: { registryServer: "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com", registryUsername: "AWS", registryPassword: "plan-registry-password", apiImage: "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/trafficlab-api:plan" }, verdict: "OK" },
     ],
   },
   registryUsername: {
@@ -345,10 +348,10 @@ export const SECRET_RULES: Readonly<Record<string, SettingRule>> = {
     fleet: [{ set: { dbPassword: "A-new-Passw0rd-for-plan" }, verdict: "OK" }],
   },
   registryPassword: {
-    does: "read only with registryUsername; alone it changes nothing",
+    does: "read only with registryUsername (see registryUsername); alone nothing reads it, so the stack refuses it",
     source: "stacks/config.ts",
-    single: [{ set: { registryPassword: "plan-registry-password" }, verdict: "NO-OP" }],
-    fleet: [{ set: { registryPassword: "plan-registry-password" }, verdict: "NO-OP" }],
+    single: [{ set: { registryPassword: "plan-registry-password" }, verdict: "REFUSED", refusal: "nothing uses it" }],
+    fleet: [{ set: { registryPassword: "plan-registry-password" }, verdict: "REFUSED", refusal: "nothing uses it" }],
   },
 };
 
