@@ -58,8 +58,10 @@ const REF = {
 const DOMAIN = "api.trafficlab.test";
 const ACME_EMAIL = "ops@trafficlab.test";
 const COMPOSE_WAIT_SECONDS = 300;
-/** @pulumi/command's retries of a refused dial: the stack's connection sets dialErrorLimit 60. */
-const DIAL_ERROR_LIMIT = 60;
+/** @pulumi/command's retries of a refused dial on a running host: @trafficlab/api-host SSH_DIAL_BUDGET.runningHost. */
+const DIAL_ERROR_LIMIT = 12;
+/** How long a refused host key may take to fail the up (issue 17; before: 268 s). */
+const HOST_KEY_REFUSAL_SECONDS = 30;
 const say = (line: string) => console.log(`      ${line}`);
 const numbers: string[] = [];
 function record(scenario: string, text: string): void {
@@ -433,6 +435,7 @@ describe("e2e: the dev stack's pulumi up, day 1 and day 2, on a real engine", fu
     expect(step.operation.name, "the first command of the up").to.equal("dev-api-pull-images");
     expect(refused.report.execution.failure).to.include(`after ${DIAL_ERROR_LIMIT} failed attempts: ssh: handshake failed: ssh: host key mismatch`);
     expect(step.command?.dials, "dials: the first and dialErrorLimit retries").to.equal(DIAL_ERROR_LIMIT + 1);
+    expect(step.seconds, "seconds until the refused host key fails the up").to.be.below(HOST_KEY_REFUSAL_SECONDS);
     expect(refused.report.execution.commandRuns, "commands that ran").to.have.length(1);
     expect(await acceptedLogins(world!, h), "logins the host accepted during the up").to.equal(loginsBefore);
     expect((await deployContainers(world!, h)).api, "the API container").to.equal(apiBefore);
@@ -444,6 +447,15 @@ describe("e2e: the dev stack's pulumi up, day 1 and day 2, on a real engine", fu
     );
 
     await swapHostKey(h, "restore");
+    // Another project's dangling image: imported twice under one tag, the first loses its tag.
+    const planted = await world!.onHost(
+      h,
+      `set -e; d="$(mktemp -d)"; echo 1 >"$d/f"; tar -C "$d" -c f | docker import - e2e-foreign/tool:1 >/dev/null
+       id="$(docker image inspect --format '{{.Id}}' e2e-foreign/tool:1)"; echo 2 >"$d/f"; tar -C "$d" -c f | docker import - e2e-foreign/tool:1 >/dev/null
+       rm -rf "$d"; docker image ls --filter dangling=true --no-trunc --quiet | grep -qx "$id"; echo "$id"`,
+    );
+    expect(planted.code, planted.stderr).to.equal(0);
+    const foreignDangling = planted.stdout.trim();
     const { result, reports } = await underLoad("g. apiImage v2 -> v3 (its own key back)", () => stack.up("v3, the host's own key back"));
     noErrors(reports);
     expect(result.execution.commandRuns.map((c) => `${c.name}:${c.script}`)).to.deep.equal(["dev-api-pull-images:create", "dev-app-api-deploy:update"]);
@@ -453,6 +465,9 @@ describe("e2e: the dev stack's pulumi up, day 1 and day 2, on a real engine", fu
     record("g. prune", `    up ${result.seconds.toFixed(1)} s; after deploys of ${[REF.v1, REF.v2, REF.v3].join(", ")} (and the failed ${REF.neverHealthy}, ${REF.crashing}): the host keeps ${images.join(", ")}`);
     // With your own image, v1 to v3 may be one image (one id): only the stand-in's are distinct.
     if (standIn) expect(images, "API images on the host: the current and the previous").to.deep.equal([REF.v2, REF.v3]);
+    const survivor = await world!.onHost(h, `docker image inspect --format '{{.Id}}' ${foreignDangling}`);
+    expect(survivor.stdout.trim(), "another project's dangling image survives the deploy's prune").to.equal(foreignDangling);
+    record("g. foreign image", `    another project's dangling image ${foreignDangling.slice(0, 19)} survives the deploy`);
   });
 
   it("h. a new host (--replace dev-api-instance) gets everything deployed, with the same pinned key", async function () {
