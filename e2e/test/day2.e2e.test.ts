@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { spawn } from "node:child_process";
 import { X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { requireTools } from "@trafficlab/testing";
 import { describeLoad, getOnce, request, servedCertificate, startLoad, type HttpsTarget, type Load, type LoadReport } from "../src/load";
@@ -573,14 +574,18 @@ describe("e2e: the dev stack's pulumi up, day 1 and day 2, on a real engine", fu
     const h = host();
     const pebble = await world!.startPebble();
     await world!.pebbleDns(DOMAIN, h.ip);
-    // lego at /lego and off PATH, as in goacme/lego; with the run's CA in its trust store: how lego trusts Pebble's HTTPS directory (the acme
-    // service has no setting for a CA: README, known gaps).
-    await world!.push(e2eImage("lego"), REF.lego, true);
-    const up = await stack.up("HTTPS for a domain", { set: { domain: DOMAIN, acmeEmail: ACME_EMAIL, acmeServer: pebble.directory } });
+    // lego at /lego and off PATH, as in goacme/lego, with only Debian's CAs in its trust store: it
+    // trusts Pebble's HTTPS directory (the run's CA signs it) through the stack's acmeCaCertificates alone.
+    await world!.push(e2eImage("lego"), REF.lego, false);
+    const runCa = readFileSync(world!.get("CA_FILE"), "utf8");
+    const up = await stack.up("HTTPS for a domain", { set: { domain: DOMAIN, acmeEmail: ACME_EMAIL, acmeServer: pebble.directory, acmeCaCertificates: runCa } });
+    expect((await world!.onHost(h, "cat /opt/trafficlab/acme/ca-certificates.pem")).stdout.trim(), "the CA bundle on the host").to.equal(runCa.trim());
+    const legoTrust = await world!.onHost(h, "docker exec $(docker ps -q --filter label=com.docker.compose.service=acme) sh -c 'echo \"$LEGO_CA_CERTIFICATES\"; grep -c \"BEGIN CERTIFICATE\" \"$LEGO_CA_CERTIFICATES\"'");
+    expect(legoTrust.stdout.trim().split("\n"), "lego's LEGO_CA_CERTIFICATES and the certificates in it").to.deep.equal(["/acme/ca-certificates.pem", "1"]);
     // lego execs its hook (install.sh) itself: the file step must have made it executable.
     expect((await world!.onHost(h, "stat -c '%a' /opt/trafficlab/acme/renew.sh /opt/trafficlab/acme/install.sh")).stdout.trim().split("\n")).to.deep.equal(["755", "755"]);
     const commands = up.execution.commandRuns.map((c) => c.name);
-    expect(commands).to.include.members(["dev-api-file-acme-renew-sh", "dev-api-file-acme-install-sh", "dev-api-file-compose-yaml", "dev-app-compose-up"]);
+    expect(commands).to.include.members(["dev-api-file-acme-renew-sh", "dev-api-file-acme-install-sh", "dev-api-file-acme-ca-certificates-pem", "dev-api-file-compose-yaml", "dev-app-compose-up"]);
     expect(stack.outputs.url).to.equal(`https://${DOMAIN}/`);
 
     // The first certificate: lego (the acme service) orders it, Pebble validates over HTTP-01 by
@@ -702,7 +707,7 @@ describe("e2e: the dev stack's pulumi up, day 1 and day 2, on a real engine", fu
     const commands = report.execution.commandRuns.map((c) => `${c.name}:${c.script}`);
     expect(commands.slice(0, 2)).to.deep.equal(["dev-app-compose-up:delete", "dev-app-api-deploy:delete"]);
     expect(commands.slice(2).sort()).to.deep.equal(
-      ["dev-api-file-compose-yaml", "dev-api-file-nginx-nginx-conf", "dev-api-file-nginx-conf-d-default-conf", "dev-api-file-acme-renew-sh", "dev-api-file-acme-install-sh"].map((n) => `${n}:delete`).sort(),
+      ["dev-api-file-compose-yaml", "dev-api-file-nginx-nginx-conf", "dev-api-file-nginx-conf-d-default-conf", "dev-api-file-acme-renew-sh", "dev-api-file-acme-install-sh", "dev-api-file-acme-ca-certificates-pem"].map((n) => `${n}:delete`).sort(),
     );
     const look = onHostBeforeTermination.join("\n");
     record("k. destroy", `    ${report.plan.lifecycle.operations.length} steps, ${commands.length} commands in ${report.seconds.toFixed(1)} s; on the host before its termination: ${look.split("\n").join("; ")}`);
@@ -710,7 +715,7 @@ describe("e2e: the dev stack's pulumi up, day 1 and day 2, on a real engine", fu
     expect(look).to.match(/^networks:\s*$/m);
     expect(look).to.match(/^state: gone$/m);
     expect(look).to.match(/^env: gone$/m);
-    expect(look).to.not.match(/\.\/compose\.yaml|\.\/nginx\/|\.\/acme\/(renew|install)\.sh/);
+    expect(look).to.not.match(/\.\/compose\.yaml|\.\/nginx\/|\.\/acme\/(renew|install)\.sh|\.\/acme\/ca-certificates\.pem/);
     expect(stack.state.empty, "the state is empty").to.equal(true);
     // Nothing of the stack on the engine: no host, no volume, no data tier; the registry (Docker Hub's stand-in) and Pebble (Let's Encrypt's) stay.
     const left = (await mustRun(DOCKER, ["ps", "-a", "--filter", `label=org.trafficlab.e2e.run=${world!.id}`, "--format", "{{.Names}}"])).stdout.trim().split("\n").sort();
