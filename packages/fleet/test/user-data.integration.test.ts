@@ -2,12 +2,12 @@
 // unpacked by tools/install-cloud-init.sh as `cloud-init-schema`), shellcheck on every script it
 // writes, and the boot and refresh-wait scripts run by bash in a sandbox with a stand-in AWS CLI.
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { parse } from "yaml";
-import { refreshWaitScript, renderBootScript, renderCloudConfig } from "@trafficlab/fleet";
+import { BOOT_DONE_MARKER, refreshWaitScript, renderBootScript, renderCloudConfig } from "@trafficlab/fleet";
 import { cloudInitSchemaCommand, findTool, requireTools } from "@trafficlab/testing";
 import { USER_DATA_OPTIONS } from "./user-data-options";
 
@@ -85,7 +85,8 @@ function sandbox(parameters: Record<string, string>, failing: string[] = []) {
   mkdirSync(bin, { recursive: true });
   for (const step of ["install-docker.sh", "pull-images.sh", "rolling-deploy.sh", "compose-up.sh"]) {
     const script = join(bin, step);
-    writeFileSync(script, `#!/usr/bin/env bash\nset -eu\necho "${step}" >>"${log}"\ncat >"${root}/${step}.stdin"\n`);
+    // A file `<step>.cut` makes the step end as a reboot would end it: killed, once.
+    writeFileSync(script, `#!/usr/bin/env bash\nset -eu\necho "${step}" >>"${log}"\ncat >"${root}/${step}.stdin"\nif [ -e "${root}/${step}.cut" ]; then rm "${root}/${step}.cut"; kill -KILL $$; fi\n`);
     chmodSync(script, 0o755);
   }
   const values = join(root, "values.json");
@@ -161,6 +162,36 @@ describe("@trafficlab/fleet boot script, in a sandbox", () => {
       expect(result.status).not.to.equal(0);
       expect(result.stderr).to.include("gave up reading /trafficlab/prod/prod-api/cache-password");
       expect(readFileSync(box.log, "utf8")).not.to.include("rolling-deploy.sh");
+    } finally {
+      box.cleanup();
+    }
+  });
+
+  it("resumes a first boot that a reboot cut short, and does nothing once a boot completed", function () {
+    requireTools(this, "bash");
+    const box = sandbox(PARAMETERS);
+    try {
+      const marker = join(box.project, BOOT_DONE_MARKER);
+      writeFileSync(join(box.root, "rolling-deploy.sh.cut"), "");
+      const cut = runBoot(box);
+      expect(cut.status, "the boot cut short during the API's deploy").not.to.equal(0);
+      expect(existsSync(marker), "no marker after a boot cut short").to.equal(false);
+      expect(readFileSync(box.log, "utf8").trim().split("\n").filter((call) => !call.startsWith("aws "))).to.deep.equal(["install-docker.sh", "pull-images.sh", "rolling-deploy.sh"]);
+
+      // The next boot: the unit (enabled, its condition met) runs boot.sh again, from the start.
+      writeFileSync(box.log, "");
+      const resumed = runBoot(box);
+      expect(resumed.status, `${resumed.stdout}${resumed.stderr}`).to.equal(0);
+      expect(readFileSync(box.log, "utf8").trim().split("\n").filter((call) => !call.startsWith("aws "))).to.deep.equal(["install-docker.sh", "pull-images.sh", "rolling-deploy.sh", "compose-up.sh"]);
+      expect(readFileSync(join(box.root, "rolling-deploy.sh.stdin"), "utf8")).to.include("SPRING_DATA_REDIS_PASSWORD=cachepass\n");
+      expect(existsSync(marker), "the marker once a boot completed").to.equal(true);
+
+      // Any later boot: nothing runs, no secret is read.
+      writeFileSync(box.log, "");
+      const later = runBoot(box);
+      expect(later.status, `${later.stdout}${later.stderr}`).to.equal(0);
+      expect(later.stdout).to.include("the first boot completed earlier");
+      expect(readFileSync(box.log, "utf8")).to.equal("");
     } finally {
       box.cleanup();
     }
