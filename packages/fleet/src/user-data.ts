@@ -120,7 +120,10 @@ export function renderBootUnit(projectDirectory: string): string {
     "TimeoutStartSec=1800",
     "",
     "[Install]",
-    "WantedBy=multi-user.target",
+    // cloud-init.target, as cloud-final's own: cloud-final is ordered after multi-user.target,
+    // so WantedBy=multi-user.target would be an ordering cycle, which systemd breaks by
+    // dropping cloud-final's start (systemd-analyze verify shows it).
+    "WantedBy=cloud-init.target",
     "",
   ].join("\n");
 }

@@ -2,12 +2,12 @@
 // unpacked by tools/install-cloud-init.sh as `cloud-init-schema`), shellcheck on every script it
 // writes, and the boot and refresh-wait scripts run by bash in a sandbox with a stand-in AWS CLI.
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { parse } from "yaml";
-import { BOOT_DONE_MARKER, refreshWaitScript, renderBootScript, renderCloudConfig } from "@trafficlab/fleet";
+import { BOOT_DONE_MARKER, BOOT_UNIT, refreshWaitScript, renderBootScript, renderBootUnit, renderCloudConfig } from "@trafficlab/fleet";
 import { cloudInitSchemaCommand, findTool, requireTools } from "@trafficlab/testing";
 import { USER_DATA_OPTIONS } from "./user-data-options";
 
@@ -73,6 +73,46 @@ describe("@trafficlab/fleet scripts pass shellcheck", () => {
     const script = refreshWaitScript({ group: "prod-api-asg-1234567", region: "ap-northeast-2", version: "3", timeoutMinutes: 60 });
     const result = spawnSync(findTool("shellcheck")!, ["--severity=style", "-"], { input: script, encoding: "utf8" });
     expect(result.status, `${result.stdout}${result.stderr}`).to.equal(0);
+  });
+});
+
+describe("@trafficlab/fleet boot unit under systemd's own check", () => {
+  // cloud-init's units as Debian ships them (tools/install-cloud-init.sh unpacks them), the
+  // machine's systemd units, and the boot unit enabled as runcmd enables it.
+  it("starts after cloud-final at every boot without an ordering cycle (systemd-analyze verify)", function () {
+    const [analyze, cp] = requireTools(this, "systemd-analyze", "cp");
+    const cloudInitUnits = join(process.env.CLOUD_INIT_PREFIX ?? "/opt/trafficlab-cloud-init", "lib", "systemd", "system");
+    if (!existsSync(join(cloudInitUnits, "cloud-final.service"))) {
+      if (process.env.CI === "true") throw new Error(`${cloudInitUnits}/cloud-final.service missing (bash tools/install-cloud-init.sh); CI=true forbids skipping`);
+      this.skip();
+    }
+    const root = mkdtempSync(join(tmpdir(), "fleet-systemd-"));
+    try {
+      const system = join(root, "lib", "systemd", "system");
+      const etc = join(root, "etc", "systemd", "system");
+      mkdirSync(join(root, "lib", "systemd"), { recursive: true });
+      expect(spawnSync(cp!, ["-a", "/lib/systemd/system", system]).status, "the machine's systemd units").to.equal(0);
+      for (const unit of readdirSync(cloudInitUnits)) writeFileSync(join(system, unit), readFileSync(join(cloudInitUnits, unit)));
+      mkdirSync(join(etc, "cloud-init.target.wants"), { recursive: true });
+      mkdirSync(join(etc, "multi-user.target.wants"), { recursive: true });
+      writeFileSync(join(etc, BOOT_UNIT), renderBootUnit("/opt/trafficlab"));
+      // What cloud-init's generator and `systemctl enable` leave: cloud-init.target wanted by multi-user, cloud-final and the boot unit by it.
+      symlinkSync("/lib/systemd/system/cloud-init.target", join(etc, "multi-user.target.wants", "cloud-init.target"));
+      symlinkSync("/lib/systemd/system/cloud-final.service", join(etc, "cloud-init.target.wants", "cloud-final.service"));
+      const wantedBy = /\nWantedBy=(\S+)\n/.exec(renderBootUnit("/opt/trafficlab"))![1]!;
+      mkdirSync(join(etc, `${wantedBy}.wants`), { recursive: true });
+      symlinkSync(`/etc/systemd/system/${BOOT_UNIT}`, join(etc, `${wantedBy}.wants`, BOOT_UNIT));
+      const verified = spawnSync(analyze!, [`--root=${root}`, "verify", "multi-user.target"], { encoding: "utf8" });
+      const output = `${verified.stdout}${verified.stderr}`;
+      expect(output, "systemd's verdict").to.not.match(/ordering cycle|deleted to break/);
+      // The check checks: the same unit wanted by multi-user.target is a cycle, which systemd breaks by dropping a start job (cloud-final's, in one run seen).
+      rmSync(join(etc, `${wantedBy}.wants`, BOOT_UNIT));
+      symlinkSync(`/etc/systemd/system/${BOOT_UNIT}`, join(etc, "multi-user.target.wants", BOOT_UNIT));
+      const cyclic = spawnSync(analyze!, [`--root=${root}`, "verify", "multi-user.target"], { encoding: "utf8" });
+      expect(`${cyclic.stdout}${cyclic.stderr}`).to.match(/Found ordering cycle[\s\S]*deleted to break ordering cycle/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 

@@ -97,7 +97,7 @@ describe("@trafficlab/fleet user data", () => {
     const unit = renderBootUnit("/opt/trafficlab");
     expect(unit).to.include("After=cloud-final.service").and.include("Type=oneshot").and.include("ExecStart=/bin/bash /opt/trafficlab/bin/boot.sh").and.include("StandardOutput=journal+console");
     // Enabled, so a reboot during the first boot starts it again; skipped once boot.sh wrote its marker.
-    expect(unit).to.include("[Install]\nWantedBy=multi-user.target\n");
+    expect(unit).to.include("[Install]\n").and.match(/\nWantedBy=cloud-init\.target\n/);
     expect(unit).to.include(`ConditionPathExists=!/opt/trafficlab/${BOOT_DONE_MARKER}`);
     expect(renderBootScript({ ...USER_DATA_OPTIONS, projectDirectory: "/opt/trafficlab" })).to.include(`done_marker='/opt/trafficlab/${BOOT_DONE_MARKER}'`);
   });
