@@ -48,8 +48,8 @@ export function componentArgs(settings: StackSettings, context: { project: strin
       elasticIp: settings.hostElasticIp,
       app,
       proxyImage: settings.nginxImage,
-      // Any of the three set asks for HTTPS, so a half-given one is refused rather than ignored.
-      https: settings.domain || settings.acmeEmail ? { domain: settings.domain, email: settings.acmeEmail, acmeServer: settings.acmeServer } : undefined,
+      // Any of them set asks for HTTPS, so a half-given one is refused rather than ignored.
+      https: settings.domain || settings.acmeEmail ? { domain: settings.domain, email: settings.acmeEmail, acmeServer: settings.acmeServer, acmeCaCertificates: settings.acmeCaCertificates || undefined } : undefined,
       tags,
     },
     fleet: {

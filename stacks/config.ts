@@ -133,6 +133,12 @@ const CROSS_SETTING_RULES: {
     hosting: "single",
     broken: (s) => (s.acmeServer !== STACK_SETTINGS.acmeServer.default && !s.domain ? `= ${JSON.stringify(s.acmeServer)} is set but nothing uses it: there is no domain to get a certificate for` : undefined),
   },
+  {
+    key: "acmeCaCertificates",
+    uses: ["domain"],
+    hosting: "single",
+    broken: (s) => (s.acmeCaCertificates && !s.domain ? "(a PEM bundle) is set but nothing uses it: there is no domain to get a certificate for; set domain, or pulumi config rm acmeCaCertificates" : undefined),
+  },
 ];
 
 /** Docker's bridge (172.17.0.0/16) and the next two networks of its default pool, which the host's compose and API networks take. */

@@ -124,6 +124,13 @@ export const STACK_SETTINGS = {
     description: "the ACME directory; Let's Encrypt's staging (https://acme-staging-v02.api.letsencrypt.org/directory) to try without its rate limits",
     becomes: [{ component: API_HOST_TYPE, argument: "https.acmeServer" }],
   }),
+  acmeCaCertificates: setting({
+    type: "string",
+    default: "",
+    schema: text,
+    description: "single: PEM of the CA that signs a private ACME server's HTTPS certificate (acmeServer); lego trusts it instead of the system pool; \"\" for Let's Encrypt",
+    becomes: [{ component: API_HOST_TYPE, argument: "https.acmeCaCertificates" }],
+  }),
   hosting: setting({
     type: "string",
     default: "single",

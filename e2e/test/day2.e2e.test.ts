@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { spawn } from "node:child_process";
 import { X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { requireTools } from "@trafficlab/testing";
 import { describeLoad, getOnce, request, servedCertificate, startLoad, type HttpsTarget, type Load, type LoadReport } from "../src/load";
@@ -58,8 +59,10 @@ const REF = {
 const DOMAIN = "api.trafficlab.test";
 const ACME_EMAIL = "ops@trafficlab.test";
 const COMPOSE_WAIT_SECONDS = 300;
-/** @pulumi/command's retries of a refused dial: the stack's connection sets dialErrorLimit 60. */
-const DIAL_ERROR_LIMIT = 60;
+/** @pulumi/command's retries of a refused dial on a running host: @trafficlab/api-host SSH_DIAL_BUDGET.runningHost. */
+const DIAL_ERROR_LIMIT = 12;
+/** How long a refused host key may take to fail the up (issue 17; before: 268 s). */
+const HOST_KEY_REFUSAL_SECONDS = 30;
 const say = (line: string) => console.log(`      ${line}`);
 const numbers: string[] = [];
 function record(scenario: string, text: string): void {
@@ -433,6 +436,7 @@ describe("e2e: the dev stack's pulumi up, day 1 and day 2, on a real engine", fu
     expect(step.operation.name, "the first command of the up").to.equal("dev-api-pull-images");
     expect(refused.report.execution.failure).to.include(`after ${DIAL_ERROR_LIMIT} failed attempts: ssh: handshake failed: ssh: host key mismatch`);
     expect(step.command?.dials, "dials: the first and dialErrorLimit retries").to.equal(DIAL_ERROR_LIMIT + 1);
+    expect(step.seconds, "seconds until the refused host key fails the up").to.be.below(HOST_KEY_REFUSAL_SECONDS);
     expect(refused.report.execution.commandRuns, "commands that ran").to.have.length(1);
     expect(await acceptedLogins(world!, h), "logins the host accepted during the up").to.equal(loginsBefore);
     expect((await deployContainers(world!, h)).api, "the API container").to.equal(apiBefore);
@@ -444,6 +448,15 @@ describe("e2e: the dev stack's pulumi up, day 1 and day 2, on a real engine", fu
     );
 
     await swapHostKey(h, "restore");
+    // Another project's dangling image: imported twice under one tag, the first loses its tag.
+    const planted = await world!.onHost(
+      h,
+      `set -e; d="$(mktemp -d)"; echo 1 >"$d/f"; tar -C "$d" -c f | docker import - e2e-foreign/tool:1 >/dev/null
+       id="$(docker image inspect --format '{{.Id}}' e2e-foreign/tool:1)"; echo 2 >"$d/f"; tar -C "$d" -c f | docker import - e2e-foreign/tool:1 >/dev/null
+       rm -rf "$d"; docker image ls --filter dangling=true --no-trunc --quiet | grep -qx "$id"; echo "$id"`,
+    );
+    expect(planted.code, planted.stderr).to.equal(0);
+    const foreignDangling = planted.stdout.trim();
     const { result, reports } = await underLoad("g. apiImage v2 -> v3 (its own key back)", () => stack.up("v3, the host's own key back"));
     noErrors(reports);
     expect(result.execution.commandRuns.map((c) => `${c.name}:${c.script}`)).to.deep.equal(["dev-api-pull-images:create", "dev-app-api-deploy:update"]);
@@ -453,6 +466,9 @@ describe("e2e: the dev stack's pulumi up, day 1 and day 2, on a real engine", fu
     record("g. prune", `    up ${result.seconds.toFixed(1)} s; after deploys of ${[REF.v1, REF.v2, REF.v3].join(", ")} (and the failed ${REF.neverHealthy}, ${REF.crashing}): the host keeps ${images.join(", ")}`);
     // With your own image, v1 to v3 may be one image (one id): only the stand-in's are distinct.
     if (standIn) expect(images, "API images on the host: the current and the previous").to.deep.equal([REF.v2, REF.v3]);
+    const survivor = await world!.onHost(h, `docker image inspect --format '{{.Id}}' ${foreignDangling}`);
+    expect(survivor.stdout.trim(), "another project's dangling image survives the deploy's prune").to.equal(foreignDangling);
+    record("g. foreign image", `    another project's dangling image ${foreignDangling.slice(0, 19)} survives the deploy`);
   });
 
   it("h. a new host (--replace dev-api-instance) gets everything deployed, with the same pinned key", async function () {
@@ -558,14 +574,18 @@ describe("e2e: the dev stack's pulumi up, day 1 and day 2, on a real engine", fu
     const h = host();
     const pebble = await world!.startPebble();
     await world!.pebbleDns(DOMAIN, h.ip);
-    // lego at /lego and off PATH, as in goacme/lego; with the run's CA in its trust store: how lego trusts Pebble's HTTPS directory (the acme
-    // service has no setting for a CA: README, known gaps).
-    await world!.push(e2eImage("lego"), REF.lego, true);
-    const up = await stack.up("HTTPS for a domain", { set: { domain: DOMAIN, acmeEmail: ACME_EMAIL, acmeServer: pebble.directory } });
+    // lego at /lego and off PATH, as in goacme/lego, with only Debian's CAs in its trust store: it
+    // trusts Pebble's HTTPS directory (the run's CA signs it) through the stack's acmeCaCertificates alone.
+    await world!.push(e2eImage("lego"), REF.lego, false);
+    const runCa = readFileSync(world!.get("CA_FILE"), "utf8");
+    const up = await stack.up("HTTPS for a domain", { set: { domain: DOMAIN, acmeEmail: ACME_EMAIL, acmeServer: pebble.directory, acmeCaCertificates: runCa } });
+    expect((await world!.onHost(h, "cat /opt/trafficlab/acme/ca-certificates.pem")).stdout.trim(), "the CA bundle on the host").to.equal(runCa.trim());
+    const legoTrust = await world!.onHost(h, "docker exec $(docker ps -q --filter label=com.docker.compose.service=acme) sh -c 'echo \"$LEGO_CA_CERTIFICATES\"; grep -c \"BEGIN CERTIFICATE\" \"$LEGO_CA_CERTIFICATES\"'");
+    expect(legoTrust.stdout.trim().split("\n"), "lego's LEGO_CA_CERTIFICATES and the certificates in it").to.deep.equal(["/acme/ca-certificates.pem", "1"]);
     // lego execs its hook (install.sh) itself: the file step must have made it executable.
     expect((await world!.onHost(h, "stat -c '%a' /opt/trafficlab/acme/renew.sh /opt/trafficlab/acme/install.sh")).stdout.trim().split("\n")).to.deep.equal(["755", "755"]);
     const commands = up.execution.commandRuns.map((c) => c.name);
-    expect(commands).to.include.members(["dev-api-file-acme-renew-sh", "dev-api-file-acme-install-sh", "dev-api-file-compose-yaml", "dev-app-compose-up"]);
+    expect(commands).to.include.members(["dev-api-file-acme-renew-sh", "dev-api-file-acme-install-sh", "dev-api-file-acme-ca-certificates-pem", "dev-api-file-compose-yaml", "dev-app-compose-up"]);
     expect(stack.outputs.url).to.equal(`https://${DOMAIN}/`);
 
     // The first certificate: lego (the acme service) orders it, Pebble validates over HTTP-01 by
@@ -687,7 +707,7 @@ describe("e2e: the dev stack's pulumi up, day 1 and day 2, on a real engine", fu
     const commands = report.execution.commandRuns.map((c) => `${c.name}:${c.script}`);
     expect(commands.slice(0, 2)).to.deep.equal(["dev-app-compose-up:delete", "dev-app-api-deploy:delete"]);
     expect(commands.slice(2).sort()).to.deep.equal(
-      ["dev-api-file-compose-yaml", "dev-api-file-nginx-nginx-conf", "dev-api-file-nginx-conf-d-default-conf", "dev-api-file-acme-renew-sh", "dev-api-file-acme-install-sh"].map((n) => `${n}:delete`).sort(),
+      ["dev-api-file-compose-yaml", "dev-api-file-nginx-nginx-conf", "dev-api-file-nginx-conf-d-default-conf", "dev-api-file-acme-renew-sh", "dev-api-file-acme-install-sh", "dev-api-file-acme-ca-certificates-pem"].map((n) => `${n}:delete`).sort(),
     );
     const look = onHostBeforeTermination.join("\n");
     record("k. destroy", `    ${report.plan.lifecycle.operations.length} steps, ${commands.length} commands in ${report.seconds.toFixed(1)} s; on the host before its termination: ${look.split("\n").join("; ")}`);
@@ -695,7 +715,7 @@ describe("e2e: the dev stack's pulumi up, day 1 and day 2, on a real engine", fu
     expect(look).to.match(/^networks:\s*$/m);
     expect(look).to.match(/^state: gone$/m);
     expect(look).to.match(/^env: gone$/m);
-    expect(look).to.not.match(/\.\/compose\.yaml|\.\/nginx\/|\.\/acme\/(renew|install)\.sh/);
+    expect(look).to.not.match(/\.\/compose\.yaml|\.\/nginx\/|\.\/acme\/(renew|install)\.sh|\.\/acme\/ca-certificates\.pem/);
     expect(stack.state.empty, "the state is empty").to.equal(true);
     // Nothing of the stack on the engine: no host, no volume, no data tier; the registry (Docker Hub's stand-in) and Pebble (Let's Encrypt's) stay.
     const left = (await mustRun(DOCKER, ["ps", "-a", "--filter", `label=org.trafficlab.e2e.run=${world!.id}`, "--format", "{{.Names}}"])).stdout.trim().split("\n").sort();

@@ -81,6 +81,7 @@ const CATALOG: Case[] = [
   { case: "a domain that is not a fully qualified name", config: { [k("domain")]: "localhost", [k("acmeEmail")]: "ops@example.com" }, says: ['trafficlab:domain = "localhost"', "fully qualified domain name"] },
   { case: "a domain without the ACME e-mail", config: { [k("domain")]: "api.example.com" }, says: ["trafficlab:acmeEmail (missing) is required because domain is set", "pulumi config set acmeEmail"] },
   { case: "an ACME e-mail without a domain", config: { [k("acmeEmail")]: "ops@example.com" }, says: ["trafficlab:domain (missing) is required because acmeEmail is set", "pulumi config rm acmeEmail"] },
+  { case: "an ACME CA bundle that is a file path, not the PEM", config: { [k("domain")]: "api.example.com", [k("acmeEmail")]: "ops@example.com", [k("acmeCaCertificates")]: "/etc/ssl/acme-ca.pem" }, says: ['trafficlab:acmeCaCertificates = "/etc/ssl/acme-ca.pem"', "PEM CA certificates"] },
   { case: "an ACME directory over plain HTTP", config: { [k("domain")]: "api.example.com", [k("acmeEmail")]: "ops@example.com", [k("acmeServer")]: "http://acme.example.com/dir" }, says: ['trafficlab:acmeServer = "http://acme.example.com/dir"', "https://"] },
   // fleet (prod)
   { case: "unknown hosting", config: { [k("hosting")]: "cluster" }, says: ['trafficlab:hosting = "cluster"', '"single", "fleet"'] },

@@ -11,6 +11,26 @@ import { STAMPS, stampedScript } from "./host-step";
 import { hostKeyUserData } from "./host-key";
 import { AMI_PARAMETERS, API_HOST_DEFAULTS, API_HOST_TYPE, resolveApiHostSettings, type ApiHostDeployArgs, type ApiHostSettings } from "./host-settings";
 
+/** How often @pulumi/command dials before it gives up, and how long each dial may take. */
+export interface SshDialBudget {
+  dialErrorLimit: number;
+  perDialTimeout: number;
+}
+
+/**
+ * @pulumi/command retries every failed dial alike (pulumi-command v1.2.1, remote/connection.go
+ * dialWithRetry: 100 ms apart, growing 1.5x to 5 s), a host key mismatch as much as a refused
+ * connection. Only the first step on a new instance waits for its boot; every other step
+ * depends on it, so it meets an sshd that answered moments ago, and a refusal there is the
+ * host's answer: 12 retries fail a mismatch in about 25 s instead of about 4.5 min.
+ */
+export const SSH_DIAL_BUDGET = {
+  /** install-docker: a new instance takes a minute or two before sshd answers. */
+  newHost: { dialErrorLimit: 60, perDialTimeout: 10 },
+  /** Every other step: retries over about 21 s cover an sshd restart, not a boot. */
+  runningHost: { dialErrorLimit: 12, perDialTimeout: 10 },
+} as const satisfies Record<string, SshDialBudget>;
+
 /** One file of the compose project, as it is written on the host. */
 export interface HostFile {
   path: string;
@@ -55,7 +75,7 @@ export class ApiHost extends pulumi.ComponentResource {
   readonly sshKeyFile: string;
   /** The host's SSH public key (`ssh-ed25519 AAAA...`), installed at first boot; every connection pins it. */
   readonly hostKey: pulumi.Output<string>;
-  /** The SSH connection the deploy commands use (secret: holds the private key). */
+  /** The SSH connection of every step after install-docker, with its short dial budget (secret: holds the private key). */
   readonly connection: pulumi.Output<command.types.input.remote.ConnectionArgs>;
   /** Where the compose project lives on the host. */
   readonly projectDirectory: string;
@@ -73,6 +93,8 @@ export class ApiHost extends pulumi.ComponentResource {
   readonly composeHash: string;
   /** Hash of the nginx config: reloads nginx when it changes. */
   readonly proxyConfigHash: string;
+  /** sha256 of nginx's compose service: a change recreates nginx. */
+  readonly proxyServiceHash: string;
 
   constructor(name: string, args: ApiHostDeployArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate before super(): a bad argument must register nothing.
@@ -164,25 +186,25 @@ export class ApiHost extends pulumi.ComponentResource {
       ? pulumi.interpolate`ssh -i ${keyFile} ${API_HOST_DEFAULTS.sshUser}@${this.publicIp}`
       : pulumi.interpolate`pulumi stack output --show-secrets sshPrivateKey > ${keyFile} && chmod 600 ${keyFile} && ssh -i ${keyFile} ${API_HOST_DEFAULTS.sshUser}@${this.publicIp}`;
     this.hostKey = hostKey.publicKeyOpenssh.apply((key) => key.trim());
-    this.connection = pulumi.secret(
-      pulumi.all([this.publicIp, privateKey, this.hostKey]).apply(([host, key, pinned]) => ({
-        host,
-        user: API_HOST_DEFAULTS.sshUser,
-        privateKey: key,
-        // Refuse any other host: the env file with the data tier's secrets travels this way.
-        hostKey: pinned,
-        // A new instance takes a minute or two before sshd answers.
-        dialErrorLimit: 60,
-        perDialTimeout: 10,
-      })),
-    );
-    const remote = (role: string, commandArgs: Omit<command.remote.CommandArgs, "connection">, options: pulumi.CustomResourceOptions = {}) =>
-      new command.remote.Command(`${name}-${role}`, ...transformed(transform.command, { connection: this.connection, ...commandArgs }, { parent: this, ...options }));
+    const connectionWith = (dials: SshDialBudget) =>
+      pulumi.secret(
+        pulumi.all([this.publicIp, privateKey, this.hostKey]).apply(([host, key, pinned]) => ({
+          host,
+          user: API_HOST_DEFAULTS.sshUser,
+          privateKey: key,
+          // Refuse any other host: the env file with the data tier's secrets travels this way.
+          hostKey: pinned,
+          ...dials,
+        })),
+      );
+    this.connection = connectionWith(SSH_DIAL_BUDGET.runningHost);
+    const remote = (role: string, commandArgs: Omit<command.remote.CommandArgs, "connection">, options: pulumi.CustomResourceOptions = {}, connection = this.connection) =>
+      new command.remote.Command(`${name}-${role}`, ...transformed(transform.command, { connection, ...commandArgs }, { parent: this, ...options }));
 
     // Every script names the instance it is for: a new host is a changed script, so each step runs again there.
     const onThisHost = (script: pulumi.Input<string>, stamps: Record<string, pulumi.Input<string>> = {}) => stampedScript(script, { [STAMPS.host]: instance.id, ...stamps });
     // dnf and the Compose download need the internet: wait for the subnet's route, not just the instance.
-    const install = remote("install-docker", { create: onThisHost(installDockerScript()) }, { dependsOn: args.internetAccess ?? [] });
+    const install = remote("install-docker", { create: onThisHost(installDockerScript()) }, { dependsOn: args.internetAccess ?? [] }, connectionWith(SSH_DIAL_BUDGET.newHost));
 
     const timeZone = settings.timeZone;
     const files = project.files;
@@ -215,6 +237,7 @@ export class ApiHost extends pulumi.ComponentResource {
     this.healthPath = settings.healthPath;
     this.composeHash = project.composeHash;
     this.proxyConfigHash = project.proxyConfigHash;
+    this.proxyServiceHash = project.proxyServiceHash;
     this.nodes = { securityGroup, securityGroupRules, keyPair, instance, eip: address, commands: [install, ...copied, pull] };
     this.instanceId = instance.id;
     this.securityGroupId = securityGroup.id;

@@ -77,6 +77,7 @@ export class AppDeployment extends pulumi.ComponentResource {
     const upScript = stampedScript(composeUpScript({ projectDir: directory }), {
       [STAMPS.host]: host.instanceId,
       [STAMPS.composeFile]: host.composeHash,
+      [STAMPS.proxyService]: host.proxyServiceHash,
     });
     const proxy = remote(
       "compose-up",

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { acmeClientService, configHash, edgeProxyService, NGINX_IMAGE, renderAcmeScripts, renderNginxConf, type NginxConfFiles, type NginxOptions } from "@trafficlab/edge-proxy";
+import { ACME_CA_FILE, acmeClientService, configHash, edgeProxyService, NGINX_IMAGE, renderAcmeScripts, renderNginxConf, type NginxConfFiles, type NginxOptions } from "@trafficlab/edge-proxy";
 import type { HostFile } from "./api-host";
 import { renderComposeProject } from "./compose-project";
 import { DEPLOY_SCRIPT_DEFAULTS } from "./deploy-scripts";
@@ -31,6 +31,8 @@ export interface HostProject {
   nginxFiles: NginxConfFiles;
   /** sha256 of compose.yaml: a change restarts nginx's compose project. */
   composeHash: string;
+  /** sha256 of nginx's service in compose.yaml: a change recreates nginx; the rest of the project (the ACME client) can change without it. */
+  proxyServiceHash: string;
   /** Hash of the nginx config: a change reloads nginx. */
   proxyConfigHash: string;
 }
@@ -52,10 +54,11 @@ export function renderHostProject(options: HostProjectOptions = {}): HostProject
     upstreamPort: ROLLING_DEPLOY_DEFAULTS.apiPort,
     tls: https ? { domain: https.domain } : null,
   });
+  const proxyService = edgeProxyService({ image: options.proxyImage ?? NGINX_IMAGE, listenPort: 80, upstreamService: null, networks: ["default", "api"], https: https ? {} : undefined });
   const compose = renderComposeProject({
     services: {
-      nginx: edgeProxyService({ image: options.proxyImage ?? NGINX_IMAGE, listenPort: 80, upstreamService: null, networks: ["default", "api"], https: https ? {} : undefined }),
-      ...(https ? { acme: acmeClientService({ domain: https.domain, email: https.email, server: https.acmeServer, image: https.acmeImage }) } : {}),
+      nginx: proxyService,
+      ...(https ? { acme: acmeClientService({ domain: https.domain, email: https.email, server: https.acmeServer, image: https.acmeImage, caCertificates: https.acmeCaCertificates }) } : {}),
     },
     externalNetworks: { api: ROLLING_DEPLOY_DEFAULTS.network },
   });
@@ -63,6 +66,8 @@ export function renderHostProject(options: HostProjectOptions = {}): HostProject
     { path: `${projectDirectory}/compose.yaml`, content: compose },
     ...Object.entries(nginxFiles).map(([file, content]) => ({ path: `${projectDirectory}/nginx/${file}`, content })),
     ...(https ? Object.entries(renderAcmeScripts()).map(([file, content]) => ({ path: `${projectDirectory}/acme/${file}`, content, mode: "755" as const })) : []),
+    // Public certificates, 644: lego in its container reads them at each order.
+    ...(https?.acmeCaCertificates ? [{ path: `${projectDirectory}/acme/${ACME_CA_FILE}`, content: https.acmeCaCertificates }] : []),
   ];
-  return { files, compose, nginxFiles, composeHash: createHash("sha256").update(compose).digest("hex"), proxyConfigHash: configHash(nginxFiles) };
+  return { files, compose, nginxFiles, composeHash: createHash("sha256").update(compose).digest("hex"), proxyServiceHash: createHash("sha256").update(JSON.stringify(proxyService)).digest("hex"), proxyConfigHash: configHash(nginxFiles) };
 }

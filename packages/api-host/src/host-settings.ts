@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as ipaddr from "ipaddr.js";
-import { NGINX_IMAGE, type NginxOptions } from "@trafficlab/edge-proxy";
+import { NGINX_IMAGE, requireAcmeCaCertificates, type NginxOptions } from "@trafficlab/edge-proxy";
 import type * as aws from "@pulumi/aws";
 import type * as command from "@pulumi/command";
 import { ArgumentChecks, componentLabel, explainRefusedType, isTimeZone, requireIntegerInRange, requireOneOf, requirePinnedImage, requireSecretInput, type AllowList, type ChildTransform } from "@trafficlab/validation";
@@ -163,6 +163,12 @@ export interface HttpsArgs {
   acmeServer?: string;
   /** The ACME client's image (lego). */
   acmeImage?: string;
+  /**
+   * PEM of the CA certificates that sign a private ACME server's HTTPS certificate; lego trusts
+   * these instead of the system pool for that server.
+   * @default none: the system pool (Let's Encrypt needs nothing)
+   */
+  acmeCaCertificates?: string;
 }
 
 export interface ApiHostSettings {
@@ -304,7 +310,8 @@ export function resolveApiHostSettings(name: string, args: ApiHostDeployArgs): A
     if (!/^[^\s@'"]+@[^\s@'"]+\.[^\s@'"]+$/.test(h.email ?? "")) checks.refuse("https.email", h.email, "Allowed: an e-mail address the certificate authority can write to about expiry.");
     if (h.acmeServer !== undefined && !/^https:\/\/[^\s'"]+$/.test(h.acmeServer)) checks.refuse("https.acmeServer", h.acmeServer, "Allowed: an https:// ACME directory URL.");
     if (h.acmeImage !== undefined) checks.take(() => requirePinnedImage(component, "https.acmeImage", h.acmeImage!), undefined);
-    https = { ...h };
+    const acmeCaCertificates = h.acmeCaCertificates === undefined ? undefined : checks.take(() => requireAcmeCaCertificates(component, "https.acmeCaCertificates", h.acmeCaCertificates!), undefined);
+    https = { ...h, ...(acmeCaCertificates !== undefined ? { acmeCaCertificates } : {}) };
   }
   const cpuCredits = checks.take(() => requireOneOf(component, "cpuCredits", args.cpuCredits ?? API_HOST_DEFAULTS.cpuCredits, ["standard", "unlimited"] as const), API_HOST_DEFAULTS.cpuCredits);
   checks.done();

@@ -27,6 +27,8 @@ export const STAMPS = {
   host: "host",
   /** The compose project's hash: compose recreates the services whose definition changed. */
   composeFile: "compose.yaml sha256",
+  /** The nginx service's compose definition: when it changes, compose recreates nginx (the edge stops for a moment). */
+  proxyService: "nginx service sha256",
   /** The nginx config's hash: nginx reloads. */
   nginxConfig: "nginx config sha256",
 } as const;

@@ -1,4 +1,4 @@
-export { ApiHost, sha256, type HostFile } from "./api-host";
+export { ApiHost, sha256, SSH_DIAL_BUDGET, type HostFile, type SshDialBudget } from "./api-host";
 export { hostKeyUserData } from "./host-key";
 export { AppDeployment, APP_DEPLOYMENT_TYPE, type AppDeploymentArgs } from "./app-deployment";
 export { ApiImage, API_IMAGE_TYPE, type ApiImageArgs } from "./api-image";

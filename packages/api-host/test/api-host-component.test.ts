@@ -2,7 +2,7 @@ import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { parse as parseYaml } from "yaml";
-import { ApiHost, AppDeployment, type ApiHostDeployArgs } from "@trafficlab/api-host";
+import { ApiHost, AppDeployment, SSH_DIAL_BUDGET, type ApiHostDeployArgs } from "@trafficlab/api-host";
 import { awsLikeState, expectRejected, installMocks, resolveOutput, type MockedProgram, type RegisteredResource, type ResourceGraph } from "@trafficlab/testing";
 
 const COMMAND = "command:remote:Command";
@@ -345,6 +345,24 @@ describe("@trafficlab/api-host ApiHost + AppDeployment", () => {
       expect(pinned).to.equal(String(hostKey.outputs.publicKeyOpenssh).trim());
       for (const step of graph.ofType(COMMAND)) expect((step.inputs.connection as { hostKey?: string }).hostKey, step.name).to.equal(pinned);
       expect(graph.plainUsesOf(String(hostKey.outputs.privateKeyOpenssh))).to.deep.equal([]);
+    });
+
+    it("waits for a booting instance only in the first step: every later one gives up on a refused dial in seconds", async () => {
+      const { host, graph } = await deploy();
+      const budgets = Object.fromEntries(
+        graph.ofType(COMMAND).map((step) => {
+          const { dialErrorLimit, perDialTimeout } = step.inputs.connection as { dialErrorLimit?: number; perDialTimeout?: number };
+          return [step.name, { dialErrorLimit, perDialTimeout }];
+        }),
+      );
+      expect(budgets["api-install-docker"]).to.deep.equal(SSH_DIAL_BUDGET.newHost);
+      const later = Object.keys(budgets).filter((name) => name !== "api-install-docker");
+      expect(later).to.include("api-pull-images");
+      for (const name of later) expect(budgets[name], name).to.deep.equal(SSH_DIAL_BUDGET.runningHost);
+      // Each later step comes after install-docker, so sshd has answered before it dials.
+      const install = graph.named("api-install-docker");
+      for (const name of later) expect(graph.waitsFor(graph.named(name), install), `${name} waits for install-docker`).to.equal(true);
+      expect((await resolveOutput(host.connection)).dialErrorLimit).to.equal(SSH_DIAL_BUDGET.runningHost.dialErrorLimit);
     });
   });
 

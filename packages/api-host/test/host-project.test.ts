@@ -1,5 +1,7 @@
 import { expect } from "chai";
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { parse } from "yaml";
 import { ROLLING_DEPLOY_DEFAULTS, renderHostProject } from "@trafficlab/api-host";
 import { configHash, renderNginxConf } from "@trafficlab/edge-proxy";
@@ -29,6 +31,22 @@ describe("@trafficlab/api-host renderHostProject: a host's compose project and n
     // lego executes install.sh itself (its hooks), so the scripts are executable; the rest is 644.
     const modes = Object.fromEntries(project.files.map((f) => [f.path, f.mode ?? "644"]));
     expect(modes).to.include({ "/opt/trafficlab/acme/renew.sh": "755", "/opt/trafficlab/acme/install.sh": "755", "/opt/trafficlab/compose.yaml": "644" });
+  });
+
+  it("writes a private ACME CA's bundle beside the ACME scripts, and only the acme service's definition changes with it", () => {
+    const ca = readFileSync(join(__dirname, "..", "..", "edge-proxy", "test", "fixtures", "acme-ca.pem"), "utf8");
+    const https = { domain: "api.example.com", email: "ops@example.com", acmeServer: "https://acme.internal.example/dir" };
+    const without = renderHostProject({ https });
+    const withCa = renderHostProject({ https: { ...https, acmeCaCertificates: ca } });
+    const file = withCa.files.find((f) => f.path === "/opt/trafficlab/acme/ca-certificates.pem");
+    expect(file?.content).to.equal(ca);
+    expect(file?.mode ?? "644").to.equal("644");
+    expect(without.files.map((f) => f.path)).to.not.include("/opt/trafficlab/acme/ca-certificates.pem");
+    const services = (project: { compose: string }) => (parse(project.compose) as { services: Record<string, { environment?: Record<string, string> }> }).services;
+    // nginx is untouched by the bundle: compose recreates the acme service only.
+    expect(services(withCa).nginx).to.deep.equal(services(without).nginx);
+    expect(withCa.proxyConfigHash).to.equal(without.proxyConfigHash);
+    expect(services(withCa).acme!.environment).to.include({ LEGO_CA_CERTIFICATES: "/acme/ca-certificates.pem" });
   });
 
   it("refuses a project directory that is not an absolute path", () => {

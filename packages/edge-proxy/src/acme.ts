@@ -1,3 +1,4 @@
+import { createHash, X509Certificate } from "node:crypto";
 import { InvalidArgumentError, requirePinnedImage } from "@trafficlab/validation";
 
 /** How errors from acmeClientService name their source. */
@@ -35,6 +36,46 @@ export interface AcmeClientOptions {
   image?: string;
   /** The compose service of nginx, which must answer HTTP-01 challenges before lego asks for one. Default `nginx`. */
   proxyService?: string;
+  /**
+   * PEM of the CA certificates that sign a private ACME server's HTTPS certificate (checked by
+   * requireAcmeCaCertificates). lego then trusts these instead of its system pool for the ACME
+   * server; the host writes them to `./acme/` + ACME_CA_FILE. Default none: the system pool.
+   */
+  caCertificates?: string;
+}
+
+/** The CA bundle's file name under the ACME state directory (`./acme`, `/acme` in the container). */
+export const ACME_CA_FILE = "ca-certificates.pem";
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+?-----END CERTIFICATE-----/g;
+
+/**
+ * Checks a PEM bundle of CA certificates: one or more CERTIFICATE blocks and nothing else, each
+ * a parsable X.509 CA certificate within its validity. Returns it normalised (LF, one newline at
+ * the end), so the same bundle pasted with CRLF renders the same file.
+ */
+export function requireAcmeCaCertificates(component: string, argument: string, pem: string, now: Date = new Date()): string {
+  const allowed = "Allowed: PEM CA certificates (-----BEGIN CERTIFICATE----- blocks), e.g. the contents of your ACME server's root CA file.";
+  if (typeof pem !== "string" || pem.trim() === "") throw new InvalidArgumentError(component, argument, pem, allowed);
+  const normalised = pem.replace(/\r\n/g, "\n").trim();
+  const blocks = normalised.match(PEM_CERTIFICATE) ?? [];
+  if (blocks.length === 0 || normalised.replace(PEM_CERTIFICATE, "").trim() !== "") {
+    throw new InvalidArgumentError(component, argument, pem.length > 80 ? `${pem.slice(0, 80)}...` : pem, `${allowed} Found other text (a private key or a typo?).`);
+  }
+  blocks.forEach((block, index) => {
+    let certificate: X509Certificate;
+    try {
+      certificate = new X509Certificate(block);
+    } catch (error) {
+      throw new InvalidArgumentError(component, argument, `certificate ${index + 1} of ${blocks.length}`, `${allowed} It does not parse: ${(error as Error).message}.`);
+    }
+    const name = `certificate ${index + 1} of ${blocks.length} (${certificate.subject.replace(/\n/g, ", ")})`;
+    if (!certificate.ca) throw new InvalidArgumentError(component, argument, name, `${allowed} This one is not a CA certificate (basicConstraints CA:FALSE): give the CA that signed the server's certificate.`);
+    if (now < new Date(certificate.validFrom) || now > new Date(certificate.validTo)) {
+      throw new InvalidArgumentError(component, argument, name, `${allowed} This one is valid from ${certificate.validFrom} to ${certificate.validTo} only.`);
+    }
+  });
+  return `${normalised}\n`;
 }
 
 /** A Docker Compose service, ready to put under `services.acme`. */
@@ -73,6 +114,7 @@ export function acmeClientService(options: AcmeClientOptions): AcmeComposeServic
   const image = requirePinnedImage(c, "image", options.image ?? ACME_DEFAULTS.image);
   const proxyService = options.proxyService ?? "nginx";
   if (!/^[a-z0-9][a-z0-9_.-]*$/.test(proxyService)) throw new InvalidArgumentError(c, "proxyService", proxyService, "Allowed: a compose service name (lower-case letters, digits, '_', '.', '-').");
+  const caCertificates = options.caCertificates === undefined ? undefined : requireAcmeCaCertificates(c, "caCertificates", options.caCertificates);
   return {
     image,
     entrypoint: ["/bin/sh", "/acme/renew.sh"],
@@ -84,6 +126,10 @@ export function acmeClientService(options: AcmeClientOptions): AcmeComposeServic
       ACME_CHECK_EVERY: String(ACME_DEFAULTS.checkEverySeconds),
       ACME_RETRY_EVERY: String(ACME_DEFAULTS.retryEverySeconds),
       ACME_KEY_GROUP: String(ACME_DEFAULTS.keyGroup),
+      // lego's own variable: it trusts these for the ACME server instead of the system pool. The
+      // bundle's hash changes this service's definition, so a new bundle recreates it (lego
+      // retries at once) and leaves nginx alone.
+      ...(caCertificates ? { LEGO_CA_CERTIFICATES: `/acme/${ACME_CA_FILE}`, ACME_CA_SHA256: createHash("sha256").update(caCertificates).digest("hex") } : {}),
     },
     volumes: [`${ACME_DEFAULTS.stateDir}:/acme`, `${ACME_DEFAULTS.certificateDir}:/tls`, `${ACME_DEFAULTS.webroot}:/webroot`],
     restart: "unless-stopped",

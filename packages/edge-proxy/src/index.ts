@@ -10,4 +10,4 @@ export {
   type EdgeProxyComposeService,
 } from "./compose-service";
 export { configHash } from "./config-hash";
-export { ACME_CLIENT, ACME_DEFAULTS, NGINX_TLS_MOUNT, acmeClientService, renderAcmeScripts, type AcmeClientOptions, type AcmeComposeService } from "./acme";
+export { ACME_CA_FILE, ACME_CLIENT, ACME_DEFAULTS, NGINX_TLS_MOUNT, acmeClientService, renderAcmeScripts, requireAcmeCaCertificates, type AcmeClientOptions, type AcmeComposeService } from "./acme";

@@ -1,7 +1,10 @@
 import { expect } from "chai";
+import { createHash, X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { InvalidArgumentError } from "@trafficlab/validation";
-import { ACME_DEFAULTS, acmeClientService, edgeProxyService, renderAcmeScripts, renderNginxConf } from "@trafficlab/edge-proxy";
+import { ACME_CA_FILE, ACME_DEFAULTS, acmeClientService, requireAcmeCaCertificates, edgeProxyService, renderAcmeScripts, renderNginxConf } from "@trafficlab/edge-proxy";
 
 const base = { domain: "api.example.com", email: "ops@example.com" };
 
@@ -84,5 +87,50 @@ describe("@trafficlab/edge-proxy renderAcmeScripts", () => {
     expect(install).to.include("set -eu");
     expect(install).to.include('chmod 640 "/tls/$version/privkey.pem"').and.include('chgrp "$ACME_KEY_GROUP" "/tls/$version" "/tls/$version/privkey.pem"');
     expect(install.indexOf('cp "$key"')).to.be.lessThan(install.indexOf("mv -Tf /tls/.live.new /tls/live"));
+  });
+});
+
+describe("@trafficlab/edge-proxy acmeClientService with a private ACME CA (caCertificates)", () => {
+  const fixture = (name: string) => readFileSync(join(__dirname, "fixtures", name), "utf8");
+  const ca = fixture("acme-ca.pem");
+
+  it("makes lego trust the bundle's file instead of the system pool, and names the bundle's hash so a new one recreates the service", () => {
+    const service = acmeClientService({ ...base, server: "https://acme.internal.example:14000/dir", caCertificates: ca });
+    expect(service.environment.LEGO_CA_CERTIFICATES).to.equal(`/acme/${ACME_CA_FILE}`);
+    expect(service.environment.ACME_CA_SHA256).to.equal(createHash("sha256").update(ca.trim() + "\n").digest("hex"));
+    // /acme is the state directory's mount, where the host writes the bundle.
+    expect(service.volumes).to.include(`${ACME_DEFAULTS.stateDir}:/acme`);
+    // CRLF pasted from elsewhere is the same bundle.
+    const crlf = acmeClientService({ ...base, caCertificates: ca.replace(/\n/g, "\r\n") });
+    expect(crlf.environment.ACME_CA_SHA256).to.equal(service.environment.ACME_CA_SHA256);
+    expect(acmeClientService(base).environment).to.not.have.any.keys("LEGO_CA_CERTIFICATES", "ACME_CA_SHA256");
+  });
+
+  it("accepts a bundle of several CA certificates and returns it normalised", () => {
+    expect(requireAcmeCaCertificates("c", "a", `${ca.trim()}\n${ca}`)).to.equal(`${ca.trim()}\n${ca.trim()}\n`);
+  });
+
+  const refusals: [string, string, RegExp][] = [
+    ["empty", "  ", /Allowed: PEM CA certificates/],
+    ["a file path, not its contents", "/etc/ssl/private-ca.pem", /Found other text/],
+    ["a private key beside the certificate", `${ca}-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n`, /Found other text/],
+    ["a damaged certificate", ca.replace(/\n[A-Za-z0-9+/]{20}/, "\nAAAAAAAAAAAAAAAAAAAA"), /does not parse|not a CA|valid from/],
+    ["a server certificate (CA:FALSE)", fixture("acme-server-leaf.pem"), /not a CA certificate/],
+  ];
+  for (const [what, pem, reason] of refusals) {
+    it(`refuses ${what}, naming the argument`, () => {
+      expect(() => acmeClientService({ ...base, caCertificates: pem })).to.throw(InvalidArgumentError, "@trafficlab/edge-proxy acmeClientService: caCertificates = ");
+      try {
+        acmeClientService({ ...base, caCertificates: pem });
+      } catch (error) {
+        expect((error as InvalidArgumentError).allowed).to.match(reason);
+      }
+    });
+  }
+
+  it("refuses a CA certificate outside its validity", () => {
+    const notAfter = new Date(new X509Certificate(ca).validTo);
+    expect(() => requireAcmeCaCertificates("c", "caCertificates", ca, new Date(notAfter.getTime() + 86_400_000))).to.throw(InvalidArgumentError, /valid from .* to /);
+    expect(requireAcmeCaCertificates("c", "caCertificates", ca, new Date(notAfter.getTime() - 86_400_000))).to.equal(`${ca.trim()}\n`);
   });
 });

@@ -18,7 +18,7 @@ export {
 export { fleetCache, fleetDatabase, type DatabaseLike, type TokenCacheLike } from "./data-tier";
 
 // Pure parts: the instance's user data, the IAM documents, the alarms, the refresh follow-up.
-export { BOOT_UNIT, USER_DATA, USER_DATA_LIMIT_BYTES, decodeUserData, encodeUserData, renderBootScript, renderBootUnit, renderCloudConfig, type UserDataOptions } from "./user-data";
+export { BOOT_DONE_MARKER, BOOT_UNIT, USER_DATA, USER_DATA_LIMIT_BYTES, decodeUserData, encodeUserData, renderBootScript, renderBootUnit, renderCloudConfig, type UserDataOptions } from "./user-data";
 export { CHATBOT_GUARDRAIL_POLICY, chatbotNotificationsPolicy, readParametersPolicy, serviceAssumeRolePolicy, sessionManagerPolicy, type PolicyDocument, type PolicyStatement } from "./iam-policies";
 export {
   ALARM_KEYS,

@@ -27,6 +27,9 @@ export const USER_DATA_LIMIT_BYTES = 16384;
 /** The systemd unit that boots the instance once cloud-init is done. */
 export const BOOT_UNIT = "trafficlab-boot.service";
 
+/** The file boot.sh writes last, relative to the project directory: the first boot is complete. */
+export const BOOT_DONE_MARKER = ".first-boot-done";
+
 export interface UserDataOptions {
   /** The API image, a tag or digest. */
   image: string;
@@ -81,6 +84,7 @@ export function renderBootScript(options: Pick<UserDataOptions, "projectDirector
     .join(", ");
   const header = [
     `project_dir=${shellQuote(options.projectDirectory ?? ROLLING_DEPLOY_DEFAULTS.projectDir)}`,
+    `done_marker=${shellQuote(`${options.projectDirectory ?? ROLLING_DEPLOY_DEFAULTS.projectDir}/${BOOT_DONE_MARKER}`)}`,
     `region=${shellQuote(options.region)}`,
     `registry_password_parameter=${shellQuote(registryParameter)}`,
     `secret_versions=${shellQuote(versions)}`,
@@ -91,15 +95,21 @@ export function renderBootScript(options: Pick<UserDataOptions, "projectDirector
   return `#!/usr/bin/env bash\n# @trafficlab/fleet scripts/boot.sh, rendered with:\n${header.join("\n")}\n\n${body.slice(SHELL_DIRECTIVE.length)}`;
 }
 
-/** The systemd unit that runs the boot script once, after cloud-init (whose end install-docker.sh waits for). */
+/**
+ * The systemd unit that runs the boot script after cloud-init (whose end install-docker.sh waits
+ * for), at every boot until the first one completed: cloud-init's runcmd runs once per instance,
+ * so a reboot in the middle of the first boot would otherwise leave it half-booted for good. Once
+ * boot.sh wrote its marker, a reboot skips the unit: Docker restarts the API and nginx itself.
+ */
 export function renderBootUnit(projectDirectory: string): string {
   return [
-    "# Rendered by @trafficlab/fleet: boots the instance once, started by cloud-init's runcmd.",
+    "# Rendered by @trafficlab/fleet: boots the instance; enabled and started by cloud-init's runcmd, again at each boot until the first completes.",
     "[Unit]",
     "Description=trafficlab: Docker, the API's secrets, the API and nginx",
     // Ordered after cloud-final, which starts it: install-docker.sh waits for cloud-init to be done.
     "After=cloud-final.service network-online.target docker.service",
     "Wants=network-online.target",
+    `ConditionPathExists=!${projectDirectory}/${BOOT_DONE_MARKER}`,
     "",
     "[Service]",
     "Type=oneshot",
@@ -108,6 +118,12 @@ export function renderBootUnit(projectDirectory: string): string {
     "StandardOutput=journal+console",
     "StandardError=journal+console",
     "TimeoutStartSec=1800",
+    "",
+    "[Install]",
+    // cloud-init.target, as cloud-final's own: cloud-final is ordered after multi-user.target,
+    // so WantedBy=multi-user.target would be an ordering cycle, which systemd breaks by
+    // dropping cloud-final's start (systemd-analyze verify shows it).
+    "WantedBy=cloud-init.target",
     "",
   ].join("\n");
 }
@@ -152,9 +168,11 @@ export function renderCloudConfig(options: UserDataOptions): string {
   ];
   const document = new Document({
     write_files: files,
+    // enable: the unit runs again at the next boot when this one is cut short (its marker is missing).
     // --no-block: the unit is ordered after cloud-final, which is running this very command.
     runcmd: [
       ["systemctl", "daemon-reload"],
+      ["systemctl", "enable", BOOT_UNIT],
       ["systemctl", "start", "--no-block", BOOT_UNIT],
     ],
   });

@@ -2,12 +2,12 @@
 // unpacked by tools/install-cloud-init.sh as `cloud-init-schema`), shellcheck on every script it
 // writes, and the boot and refresh-wait scripts run by bash in a sandbox with a stand-in AWS CLI.
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { parse } from "yaml";
-import { refreshWaitScript, renderBootScript, renderCloudConfig } from "@trafficlab/fleet";
+import { BOOT_DONE_MARKER, BOOT_UNIT, refreshWaitScript, renderBootScript, renderBootUnit, renderCloudConfig } from "@trafficlab/fleet";
 import { cloudInitSchemaCommand, findTool, requireTools } from "@trafficlab/testing";
 import { USER_DATA_OPTIONS } from "./user-data-options";
 
@@ -76,6 +76,46 @@ describe("@trafficlab/fleet scripts pass shellcheck", () => {
   });
 });
 
+describe("@trafficlab/fleet boot unit under systemd's own check", () => {
+  // cloud-init's units as Debian ships them (tools/install-cloud-init.sh unpacks them), the
+  // machine's systemd units, and the boot unit enabled as runcmd enables it.
+  it("starts after cloud-final at every boot without an ordering cycle (systemd-analyze verify)", function () {
+    const [analyze, cp] = requireTools(this, "systemd-analyze", "cp");
+    const cloudInitUnits = join(process.env.CLOUD_INIT_PREFIX ?? "/opt/trafficlab-cloud-init", "lib", "systemd", "system");
+    if (!existsSync(join(cloudInitUnits, "cloud-final.service"))) {
+      if (process.env.CI === "true") throw new Error(`${cloudInitUnits}/cloud-final.service missing (bash tools/install-cloud-init.sh); CI=true forbids skipping`);
+      this.skip();
+    }
+    const root = mkdtempSync(join(tmpdir(), "fleet-systemd-"));
+    try {
+      const system = join(root, "lib", "systemd", "system");
+      const etc = join(root, "etc", "systemd", "system");
+      mkdirSync(join(root, "lib", "systemd"), { recursive: true });
+      expect(spawnSync(cp!, ["-a", "/lib/systemd/system", system]).status, "the machine's systemd units").to.equal(0);
+      for (const unit of readdirSync(cloudInitUnits)) writeFileSync(join(system, unit), readFileSync(join(cloudInitUnits, unit)));
+      mkdirSync(join(etc, "cloud-init.target.wants"), { recursive: true });
+      mkdirSync(join(etc, "multi-user.target.wants"), { recursive: true });
+      writeFileSync(join(etc, BOOT_UNIT), renderBootUnit("/opt/trafficlab"));
+      // What cloud-init's generator and `systemctl enable` leave: cloud-init.target wanted by multi-user, cloud-final and the boot unit by it.
+      symlinkSync("/lib/systemd/system/cloud-init.target", join(etc, "multi-user.target.wants", "cloud-init.target"));
+      symlinkSync("/lib/systemd/system/cloud-final.service", join(etc, "cloud-init.target.wants", "cloud-final.service"));
+      const wantedBy = /\nWantedBy=(\S+)\n/.exec(renderBootUnit("/opt/trafficlab"))![1]!;
+      mkdirSync(join(etc, `${wantedBy}.wants`), { recursive: true });
+      symlinkSync(`/etc/systemd/system/${BOOT_UNIT}`, join(etc, `${wantedBy}.wants`, BOOT_UNIT));
+      const verified = spawnSync(analyze!, [`--root=${root}`, "verify", "multi-user.target"], { encoding: "utf8" });
+      const output = `${verified.stdout}${verified.stderr}`;
+      expect(output, "systemd's verdict").to.not.match(/ordering cycle|deleted to break/);
+      // The check checks: the same unit wanted by multi-user.target is a cycle, which systemd breaks by dropping a start job (cloud-final's, in one run seen).
+      rmSync(join(etc, `${wantedBy}.wants`, BOOT_UNIT));
+      symlinkSync(`/etc/systemd/system/${BOOT_UNIT}`, join(etc, "multi-user.target.wants", BOOT_UNIT));
+      const cyclic = spawnSync(analyze!, [`--root=${root}`, "verify", "multi-user.target"], { encoding: "utf8" });
+      expect(`${cyclic.stdout}${cyclic.stderr}`).to.match(/Found ordering cycle[\s\S]*deleted to break ordering cycle/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
 /** A sandbox: a project directory whose bin/ scripts record how they were called, and a stand-in `aws`. */
 function sandbox(parameters: Record<string, string>, failing: string[] = []) {
   const root = mkdtempSync(join(tmpdir(), "fleet-boot-"));
@@ -85,7 +125,8 @@ function sandbox(parameters: Record<string, string>, failing: string[] = []) {
   mkdirSync(bin, { recursive: true });
   for (const step of ["install-docker.sh", "pull-images.sh", "rolling-deploy.sh", "compose-up.sh"]) {
     const script = join(bin, step);
-    writeFileSync(script, `#!/usr/bin/env bash\nset -eu\necho "${step}" >>"${log}"\ncat >"${root}/${step}.stdin"\n`);
+    // A file `<step>.cut` makes the step end as a reboot would end it: killed, once.
+    writeFileSync(script, `#!/usr/bin/env bash\nset -eu\necho "${step}" >>"${log}"\ncat >"${root}/${step}.stdin"\nif [ -e "${root}/${step}.cut" ]; then rm "${root}/${step}.cut"; kill -KILL $$; fi\n`);
     chmodSync(script, 0o755);
   }
   const values = join(root, "values.json");
@@ -161,6 +202,36 @@ describe("@trafficlab/fleet boot script, in a sandbox", () => {
       expect(result.status).not.to.equal(0);
       expect(result.stderr).to.include("gave up reading /trafficlab/prod/prod-api/cache-password");
       expect(readFileSync(box.log, "utf8")).not.to.include("rolling-deploy.sh");
+    } finally {
+      box.cleanup();
+    }
+  });
+
+  it("resumes a first boot that a reboot cut short, and does nothing once a boot completed", function () {
+    requireTools(this, "bash");
+    const box = sandbox(PARAMETERS);
+    try {
+      const marker = join(box.project, BOOT_DONE_MARKER);
+      writeFileSync(join(box.root, "rolling-deploy.sh.cut"), "");
+      const cut = runBoot(box);
+      expect(cut.status, "the boot cut short during the API's deploy").not.to.equal(0);
+      expect(existsSync(marker), "no marker after a boot cut short").to.equal(false);
+      expect(readFileSync(box.log, "utf8").trim().split("\n").filter((call) => !call.startsWith("aws "))).to.deep.equal(["install-docker.sh", "pull-images.sh", "rolling-deploy.sh"]);
+
+      // The next boot: the unit (enabled, its condition met) runs boot.sh again, from the start.
+      writeFileSync(box.log, "");
+      const resumed = runBoot(box);
+      expect(resumed.status, `${resumed.stdout}${resumed.stderr}`).to.equal(0);
+      expect(readFileSync(box.log, "utf8").trim().split("\n").filter((call) => !call.startsWith("aws "))).to.deep.equal(["install-docker.sh", "pull-images.sh", "rolling-deploy.sh", "compose-up.sh"]);
+      expect(readFileSync(join(box.root, "rolling-deploy.sh.stdin"), "utf8")).to.include("SPRING_DATA_REDIS_PASSWORD=cachepass\n");
+      expect(existsSync(marker), "the marker once a boot completed").to.equal(true);
+
+      // Any later boot: nothing runs, no secret is read.
+      writeFileSync(box.log, "");
+      const later = runBoot(box);
+      expect(later.status, `${later.stdout}${later.stderr}`).to.equal(0);
+      expect(later.stdout).to.include("the first boot completed earlier");
+      expect(readFileSync(box.log, "utf8")).to.equal("");
     } finally {
       box.cleanup();
     }

@@ -3,6 +3,7 @@ import { parse } from "yaml";
 import { secretLookingValues } from "@trafficlab/policies";
 import { composeUpScript, installDockerScript, pullImagesScript, renderHostProject, rollingDeployScript } from "@trafficlab/api-host";
 import {
+  BOOT_DONE_MARKER,
   BOOT_UNIT,
   USER_DATA_LIMIT_BYTES,
   decodeUserData,
@@ -38,6 +39,7 @@ describe("@trafficlab/fleet user data", () => {
     // The unit is ordered after cloud-final, which runs these: --no-block, or it would wait for itself.
     expect(config.runcmd).to.deep.equal([
       ["systemctl", "daemon-reload"],
+      ["systemctl", "enable", BOOT_UNIT],
       ["systemctl", "start", "--no-block", BOOT_UNIT],
     ]);
   });
@@ -91,11 +93,13 @@ describe("@trafficlab/fleet user data", () => {
     expect(secretLookingValues(text)).to.deep.equal([]);
   });
 
-  it("runs the boot once, after cloud-init, with its output on the console", () => {
+  it("runs the boot after cloud-init, at every boot until one completed, with its output on the console", () => {
     const unit = renderBootUnit("/opt/trafficlab");
     expect(unit).to.include("After=cloud-final.service").and.include("Type=oneshot").and.include("ExecStart=/bin/bash /opt/trafficlab/bin/boot.sh").and.include("StandardOutput=journal+console");
-    // Started by runcmd, never enabled: a reboot restarts the containers, not the boot.
-    expect(unit).not.to.include("[Install]");
+    // Enabled, so a reboot during the first boot starts it again; skipped once boot.sh wrote its marker.
+    expect(unit).to.include("[Install]\n").and.match(/\nWantedBy=cloud-init\.target\n/);
+    expect(unit).to.include(`ConditionPathExists=!/opt/trafficlab/${BOOT_DONE_MARKER}`);
+    expect(renderBootScript({ ...USER_DATA_OPTIONS, projectDirectory: "/opt/trafficlab" })).to.include(`done_marker='/opt/trafficlab/${BOOT_DONE_MARKER}'`);
   });
 
   it("fits EC2's 16 KB once gzipped, and decodes back to the same text", () => {

@@ -102,9 +102,9 @@ describe("the second `pulumi up`: what each routine change does to a running sta
     expect(actions(lifecycle)).to.deep.equal({ "dev-api-file-compose-yaml": "update", "dev-api-pull-images": "update", "dev-app-compose-up": "update" });
     // compose recreates nginx: the plan says so, where only the compose-up step runs it.
     expect(named(lifecycle, "dev-app-compose-up").effects).to.have.length(1);
-    expect(named(lifecycle, "dev-app-compose-up").effects[0]).to.include("DOWNTIME: docker compose recreates the services whose definition changed");
+    expect(named(lifecycle, "dev-app-compose-up").effects[0]).to.include("DOWNTIME: nginx's compose service changed, so docker compose recreates it");
     expect(named(lifecycle, "dev-api-pull-images").effects).to.deep.equal([]);
-    expect(renderChangeReport(buildChangeReport(changePlan))).to.match(/== Verdict\n {2}DOWNTIME: dev-app-compose-up: docker compose recreates/);
+    expect(renderChangeReport(buildChangeReport(changePlan))).to.match(/== Verdict\n {2}DOWNTIME: dev-app-compose-up: nginx's compose service changed/);
   });
 
   it("a new API image interrupts nothing: the blue/green deploy is not a compose change", async () => {

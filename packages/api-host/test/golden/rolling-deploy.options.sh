@@ -297,7 +297,8 @@ if [ "$prune_images" = 1 ]; then
       echo "rolling-deploy: removed the older image $id of $repository"
     fi
   done < <(as_root docker image ls --no-trunc --quiet "$repository" | sort -u)
-  as_root docker image prune --force >/dev/null || true
+  # Only the API's repository: that listing includes its untagged (dangling) images too. No
+  # `docker image prune`: it would remove every dangling image on the host, other projects' too.
 fi
 echo "rolling-deploy: $new serves $image"
 printf 'previous-image=%s\n' "$previous_image"

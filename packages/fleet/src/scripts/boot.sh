@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Boots one fleet instance, once, as root: the single host's steps, in its order, from files
+# Boots one fleet instance as root, until a boot completes: the single host's steps, in its order, from files
 # cloud-init wrote. Reads the API's secrets from Parameter Store (SecureString, decrypted with
 # the instance role), installs Docker, pulls the images and hands the secrets as the env file on
 # stdin to the blue/green deploy, which writes it with mode 600; then starts nginx.
@@ -9,10 +9,10 @@
 # PARAMETER_ATTEMPTS (default 30) and PARAMETER_RETRY_SECONDS (default 10).
 set -euo pipefail
 
-# The header: the compose project's directory (scripts in its bin/), the Region of the
-# parameters, the registry password's parameter ('' for none), the parameter versions this
+# The header: the compose project's directory (scripts in its bin/), the file written when a
+# boot completed, the Region of the parameters, the registry password's parameter ('' for none), the parameter versions this
 # launch template version was made for (logged; a new version is what rolls the fleet).
-: "${project_dir:?}" "${region:?}" "${registry_password_parameter?}" "${secret_versions?}"
+: "${project_dir:?}" "${done_marker:?}" "${region:?}" "${registry_password_parameter?}" "${secret_versions?}"
 # The array of `VARIABLE /parameter/name`: what goes into the env file, maybe empty.
 # shellcheck disable=SC2154 # an array of the header: set -u stops the script when it is missing
 : "${#secret_parameters[@]}"
@@ -53,6 +53,13 @@ env_file_from_parameters() {
   done
 }
 
+# A reboot cut the first boot short: every step below is idempotent, so it starts over. Once
+# one boot completed, Docker restarts the API and nginx by their restart policies.
+if [ -e "$done_marker" ]; then
+  log "the first boot completed earlier ($done_marker); nothing to do"
+  exit 0
+fi
+
 log "secrets at parameter versions: ${secret_versions:-none}"
 # All of them first, before anything is installed or pulled: a missing or unreadable secret
 # fails the boot at once, and a deploy never starts on half an env file.
@@ -75,4 +82,5 @@ printf '%s\n' "$env_file" | "$bin/rolling-deploy.sh"
 
 log "starting nginx"
 "$bin/compose-up.sh"
+touch "$done_marker"
 log "done: nginx answers on port 80"

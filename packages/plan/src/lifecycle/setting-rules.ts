@@ -38,6 +38,18 @@ const TF_RDS = "tf-aws v6.58.0 rds/func.resourceInstanceUpdate, rds/func.dbInsta
 const TF_CACHE = "tf-aws v6.58.0 elasticache/func.resourceReplicationGroupUpdate (ModifyReplicationGroup)";
 const UNUSED_IN_FLEET = (key: string, value: string): SettingCase[] => [{ set: { [key]: value }, verdict: "UNUSED" }];
 const UNUSED_IN_SINGLE = UNUSED_IN_FLEET;
+/** A CA certificate's public half (packages/edge-proxy/test/fixtures/acme-ca.pem), for the acmeCaCertificates cases. */
+const SAMPLE_CA_PEM = `-----BEGIN CERTIFICATE-----
+MIIBqzCCAVGgAwIBAgIUDENJlFWQQ3dPZ7SdLcmv3JMbYlMwCgYIKoZIzj0EAwIw
+IjEgMB4GA1UEAwwXdHJhZmZpY2xhYiB0ZXN0IEFDTUUgQ0EwIBcNMjYxMjA2MjE0
+MjAwWhgPMjEyNjExMTIyMTQyMDBaMCIxIDAeBgNVBAMMF3RyYWZmaWNsYWIgdGVz
+dCBBQ01FIENBMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEMOsX0dPf82MqBxLn
+6tRRUCNeurfZJkggOd972Vr5jz0usJij/IVfLIIf1zn45OEkvpEheF/B22aSTvKm
+TdQ/x6NjMGEwHQYDVR0OBBYEFB8BXbpeZHNFdDD7I6ZMWbJ2D2wTMB8GA1UdIwQY
+MBaAFB8BXbpeZHNFdDD7I6ZMWbJ2D2wTMA8GA1UdEwEB/wQFMAMBAf8wDgYDVR0P
+AQH/BAQDAgEGMAoGCCqGSM49BAMCA0gAMEUCIQDMeXgVSjpjjwIWZT62P5gKCMgb
+PtIoE0eVmzq6Ux0wVgIgNVih9DnagrnSAOGLTCvZSL1hAtb/300WV/1B8T/jM4Q=
+-----END CERTIFICATE-----`;
 
 export const SETTING_RULES: Readonly<Record<string, SettingRule>> = {
   environment: {
@@ -252,6 +264,15 @@ export const SETTING_RULES: Readonly<Record<string, SettingRule>> = {
       { set: { domain: "api.example.com", acmeEmail: "ops@example.com", acmeServer: "https://acme-staging-v02.api.letsencrypt.org/directory" }, verdict: "DOWNTIME" },
     ],
     fleet: UNUSED_IN_FLEET("acmeServer", "https://acme-staging-v02.api.letsencrypt.org/directory"),
+  },
+  acmeCaCertificates: {
+    does: "single with domain: the PEM of the CA a private ACME server's TLS chains to, a file beside lego; a change recreates only the ACME client in compose, nginx keeps serving. Without domain nothing reads it, so the stack refuses it. Unused by a fleet",
+    source: "packages/edge-proxy ACME (LEGO_CA_CERTIFICATES); packages/api-host host-project (nginx's own service hash stamps compose-up)",
+    single: [
+      { set: { acmeCaCertificates: SAMPLE_CA_PEM }, verdict: "REFUSED", refusal: "nothing uses it" },
+      { from: { domain: "api.example.com", acmeEmail: "ops@example.com" }, set: { domain: "api.example.com", acmeEmail: "ops@example.com", acmeCaCertificates: SAMPLE_CA_PEM }, verdict: "OK" },
+    ],
+    fleet: UNUSED_IN_FLEET("acmeCaCertificates", SAMPLE_CA_PEM),
   },
   hosting: {
     does: "single <-> fleet: the new tier is created first, then the old one deleted; the data tier stays. The API's address changes (host IP <-> load balancer DNS): clients and DNS must move",
