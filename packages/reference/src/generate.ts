@@ -6,6 +6,7 @@ import { DATABASE_DEFAULTS } from "@trafficlab/database";
 import { EDGE_PROXY_SERVICE_DEFAULTS, NGINX_DEFAULTS } from "@trafficlab/edge-proxy";
 import { FLEET_DEFAULTS, fleetAlarmsTable } from "@trafficlab/fleet";
 import { NETWORK_DEFAULTS } from "@trafficlab/network";
+import { METRICS_SERVICES_DEFAULTS, OBSERVABILITY_DEFAULTS } from "@trafficlab/observability";
 import { TOKEN_CACHE_DEFAULTS } from "@trafficlab/token-cache";
 import { SECRET_SETTINGS, STACK_SETTINGS, type SettingSpec } from "@trafficlab/stacks/settings";
 import { runPlanCommand, type Plan } from "@trafficlab/plan";
@@ -184,6 +185,11 @@ const READMES: Record<string, Table[]> = {
     { id: "args FleetAlarmArgs", render: () => argsTable(pkg("fleet", "settings.ts"), "FleetAlarmArgs") },
     { id: "outputs ApiFleet", render: () => outputsTable(pkg("fleet", "api-fleet.ts"), "ApiFleet") },
     { id: "alarms", render: fleetAlarmsTable },
+  ],
+  "packages/observability/README.md": [
+    { id: "install today", render: () => installToday("observability") },
+    { id: "args ObservabilityArgs", render: () => argsTable(pkg("observability", "settings.ts"), "ObservabilityArgs", OBSERVABILITY_DEFAULTS) },
+    { id: "args MetricsServicesOptions", render: () => argsTable(pkg("observability", "compose-services.ts"), "MetricsServicesOptions", METRICS_SERVICES_DEFAULTS) },
   ],
   "packages/policies/README.md": [{ id: "install today", render: () => installToday("policies") }],
   "packages/testing/README.md": [{ id: "install today", render: () => installToday("testing") }],

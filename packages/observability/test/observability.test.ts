@@ -1,0 +1,134 @@
+import { expect } from "chai";
+import { parse } from "yaml";
+import { parser } from "@prometheus-io/lezer-promql";
+import { FLEET_DEFAULTS } from "@trafficlab/fleet";
+import { DOCUMENT_BYTES_PER_USER, DOCUMENT_USERS, requiredBytes } from "@trafficlab/token-cache";
+import {
+  IMAGES_AWAITING_DIGEST,
+  OBSERVABILITY_DEFAULTS,
+  OBSERVABILITY_IMAGES,
+  alertRules,
+  dashboardQueries,
+  dashboardSpecs,
+  metricsServices,
+  renderAlertRules,
+  renderDashboards,
+  renderPrometheusConfig,
+  renderRedisPasswordFile,
+  withGrafanaVariables,
+  type GrafanaDashboard,
+} from "../src";
+
+/** The PromQL parser Prometheus' own UI uses: a query parses when its tree has no error node. */
+function promqlErrors(expr: string): string[] {
+  const errors: string[] = [];
+  parser.parse(expr).iterate({
+    enter: (node) => {
+      if (node.type.isError) errors.push(`at ${node.from}: ${JSON.stringify(expr.slice(Math.max(0, node.from - 10), node.to + 10))}`);
+    },
+  });
+  return errors;
+}
+
+const services = (args: Partial<Parameters<typeof metricsServices>[0]> = {}) =>
+  metricsServices({ apiNetwork: "trafficlab-api", cache: { host: "master.dev-cache.abc123.apne2.cache.amazonaws.com", user: "metrics" }, ...args });
+
+describe("@trafficlab/observability", () => {
+  describe("settings", () => {
+    it("defaults to the fleet's CPU target and the token cache's refresh-token budget", () => {
+      expect(OBSERVABILITY_DEFAULTS.cpuTargetPercent).to.equal(FLEET_DEFAULTS.cpuTargetPercent);
+      expect(OBSERVABILITY_DEFAULTS.cacheBudgetBytes).to.equal(requiredBytes(DOCUMENT_USERS, DOCUMENT_BYTES_PER_USER));
+      expect(OBSERVABILITY_DEFAULTS.retentionDays).to.be.at.least(15);
+    });
+
+    it("refuses bad input naming every setting, its value and what is allowed", () => {
+      expect(() => renderAlertRules({ cpuTargetPercent: 95, retentionDays: 0, errorRatePercent: -1, apiTarget: "API_host" }))
+        .to.throw(/cpuTargetPercent = 95 is not allowed\. Allowed: a whole number from 10 to 90/)
+        .that.satisfies((error: Error) => /retentionDays = 0/.test(error.message) && /errorRatePercent = -1/.test(error.message) && /apiTarget = "API_host"/.test(error.message));
+      expect(() => services({ images: { nginxExporter: "nginx/nginx-prometheus-exporter:latest" } })).to.throw(/images\.nginxExporter = "nginx\/nginx-prometheus-exporter:latest"/);
+      expect(() => services({ cache: { host: "redis://x", user: "metrics" } })).to.throw(/cache\.host = "redis:\/\/x"/);
+      expect(() => services({ prometheusLocalPort: 80 })).to.throw(/prometheusLocalPort = 80 .*1024 to 65535/);
+    });
+  });
+
+  describe("renderPrometheusConfig", () => {
+    it("scrapes the API's Micrometer endpoint found by DNS, and each exporter, at the scrape interval", () => {
+      const config = parse(renderPrometheusConfig({ scrapeIntervalSeconds: 30, stack: "prod" }));
+      expect(config.global).to.deep.include({ scrape_interval: "30s", evaluation_interval: "30s", external_labels: { stack: "prod" } });
+      expect(config.rule_files).to.deep.equal(["alert-rules.yml"]);
+      const jobs = Object.fromEntries(config.scrape_configs.map((job: { job_name: string }) => [job.job_name, job]));
+      expect(Object.keys(jobs)).to.have.members(["api", "node", "nginx", "cache", "prometheus"]);
+      expect(jobs.api).to.deep.equal({ job_name: "api", metrics_path: "/actuator/prometheus", dns_sd_configs: [{ names: ["api"], type: "A", port: 8080, refresh_interval: "30s" }] });
+      expect(jobs.cache.static_configs).to.deep.equal([{ targets: ["redis-exporter:9121"] }]);
+    });
+  });
+
+  describe("metricsServices", () => {
+    it("publishes only Prometheus, on 127.0.0.1, keeps the retention and pins every image", () => {
+      const fragment = services({ retentionDays: 30 });
+      const published = Object.entries(fragment.services).filter(([, service]) => service.ports !== undefined);
+      expect(published.map(([name]) => name)).to.deep.equal(["prometheus"]);
+      expect(fragment.services.prometheus!.ports).to.deep.equal(["127.0.0.1:9090:9090"]);
+      expect(fragment.services.prometheus!.command).to.include("--storage.tsdb.retention.time=30d");
+      expect(fragment.networks.metrics).to.deep.equal({ internal: true });
+      for (const service of Object.values(fragment.services)) {
+        expect(service.networks).to.include("metrics");
+        expect(service.image).to.not.match(/:latest$/);
+      }
+      expect(Object.values(OBSERVABILITY_IMAGES).filter((image) => image.includes("@sha256:"))).to.have.length(Object.keys(OBSERVABILITY_IMAGES).length - IMAGES_AWAITING_DIGEST.length);
+    });
+
+    it("dials the cache over TLS with its user and keeps the password off the command line", () => {
+      const redis = services().services["redis-exporter"]!;
+      expect(redis.command).to.deep.equal([
+        "--redis.addr=rediss://master.dev-cache.abc123.apne2.cache.amazonaws.com:6379",
+        "--redis.user=metrics",
+        "--redis.password-file=/run/redis-exporter/passwords.json",
+      ]);
+      const file = JSON.parse(renderRedisPasswordFile({ host: "master.dev-cache.abc123.apne2.cache.amazonaws.com" }, "s3cret"));
+      expect(file).to.deep.equal({ "rediss://master.dev-cache.abc123.apne2.cache.amazonaws.com:6379": "s3cret" });
+      expect(JSON.stringify(services())).to.not.include("s3cret");
+    });
+  });
+
+  describe("alert rules", () => {
+    it("has each alert of issue 18, thresholds from the settings that size the stack", () => {
+      const rules = Object.fromEntries(alertRules({ p99TargetMs: 300, cpuTargetPercent: 60, cacheBudgetBytes: 150_000_000, heapAlertPercent: 85 }).map((rule) => [rule.alert, rule]));
+      expect(Object.keys(rules)).to.have.members(["ApiRouteP99Slow", "ApiServerErrors", "HikariPendingConnections", "JvmHeapHigh", "CacheMemoryOverBudget", "HostCpuAboveScaleTarget", "TargetDown", "ApiAbsent"]);
+      expect(rules.ApiRouteP99Slow!.expr).to.match(/^histogram_quantile\(0\.99, sum by \(le, uri\) \(rate\(http_server_requests_seconds_bucket\{.*\}\[5m\]\)\)\) > 0\.3$/);
+      expect(rules.ApiRouteP99Slow!.for).to.equal("5m");
+      expect(rules.HostCpuAboveScaleTarget!.expr).to.match(/node_cpu_seconds_total.*> 60$/);
+      expect(rules.CacheMemoryOverBudget!.expr).to.match(/redis_memory_used_bytes.*> 150000000$/);
+      expect(rules.JvmHeapHigh!.expr).to.match(/> 85$/);
+      expect(rules.HikariPendingConnections!.expr).to.match(/hikaricp_connections_pending.*> 0$/);
+      for (const rule of Object.values(rules)) expect(promqlErrors(rule.expr), rule.alert).to.deep.equal([]);
+    });
+  });
+
+  describe("dashboards", () => {
+    it("has one dashboard per concern, every panel with a query and every PromQL query parsing", () => {
+      const specs = dashboardSpecs();
+      expect(specs.map((spec) => spec.uid)).to.deep.equal(["trafficlab-golden-signals", "trafficlab-jvm-hikari", "trafficlab-cache", "trafficlab-database", "trafficlab-host"]);
+      const dashboards = Object.values(renderDashboards()).map((json) => JSON.parse(json) as GrafanaDashboard);
+      for (const dashboard of dashboards) {
+        for (const panel of dashboard.panels) {
+          expect(panel.targets, `${dashboard.uid} / ${panel.title}`).to.have.length.above(0);
+          expect(panel.gridPos.x + panel.gridPos.w, panel.title).to.be.at.most(24);
+          for (const target of panel.targets) {
+            if (target.expr !== undefined) expect(target.expr, panel.title).to.be.a("string").and.have.length.above(0);
+            else expect(target, panel.title).to.include({ namespace: "AWS/RDS" }).and.have.property("metricName");
+          }
+        }
+      }
+      const promTargets = dashboards.flatMap((dashboard) => dashboard.panels.flatMap((panel) => panel.targets.filter((target) => target.expr !== undefined)));
+      const queries = dashboardQueries();
+      expect(queries).to.have.length(promTargets.length);
+      for (const query of queries) expect(promqlErrors(withGrafanaVariables(query.expr, 15)), `${query.dashboard} / ${query.panel}`).to.deep.equal([]);
+    });
+
+    it("the PromQL check refuses a broken query (the check is not vacuous)", () => {
+      expect(promqlErrors("sum(rate(http_server_requests_seconds_count[5m])")).to.have.length.above(0);
+      expect(promqlErrors("rate(x[$__rate_interval])")).to.have.length.above(0);
+    });
+  });
+});
