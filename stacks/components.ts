@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { API_HOST_TYPE, resolveApiHostSettings, type ApiHostDeployArgs, type RegistryCredentials } from "@trafficlab/api-host";
 import { DATABASE_TYPE, resolveDatabaseSettings, type DatabaseArgs } from "@trafficlab/database";
-import { FLEET_TYPE, resolveFleetSettings, type FleetArgs } from "@trafficlab/fleet";
+import { ALARM_ROUTING, FLEET_TYPE, logRetentionFor, resolveAlarmRouting, resolveFleetSettings, type AlarmNotificationsArgs, type FleetArgs } from "@trafficlab/fleet";
 import { NETWORK_TYPE, resolveNetworkSettings, type NetworkArgs } from "@trafficlab/network";
 import { TOKEN_CACHE_TYPE, resolveTokenCacheSettings, type TokenCacheArgs } from "@trafficlab/token-cache";
 import { InvalidArgumentError } from "@trafficlab/validation";
@@ -14,6 +14,10 @@ export interface ComponentArgs {
   fleet: Omit<FleetArgs, "vpcId" | "publicSubnetIds" | "database" | "cache">;
   database: Omit<DatabaseArgs, "vpcId" | "subnetIds">;
   cache: Omit<TokenCacheArgs, "vpcId" | "subnetIds">;
+  /** Where the alarms go, in both hosting modes (the fleet takes it as its `alarms`). */
+  alarmRouting: Pick<AlarmNotificationsArgs, "emails" | "slack">;
+  /** Days CloudWatch Logs keeps the containers' logs. */
+  logRetentionDays: number;
 }
 
 /** The names the stack gives its components: `<stack>-network`, `<stack>-api`, ... */
@@ -39,7 +43,14 @@ export function componentArgs(settings: StackSettings, context: { project: strin
     .split(",")
     .map((address) => address.trim())
     .filter((address) => address !== "");
+  const alarmRouting = {
+    emails: alarmEmails,
+    slack: settings.alarmSlackWorkspaceId || settings.alarmSlackChannelId ? { workspaceId: settings.alarmSlackWorkspaceId, channelId: settings.alarmSlackChannelId } : undefined,
+  };
+  const logRetentionDays = logRetentionFor(settings.environment, settings.logRetentionDays);
   return {
+    alarmRouting,
+    logRetentionDays,
     network: { cidrBlock: settings.vpcCidr, availabilityZoneCount: settings.availabilityZones, nat: settings.nat as NetworkArgs["nat"], tags },
     host: {
       sshAllowedCidrs: settings.sshAllowedCidrs,
@@ -63,10 +74,8 @@ export function componentArgs(settings: StackSettings, context: { project: strin
       proxyImage: settings.nginxImage,
       // A domain without its zone is refused (under hostedZoneId), not served in clear by surprise.
       https: settings.domain || settings.hostedZoneId ? { domain: settings.domain, hostedZoneId: settings.hostedZoneId } : undefined,
-      alarms: {
-        emails: alarmEmails,
-        slack: settings.alarmSlackWorkspaceId || settings.alarmSlackChannelId ? { workspaceId: settings.alarmSlackWorkspaceId, channelId: settings.alarmSlackChannelId } : undefined,
-      },
+      alarms: alarmRouting,
+      logs: { stack: context.stack, retentionDays: logRetentionDays },
       tags,
     },
     database: {
@@ -114,6 +123,8 @@ export function checkComponents(args: ComponentArgs, stack: string, hosting: "si
     hosting === "fleet"
       ? [FLEET_TYPE, () => resolveFleetSettings(names.host, { vpcId: "", publicSubnetIds: [], ...args.fleet }, stack)]
       : [API_HOST_TYPE, () => resolveApiHostSettings(names.host, { ...noIds, ...args.host })],
+    // The fleet checks its alarms itself; a single host's topic is the stack's.
+    ...(hosting === "single" ? [[ALARM_ROUTING, () => resolveAlarmRouting(args.alarmRouting)] as [string, () => unknown]] : []),
     [DATABASE_TYPE, () => resolveDatabaseSettings(names.database, { ...noIds, ...args.database })],
     [TOKEN_CACHE_TYPE, () => resolveTokenCacheSettings(names.cache, { ...noIds, ...args.cache })],
   ];

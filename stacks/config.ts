@@ -33,6 +33,18 @@ const PRODUCTION_RULES: { key: SettingKey; holds: (s: StackSettings) => boolean;
   { key: "dbSkipFinalSnapshot", holds: (s) => !s.dbSkipFinalSnapshot, allowed: "false in a prod stack (keep a final snapshot)" },
   { key: "dbBackupRetentionDays", holds: (s) => s.dbBackupRetentionDays >= 7, allowed: "7 or more in a prod stack" },
   { key: "protectData", holds: (s) => s.protectData, allowed: "true in a prod stack (Pulumi protect and retainOnDelete on the database and cache)" },
+  {
+    key: "alarmEmails",
+    holds: (s) => s.alarmEmails.trim() !== "" || s.alarmSlackWorkspaceId !== "" || s.allowAlarmsToNobody,
+    allowed:
+      "a prod stack's alarms must reach someone: set alarmEmails (pulumi config set alarmEmails ops@example.com) or alarmSlackWorkspaceId and alarmSlackChannelId, " +
+      "or set allowAlarmsToNobody: true to deploy with alarms nobody receives",
+  },
+  {
+    key: "domain",
+    holds: (s) => s.domain !== "" || s.allowPlainHttpInProd,
+    allowed: "a prod stack serves HTTPS: set domain (and acmeEmail for hosting single, hostedZoneId for fleet), or set allowPlainHttpInProd: true to serve logins and tokens in clear",
+  },
 ];
 
 /**
@@ -73,13 +85,11 @@ const CROSS_SETTING_RULES: {
   {
     key: "alarmSlackChannelId",
     uses: ["alarmSlackWorkspaceId"],
-    hosting: "fleet",
     broken: (s) => (s.alarmSlackWorkspaceId && !s.alarmSlackChannelId ? "(missing) is required because alarmSlackWorkspaceId is set; set it with: pulumi config set alarmSlackChannelId C..." : undefined),
   },
   {
     key: "alarmSlackWorkspaceId",
     uses: ["alarmSlackChannelId"],
-    hosting: "fleet",
     broken: (s) => (!s.alarmSlackWorkspaceId && s.alarmSlackChannelId ? "(missing) is required because alarmSlackChannelId is set; set it with: pulumi config set alarmSlackWorkspaceId T..." : undefined),
   },
   {

@@ -1,8 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
 import { ApiHost, ApiImage, AppDeployment, dataTierEnvironment } from "@trafficlab/api-host";
 import { Database } from "@trafficlab/database";
-import { ApiFleet, fleetCache, fleetDatabase } from "@trafficlab/fleet";
+import { ApiFleet, createAlarmNotifications, createAlarms, createCentralLogs, fleetCache, fleetDatabase, serviceAssumeRolePolicy, singleHostAlarmSpecs } from "@trafficlab/fleet";
 import { Network } from "@trafficlab/network";
 import { TokenCache } from "@trafficlab/token-cache";
 import { componentArgs, componentNames } from "./components";
@@ -94,15 +95,42 @@ export async function trafficlab(config: StackConfig) {
     };
   }
 
-  const apiHost = new ApiHost(names.host, {
-    ...args.host,
-    vpcId: network.vpcId,
-    subnetId: network.publicSubnetIds.apply((ids) => ids[0]!),
-    internetAccess: network.publicInternetAccess,
-    app: { ...args.host.app, image },
-  });
+  // Central logs: the host's compose services write to their groups through an instance role
+  // that may write there and nowhere else (an instance profile is attached and swapped in place).
+  const tags = args.network.tags ?? {};
+  const centralLogs = createCentralLogs(names.host, { stack: prefix, services: config.domain ? ["nginx", "acme"] : ["nginx"], retentionDays: args.logRetentionDays, tags });
+  const hostRole = new aws.iam.Role(`${names.host}-host-role`, { assumeRolePolicy: JSON.stringify(serviceAssumeRolePolicy("ec2.amazonaws.com")), description: `The API host ${names.host}`, tags });
+  const writeLogs = new aws.iam.RolePolicy(`${names.host}-write-logs`, { role: hostRole.id, policy: centralLogs.writePolicy });
+  const hostProfile = new aws.iam.InstanceProfile(`${names.host}-host-profile`, { role: hostRole.name, tags });
+  const apiHost = new ApiHost(
+    names.host,
+    {
+      ...args.host,
+      vpcId: network.vpcId,
+      subnetId: network.publicSubnetIds.apply((ids) => ids[0]!),
+      internetAccess: network.publicInternetAccess,
+      app: { ...args.host.app, image },
+      logs: { region: config.region, stack: prefix },
+      transform: { instance: { iamInstanceProfile: hostProfile.name } },
+    },
+    // Docker starts nginx with the awslogs driver only once the role may write to its group.
+    { dependsOn: [writeLogs, ...Object.values(centralLogs.groups)] },
+  );
   const data = dataTier([apiHost.securityGroupId]);
   const { database, tokenCache } = data;
+
+  // Alarms, as the fleet has them, without the load balancer's: the host's status and CPU, the data tier's.
+  const notifications = createAlarmNotifications(names.host, { ...args.alarmRouting, tags });
+  const alarms = createAlarms(
+    names.host,
+    singleHostAlarmSpecs({
+      database: { instanceClass: database.settings.instanceClass, allocatedStorageGiB: database.settings.allocatedStorageGiB },
+      cache: { nodeType: tokenCache.settings.nodeType, nodes: 1 + tokenCache.settings.replicas },
+    }),
+    { instance: apiHost.instanceId, dbInstance: database.nodes.instance.identifier, cacheReplicationGroup: tokenCache.nodes.replicationGroup.replicationGroupId },
+    notifications.topic.arn,
+    { tags },
+  );
 
   const app = new AppDeployment(
     `${prefix}-app`,
@@ -133,6 +161,9 @@ export async function trafficlab(config: StackConfig) {
     // The certificate is issued only once the name points at the host.
     ...(config.domain ? { dnsRecord: pulumi.interpolate`${config.domain} A ${apiHost.publicIp}` } : {}),
     instanceId: apiHost.instanceId,
+    alarmTopicArn: notifications.topic.arn,
+    alarmNames: [...alarms.values()].map((alarm) => alarm.name),
+    logGroupNames: Object.values(centralLogs.groups).map((group) => group.name),
     mysqlCommand: pulumi.interpolate`${sshOnHost(apiHost)} docker run --rm -it mysql:8.4 mysql --ssl-mode=REQUIRED -h ${database.address} -P ${database.port} -u ${database.username} -p ${database.databaseName}`,
     cacheCommand: pulumi.interpolate`${sshOnHost(apiHost)} docker run --rm -it valkey/valkey:8.1 valkey-cli --tls -h ${tokenCache.primaryEndpoint} -p ${tokenCache.port} --user ${tokenCache.username} --askpass`,
     ...common,

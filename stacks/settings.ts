@@ -2,7 +2,7 @@ import { z } from "zod";
 import { API_HOST_DEFAULTS, API_HOST_TYPE } from "@trafficlab/api-host";
 import { DATABASE_DEFAULTS, DATABASE_TYPE } from "@trafficlab/database";
 import { ACME_DEFAULTS } from "@trafficlab/edge-proxy";
-import { FLEET_DEFAULTS, FLEET_TYPE } from "@trafficlab/fleet";
+import { ALARM_ROUTING, FLEET_DEFAULTS, FLEET_TYPE, LOG_RETENTION_DAYS } from "@trafficlab/fleet";
 import { NETWORK_DEFAULTS, NETWORK_TYPE, NAT_MODES } from "@trafficlab/network";
 import { CACHE_ENGINES, TOKEN_CACHE_DEFAULTS, TOKEN_CACHE_TYPE } from "@trafficlab/token-cache";
 
@@ -178,17 +178,34 @@ export const STACK_SETTINGS = {
     type: "string",
     default: "",
     schema: text,
-    description: 'fleet: comma-separated addresses the alarms go to (each confirms once by the link AWS mails); "" for none',
-    becomes: [{ component: FLEET_TYPE, argument: "alarms.emails" }],
+    description: 'comma-separated addresses the alarms go to (each confirms once by the link AWS mails); "" for none (a prod stack then needs Slack or allowAlarmsToNobody)',
+    becomes: [{ component: FLEET_TYPE, argument: "alarms.emails" }, { component: ALARM_ROUTING, argument: "emails" }],
   }),
   alarmSlackWorkspaceId: setting({
     type: "string",
     default: "",
     schema: text,
-    description: 'fleet: Slack workspace id (T...) for alarms through AWS Chatbot, authorised once in its console; "" for none',
-    becomes: [{ component: FLEET_TYPE, argument: "alarms.slack.workspaceId" }],
+    description: 'Slack workspace id (T...) for alarms through AWS Chatbot, authorised once in its console; "" for none',
+    becomes: [{ component: FLEET_TYPE, argument: "alarms.slack.workspaceId" }, { component: ALARM_ROUTING, argument: "slack.workspaceId" }],
   }),
-  alarmSlackChannelId: setting({ type: "string", default: "", schema: text, description: "fleet: Slack channel id (C...); required with alarmSlackWorkspaceId", becomes: [{ component: FLEET_TYPE, argument: "alarms.slack.channelId" }] }),
+  alarmSlackChannelId: setting({
+    type: "string",
+    default: "",
+    schema: text,
+    description: "Slack channel id (C...); required with alarmSlackWorkspaceId",
+    becomes: [{ component: FLEET_TYPE, argument: "alarms.slack.channelId" }, { component: ALARM_ROUTING, argument: "slack.channelId" }],
+  }),
+  // Risks a prod stack takes only when told in so many words (stacks/config.ts PRODUCTION_RULES).
+  allowAlarmsToNobody: setting({ type: "boolean", default: false, schema: flag, description: "prod: deploy although no alarmEmails and no Slack channel are set, so the alarms reach nobody" }),
+  allowPlainHttpInProd: setting({ type: "boolean", default: false, schema: flag, description: "prod: deploy without domain, so logins and tokens cross the internet in clear" }),
+  logRetentionDays: setting({
+    type: "integer",
+    default: 0,
+    schema: whole.refine((days) => days === 0 || (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
+      message: `allowed: 0 (the environment's: 7 in dev, 30 in prod) or a retention CloudWatch Logs accepts: ${LOG_RETENTION_DAYS.join(", ")}`,
+    }),
+    description: "days CloudWatch Logs keeps the containers' logs; 0 for the environment's (dev 7, prod 30)",
+  }),
   registryServer: setting({
     type: "string",
     default: "",

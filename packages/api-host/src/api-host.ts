@@ -101,7 +101,7 @@ export class ApiHost extends pulumi.ComponentResource {
     const settings = resolveApiHostSettings(name, args);
     const component = componentLabel(API_HOST_TYPE, name);
     const https = settings.https;
-    const project = renderHostProject({ projectDirectory: settings.projectDirectory, proxyImage: settings.proxyImage, proxy: args.proxy, https });
+    const project = renderHostProject({ projectDirectory: settings.projectDirectory, proxyImage: settings.proxyImage, proxy: args.proxy, https, logs: args.logs });
     super(API_HOST_TYPE, name, {}, opts);
     this.settings = settings;
     this.projectDirectory = settings.projectDirectory;

@@ -42,6 +42,33 @@ export interface ComposeProjectOptions {
   services: Record<string, object>;
   /** Networks made outside compose that services join, as key -> docker network name. Default none. */
   externalNetworks?: Record<string, string>;
+  /** Send every service's logs to CloudWatch Logs (awslogs). Default none: Docker's json-file on the host. */
+  logs?: CentralLogsOptions;
+}
+
+/** Where the containers' logs go: the group `/trafficlab/<stack>/<service>` in `region`, made beforehand. */
+export interface CentralLogsOptions {
+  region: string;
+  stack: string;
+}
+
+/** The CloudWatch log group of one service of a stack: the compose file and the LogGroup resource both use it. */
+export function logGroupName(stack: string, service: string): string {
+  return `/trafficlab/${stack}/${service}`;
+}
+
+/**
+ * A service's compose `logging:`: Docker's awslogs driver, to a group the stack made (so it has
+ * a retention and is destroyed with the stack: never created by Docker), one stream per
+ * container, named by the container and its id. Credentials: the instance role.
+ */
+export function awslogsLogging(logs: CentralLogsOptions, service: string): { driver: "awslogs"; options: Record<string, string> } {
+  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(logs.region ?? "")) throw new InvalidArgumentError(COMPOSE_PROJECT, "logs.region", logs.region, "Allowed: an AWS Region code such as ap-northeast-2.");
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(logs.stack ?? "")) throw new InvalidArgumentError(COMPOSE_PROJECT, "logs.stack", logs.stack, "Allowed: 1 to 64 letters, digits, '_', '.' and '-' (it names the log group).");
+  return {
+    driver: "awslogs",
+    options: { "awslogs-region": logs.region, "awslogs-group": logGroupName(logs.stack, service), "awslogs-create-group": "false", tag: "{{.Name}}/{{.ID}}" },
+  };
 }
 
 /** The non-secret Spring settings for the database and the token store. */
@@ -106,7 +133,9 @@ export function renderComposeProject(options: ComposeProjectOptions): string {
     }
     networks[key] = { name, external: true };
   }
-  const document = new Document({ name: projectName, services: options.services, ...(Object.keys(networks).length > 0 ? { networks } : {}) });
+  const logs = options.logs;
+  const services = logs ? Object.fromEntries(Object.entries(options.services).map(([name, service]) => [name, { ...service, logging: awslogsLogging(logs, name) }])) : options.services;
+  const document = new Document({ name: projectName, services, ...(Object.keys(networks).length > 0 ? { networks } : {}) });
   document.commentBefore = " Rendered by @trafficlab/api-host renderComposeProject. The API runs beside it (rollingDeployScript); secrets are in api.env (mode 600).";
   return document.toString({ lineWidth: 0 });
 }

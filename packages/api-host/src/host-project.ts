@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { ACME_CA_FILE, acmeClientService, configHash, edgeProxyService, NGINX_IMAGE, renderAcmeScripts, renderNginxConf, type NginxConfFiles, type NginxOptions } from "@trafficlab/edge-proxy";
 import type { HostFile } from "./api-host";
-import { renderComposeProject } from "./compose-project";
+import { renderComposeProject, type CentralLogsOptions } from "./compose-project";
 import { DEPLOY_SCRIPT_DEFAULTS } from "./deploy-scripts";
 import type { HttpsArgs } from "./host-settings";
 import { ROLLING_DEPLOY_DEFAULTS } from "./rolling-deploy";
@@ -19,6 +19,8 @@ export interface HostProjectOptions {
   proxy?: Partial<NginxOptions>;
   /** Let's Encrypt on the host itself (the single host); a fleet terminates TLS at its load balancer. Default none. */
   https?: HttpsArgs;
+  /** CloudWatch Logs for nginx (and the ACME client), through compose's `logging:`. Default none. */
+  logs?: CentralLogsOptions;
 }
 
 /** What a host needs on disk before the API and nginx start: the compose project and nginx's config. */
@@ -61,6 +63,7 @@ export function renderHostProject(options: HostProjectOptions = {}): HostProject
       ...(https ? { acme: acmeClientService({ domain: https.domain, email: https.email, server: https.acmeServer, image: https.acmeImage, caCertificates: https.acmeCaCertificates }) } : {}),
     },
     externalNetworks: { api: ROLLING_DEPLOY_DEFAULTS.network },
+    logs: options.logs,
   });
   const files: HostFile[] = [
     { path: `${projectDirectory}/compose.yaml`, content: compose },

@@ -4,6 +4,7 @@ import { NGINX_IMAGE, requireAcmeCaCertificates, type NginxOptions } from "@traf
 import type * as aws from "@pulumi/aws";
 import type * as command from "@pulumi/command";
 import { ArgumentChecks, componentLabel, explainRefusedType, isTimeZone, requireIntegerInRange, requireOneOf, requirePinnedImage, requireSecretInput, type AllowList, type ChildTransform } from "@trafficlab/validation";
+import type { CentralLogsOptions } from "./compose-project";
 
 export const API_HOST_TYPE = "trafficlab:api-host:ApiHost";
 
@@ -89,6 +90,8 @@ export interface ApiHostArgs {
   tags?: Record<string, string>;
   /** Changes to the child resources the component does not offer as arguments: the security group, key pair, instance, EIP, host steps. */
   transform?: ApiHostTransforms;
+  /** nginx's (and the ACME client's) logs to CloudWatch Logs; the instance needs a profile that may write there (transform.instance). Default none. */
+  logs?: CentralLogsOptions;
 }
 
 /** Per-child changes: arguments merged over the component's, or a function editing args and options. */

@@ -48,9 +48,12 @@ export {
 export {
   COMPOSE_PROJECT,
   COMPOSE_PROJECT_DEFAULTS,
+  awslogsLogging,
   dataTierEnvironment,
+  logGroupName,
   renderComposeProject,
   type ApiCache,
+  type CentralLogsOptions,
   type ApiDatabase,
   type ComposeProjectOptions,
 } from "./compose-project";

@@ -56,7 +56,11 @@ export function renderNginxConf(options: NginxOptions = {}): NginxConfFiles {
     "    keepalive_timeout 65s;",
     ...tempPaths,
     "",
-    `    access_log ${o.accessLogPath};`,
+    // nginx's combined format, then what finds a slow request: its id, its time, and the API's
+    // part of it (connect and response), as key=value for CloudWatch Logs Insights' parse.
+    "    log_format timed '$remote_addr - $remote_user [$time_local] \"$request\" $status $body_bytes_sent \"$http_referer\" \"$http_user_agent\" '",
+    "                     'request_id=$request_id request_time=$request_time upstream_connect_time=$upstream_connect_time upstream_response_time=$upstream_response_time upstream_status=$upstream_status';",
+    o.accessLogPath === "off" ? "    access_log off;" : `    access_log ${o.accessLogPath} timed;`,
     "",
     "    gzip on;",
     "    gzip_comp_level 5;",

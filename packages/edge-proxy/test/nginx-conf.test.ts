@@ -70,7 +70,7 @@ describe("@trafficlab/edge-proxy renderNginxConf", () => {
         "worker_connections 1024;",
         "include /etc/nginx/mime.types;",
         "server_tokens off;",
-        "access_log /var/log/nginx/access.log;",
+        "access_log /var/log/nginx/access.log timed;",
         "include /etc/nginx/trafficlab/conf.d/*.conf;",
       ]);
       expect(main.some((line) => line.includes("_temp_path"))).to.equal(false);
@@ -234,6 +234,13 @@ describe("@trafficlab/edge-proxy renderNginxConf", () => {
     it("user: null omits the user directive; another name replaces it", () => {
       expect(render({ user: null }).main.some((line) => line.startsWith("user "))).to.equal(false);
       expect(render({ user: "www-data" }).main).to.include("user www-data;");
+    });
+
+    it("logs each request's id, time, and the API's connect and response time, to find the slow ones", () => {
+      const conf = renderNginxConf()["nginx.conf"];
+      const format = /log_format timed ([^;]+);/.exec(conf)?.[1] ?? "";
+      for (const variable of ["$status", "$request_id", "$request_time", "$upstream_connect_time", "$upstream_response_time"]) expect(format).to.include(variable);
+      expect(conf).to.include("access_log /var/log/nginx/access.log timed;");
     });
 
     it("pidPath, errorLogPath, accessLogPath, includeDir and mimeTypesPath are passed through", () => {

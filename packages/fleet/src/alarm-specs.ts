@@ -1,6 +1,8 @@
 /**
- * The fleet's alarms as data: what each watches, its threshold and where the threshold comes
+ * The stack's alarms as data: what each watches, its threshold and where the threshold comes
  * from. alarms.ts turns them into CloudWatch alarms; the README's table is rendered from them.
+ * The fleet's come from fleetAlarmSpecs; a single host's from singleHostAlarmSpecs; both share
+ * the data tier's (dataTierAlarmSpecs).
  */
 
 export const ALARM_KEYS = [
@@ -16,12 +18,14 @@ export const ALARM_KEYS = [
   "cache-memory",
   "cache-evictions",
   "cache-cpu",
+  "host-status-check",
+  "host-cpu",
 ] as const;
 
 export type AlarmKey = (typeof ALARM_KEYS)[number];
 
 /** What a dimension's value is taken from; alarms.ts resolves each to the resource's output. */
-export type DimensionSource = "loadBalancer" | "targetGroup" | "autoScalingGroup" | "dbInstance" | "cacheNode";
+export type DimensionSource = "loadBalancer" | "targetGroup" | "autoScalingGroup" | "instance" | "dbInstance" | "cacheNode";
 
 export type AlarmComparison = "GreaterThanThreshold" | "GreaterThanOrEqualToThreshold" | "LessThanThreshold";
 
@@ -51,15 +55,19 @@ export interface AlarmSpec {
   source: string;
 }
 
-/** What the specs depend on: the group's ceiling and grace, the data tier's sizes, the user's overrides. */
-export interface AlarmContext {
-  minSize: number;
-  maxSize: number;
-  healthCheckGracePeriodSeconds: number;
+/** What the data tier's specs depend on: its sizes and the user's overrides. */
+export interface DataTierAlarmContext {
   database?: { instanceClass: string; allocatedStorageGiB: number };
   cache?: { nodeType: string; nodes: number };
   thresholds?: Partial<Record<AlarmKey, number>>;
   disabled?: readonly AlarmKey[];
+}
+
+/** What the fleet's specs depend on: the group's ceiling and grace, and the data tier's. */
+export interface AlarmContext extends DataTierAlarmContext {
+  minSize: number;
+  maxSize: number;
+  healthCheckGracePeriodSeconds: number;
 }
 
 const GIB = 1024 ** 3;
@@ -102,13 +110,19 @@ export function cacheNodeId(replicationGroupId: string, index: number): string {
 
 const MINUTE = 60;
 
-/** Every alarm the fleet creates for this context, thresholds overridden and disabled ones left out. */
-export function fleetAlarmSpecs(context: AlarmContext): AlarmSpec[] {
+/** The specs being gathered: `add` leaves out the disabled ones, `threshold` takes the user's override. */
+function specCollector(context: DataTierAlarmContext) {
   const specs: AlarmSpec[] = [];
   const threshold = (key: AlarmKey, fallback: number) => context.thresholds?.[key] ?? fallback;
   const add = (spec: Omit<AlarmSpec, "suffix"> & { suffix?: string }) => {
     if (!context.disabled?.includes(spec.key)) specs.push({ ...spec, suffix: spec.suffix ?? spec.key });
   };
+  return { specs, threshold, add };
+}
+
+/** Every alarm the fleet creates for this context, thresholds overridden and disabled ones left out. */
+export function fleetAlarmSpecs(context: AlarmContext): AlarmSpec[] {
+  const { specs, threshold, add } = specCollector(context);
   const lb = { LoadBalancer: "loadBalancer" } as const;
   const tg = { LoadBalancer: "loadBalancer", TargetGroup: "targetGroup" } as const;
 
@@ -221,6 +235,60 @@ export function fleetAlarmSpecs(context: AlarmContext): AlarmSpec[] {
     });
   }
 
+  return [...specs, ...dataTierAlarmSpecs(context)];
+}
+
+/** What a single host's specs depend on: its CPU threshold, and the data tier's. */
+export type SingleHostAlarmContext = DataTierAlarmContext;
+
+/**
+ * A single host's alarms: the instance's status checks and CPU (there is no load balancer to
+ * measure requests with), then the data tier's, as the fleet has them.
+ */
+export function singleHostAlarmSpecs(context: SingleHostAlarmContext): AlarmSpec[] {
+  const { specs, threshold, add } = specCollector(context);
+  const instance = { InstanceId: "instance" } as const;
+  add({
+    key: "host-status-check",
+    description: "The API host failed an EC2 status check (the instance's or the system's) for 2 minutes: it is unreachable or about to be; nothing replaces a single host by itself.",
+    namespace: "AWS/EC2",
+    metricName: "StatusCheckFailed",
+    statistic: "Maximum",
+    dimensions: instance,
+    periodSeconds: MINUTE,
+    evaluationPeriods: 2,
+    datapointsToAlarm: 2,
+    threshold: threshold("host-status-check", 1),
+    comparison: "GreaterThanOrEqualToThreshold",
+    // A stopped or lost instance sends no status check: that is the outage this alarm is for.
+    treatMissingData: "breaching",
+    thresholdText: ">= 1 for 2 minutes",
+    source: "AWS EC2 user guide, status check alarms (StatusCheckFailed, Maximum, 1-minute)",
+  });
+  const cpu = threshold("host-cpu", 80);
+  add({
+    key: "host-cpu",
+    description: `The API host's CPU above ${cpu} % for 10 minutes: requests queue, and a burstable host spends its credits.`,
+    namespace: "AWS/EC2",
+    metricName: "CPUUtilization",
+    statistic: "Average",
+    dimensions: instance,
+    // Basic monitoring: EC2 sends CPUUtilization every 5 minutes unless detailed monitoring is on.
+    periodSeconds: 5 * MINUTE,
+    evaluationPeriods: 2,
+    datapointsToAlarm: 2,
+    threshold: cpu,
+    comparison: "GreaterThanThreshold",
+    treatMissingData: "missing",
+    thresholdText: `> ${cpu} % for 10 minutes`,
+    source: "as database-cpu, for the host; 5-minute periods: basic monitoring's granularity",
+  });
+  return [...specs, ...dataTierAlarmSpecs(context)];
+}
+
+/** The database's and the cache's alarms, the same for both hosting modes. */
+export function dataTierAlarmSpecs(context: DataTierAlarmContext): AlarmSpec[] {
+  const { specs, threshold, add } = specCollector(context);
   if (context.database) {
     const dbi = { DBInstanceIdentifier: "dbInstance" } as const;
     const cpu = threshold("database-cpu", 80);
@@ -346,19 +414,20 @@ export function fleetAlarmSpecs(context: AlarmContext): AlarmSpec[] {
 /** The alarms an instance refresh watches: either in ALARM fails the refresh, which then rolls back. */
 export const REFRESH_ROLLBACK_ALARMS: readonly AlarmKey[] = ["target-5xx", "no-healthy-hosts"];
 
-/** The default alarms as a Markdown table (the README's, generated by `pnpm generate`). */
+/** The default alarms as a Markdown table (the README's, generated by `pnpm generate`): the fleet's, then the single host's own. */
 export function fleetAlarmsTable(): string {
-  const specs = fleetAlarmSpecs({
-    minSize: 1,
-    maxSize: 2,
-    healthCheckGracePeriodSeconds: 600,
-    database: { instanceClass: "db.t3.micro", allocatedStorageGiB: 20 },
-    cache: { nodeType: "cache.t4g.micro", nodes: 1 },
-  });
-  const rows = specs.map((s) => {
-    const key = s.key;
+  const dataTier = { database: { instanceClass: "db.t3.micro", allocatedStorageGiB: 20 }, cache: { nodeType: "cache.t4g.micro", nodes: 1 } };
+  const fleet = fleetAlarmSpecs({ minSize: 1, maxSize: 2, healthCheckGracePeriodSeconds: 600, ...dataTier });
+  const singleOnly = singleHostAlarmSpecs(dataTier).filter((spec) => !fleet.some((other) => other.key === spec.key));
+  const row = (s: AlarmSpec, hosting: string) => {
     const stat = s.extendedStatistic ?? s.statistic;
-    return `| \`${key}\` | \`${s.namespace.replace("AWS/", "")} ${s.metricName}\` ${stat} | ${s.thresholdText.replace(/\|/g, "\\|")} | ${s.source.replace(/\|/g, "\\|")} |`;
-  });
-  return ["| alarm | metric | default (db.t3.micro, 20 GiB, cache.t4g.micro, 1 to 2 instances) | source |", "|---|---|---|---|", ...rows].join("\n");
+    return `| \`${s.key}\` | ${hosting} | \`${s.namespace.replace("AWS/", "")} ${s.metricName}\` ${stat} | ${s.thresholdText.replace(/\|/g, "\\|")} | ${s.source.replace(/\|/g, "\\|")} |`;
+  };
+  const dataTierKeys = new Set(dataTierAlarmSpecs(dataTier).map((spec) => spec.key));
+  return [
+    "| alarm | hosting | metric | default (db.t3.micro, 20 GiB, cache.t4g.micro, 1 to 2 instances) | source |",
+    "|---|---|---|---|---|",
+    ...fleet.map((s) => row(s, dataTierKeys.has(s.key) ? "both" : "fleet")),
+    ...singleOnly.map((s) => row(s, "single")),
+  ].join("\n");
 }

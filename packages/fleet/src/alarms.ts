@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { transformed, type ChildTransform } from "@trafficlab/validation";
+import { ArgumentChecks, transformed, type ChildTransform } from "@trafficlab/validation";
 import { cacheNodeId, type AlarmSpec, type DimensionSource } from "./alarm-specs";
 import { CHATBOT_GUARDRAIL_POLICY, chatbotNotificationsPolicy, serviceAssumeRolePolicy } from "./iam-policies";
 
@@ -18,6 +18,34 @@ export interface AlarmNotifications {
   slack: { role: aws.iam.Role; configuration: aws.chatbot.SlackChannelConfiguration } | undefined;
 }
 
+/** How a single host's alarm routing is named in errors (the fleet's is checked as its `alarms` argument). */
+export const ALARM_ROUTING = "@trafficlab/fleet alarm routing";
+
+const EMAIL = /^[^\s@'"]+@[^\s@'"]+\.[^\s@'"]+$/;
+
+/**
+ * Checks where the alarms go, into `checks` under `<prefix>emails`, `<prefix>slack.workspaceId`
+ * and `<prefix>slack.channelId`: the fleet's `alarms.` and a single host's routing share it.
+ */
+export function checkAlarmRouting(checks: ArgumentChecks, routing: { emails?: string[]; slack?: { workspaceId: string; channelId: string } }, prefix = ""): AlarmNotificationsArgs["slack"] {
+  const emails = routing.emails ?? [];
+  for (const email of emails) if (typeof email !== "string" || !EMAIL.test(email)) checks.refuse(`${prefix}emails`, email, "Allowed: e-mail addresses such as ops@example.com.");
+  if (new Set(emails).size !== emails.length) checks.refuse(`${prefix}emails`, emails, "Each address once: it is one subscription.");
+  if (routing.slack === undefined) return undefined;
+  const { workspaceId, channelId } = routing.slack;
+  if (!/^T[A-Z0-9]{6,12}$/.test(workspaceId ?? "")) checks.refuse(`${prefix}slack.workspaceId`, workspaceId, "Allowed: the Slack workspace id, T followed by 6 to 12 capitals or digits (Chatbot console, after the one-time authorisation).");
+  if (!/^[CG][A-Z0-9]{6,12}$/.test(channelId ?? "")) checks.refuse(`${prefix}slack.channelId`, channelId, "Allowed: the Slack channel id, C (or G) followed by 6 to 12 capitals or digits (the end of the channel's link).");
+  return { workspaceId, channelId };
+}
+
+/** A single host's alarm routing, checked on its own (ALARM_ROUTING's arguments): throws every problem at once. */
+export function resolveAlarmRouting(routing: { emails?: string[]; slack?: { workspaceId: string; channelId: string } }): { emails: string[]; slack: AlarmNotificationsArgs["slack"] } {
+  const checks = new ArgumentChecks(ALARM_ROUTING);
+  const slack = checkAlarmRouting(checks, routing);
+  checks.done();
+  return { emails: routing.emails ?? [], slack };
+}
+
 /** The name of an e-mail subscription, from its address: removing one address touches only its own. */
 function subscriptionName(email: string): string {
   return email.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
@@ -29,7 +57,7 @@ function subscriptionName(email: string): string {
  * Chatbot. The topic is not KMS-encrypted: CloudWatch can publish to an encrypted topic only with
  * a customer managed key that grants it, and Chatbot then fails to deliver.
  */
-export function createAlarmNotifications(name: string, args: AlarmNotificationsArgs, parent: pulumi.Resource): AlarmNotifications {
+export function createAlarmNotifications(name: string, args: AlarmNotificationsArgs, parent?: pulumi.Resource): AlarmNotifications {
   const child = { parent };
   const topic = new aws.sns.Topic(`${name}-alarms`, ...transformed(args.transform, { displayName: `trafficlab alarms of ${name}`, tags: { ...args.tags, Name: `${name}-alarms` } }, child));
   const emailSubscriptions = args.emails.map((email) => new aws.sns.TopicSubscription(`${name}-alarms-${subscriptionName(email)}`, { topic: topic.arn, protocol: "email", endpoint: email }, child));
@@ -63,9 +91,11 @@ export function createAlarmNotifications(name: string, args: AlarmNotificationsA
 
 /** The outputs the alarms' dimensions are taken from; a missing one leaves its alarms out. */
 export interface AlarmTargets {
-  loadBalancer: pulumi.Input<string>;
-  targetGroup: pulumi.Input<string>;
-  autoScalingGroup: pulumi.Input<string>;
+  loadBalancer?: pulumi.Input<string>;
+  targetGroup?: pulumi.Input<string>;
+  autoScalingGroup?: pulumi.Input<string>;
+  /** A single host's EC2 instance id. */
+  instance?: pulumi.Input<string>;
   dbInstance?: pulumi.Input<string>;
   cacheReplicationGroup?: pulumi.Input<string>;
 }
@@ -80,7 +110,7 @@ export function createAlarms(
   specs: readonly AlarmSpec[],
   targets: AlarmTargets,
   topicArn: pulumi.Input<string>,
-  options: { tags: Record<string, string>; transform?: ChildTransform<aws.cloudwatch.MetricAlarmArgs>; parent: pulumi.Resource },
+  options: { tags: Record<string, string>; transform?: ChildTransform<aws.cloudwatch.MetricAlarmArgs>; parent?: pulumi.Resource },
 ): Map<string, aws.cloudwatch.MetricAlarm> {
   const alarms = new Map<string, aws.cloudwatch.MetricAlarm>();
   const valueOf = (source: DimensionSource, spec: AlarmSpec): pulumi.Input<string> | undefined => {
@@ -91,6 +121,8 @@ export function createAlarms(
         return targets.targetGroup;
       case "autoScalingGroup":
         return targets.autoScalingGroup;
+      case "instance":
+        return targets.instance;
       case "dbInstance":
         return targets.dbInstance;
       case "cacheNode":

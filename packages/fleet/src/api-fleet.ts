@@ -5,6 +5,10 @@ import { AMI_PARAMETERS } from "@trafficlab/api-host";
 import { componentLabel, requirePinnedImage, transformed } from "@trafficlab/validation";
 import { REFRESH_ROLLBACK_ALARMS, fleetAlarmSpecs } from "./alarm-specs";
 import { createAlarmNotifications, createAlarms } from "./alarms";
+import { createCentralLogs } from "./log-groups";
+
+/** The compose services of an instance whose logs go to CloudWatch Logs (the API's blue/green containers are not in compose). */
+const FLEET_LOGGED_SERVICES = ["nginx"] as const;
 import { createHttpsListener } from "./https";
 import { readParametersPolicy, serviceAssumeRolePolicy, sessionManagerPolicy } from "./iam-policies";
 import { followRefreshCommand, refreshWaitScript } from "./refresh-wait";
@@ -147,6 +151,9 @@ export class ApiFleet extends pulumi.ComponentResource {
     if (settings.sessionManager) {
       instanceRolePolicies.push(new aws.iam.RolePolicy(`${name}-session-manager`, { role: instanceRole.id, policy: JSON.stringify(sessionManagerPolicy()) }, child));
     }
+    // The containers' logs: groups made here, written by this role alone.
+    const centralLogs = args.logs ? createCentralLogs(name, { stack: args.logs.stack, services: FLEET_LOGGED_SERVICES, retentionDays: args.logs.retentionDays, tags: baseTags }, this) : undefined;
+    if (centralLogs) instanceRolePolicies.push(new aws.iam.RolePolicy(`${name}-write-logs`, { role: instanceRole.id, policy: centralLogs.writePolicy }, child));
     const instanceProfile = new aws.iam.InstanceProfile(`${name}-instance`, { role: instanceRole.name, tags: tags("instance-profile") }, child);
 
     // The load balancer, in the public subnets, and nginx on each instance behind it.
@@ -247,6 +254,7 @@ export class ApiFleet extends pulumi.ComponentResource {
             region: regionName,
             projectDirectory: settings.projectDirectory,
             proxyImage: settings.proxyImage,
+            logsStack: args.logs?.stack,
             // Only the load balancer reaches nginx (the instances' group admits the ALB's alone), from
             // inside the VPC: trust its X-Forwarded-For and -Proto, so the API sees the client and https.
             proxy: { trustedProxyCidrs: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"], ...args.proxy },

@@ -26,12 +26,19 @@ export {
   cacheNodeId,
   cacheNodeVcpus,
   estimatedMaxConnections,
+  dataTierAlarmSpecs,
   fleetAlarmSpecs,
   fleetAlarmsTable,
+  singleHostAlarmSpecs,
   rdsClassMemoryGiB,
   type AlarmContext,
   type AlarmKey,
   type AlarmSpec,
+  type DataTierAlarmContext,
+  type SingleHostAlarmContext,
 } from "./alarm-specs";
+// Shared with a single host: the stack creates its topic and alarms with these (stacks/program.ts).
+export { ALARM_ROUTING, checkAlarmRouting, createAlarmNotifications, createAlarms, resolveAlarmRouting, type AlarmNotifications, type AlarmNotificationsArgs, type AlarmTargets } from "./alarms";
+export { LOG_RETENTION_DAYS, createCentralLogs, logRetentionFor, writeLogsPolicy, type CentralLogs, type CentralLogsArgs } from "./log-groups";
 export { SECRET_VARIABLES, secretParameterName, type SecretKey } from "./secrets";
 export { REFRESH_WAIT, followRefreshCommand, refreshWaitScript, type RefreshWaitOptions } from "./refresh-wait";

@@ -5,6 +5,7 @@ import { HOST_INSTANCE_TYPES, architectureOf, hostInstanceAllowList, type Regist
 import { NGINX_IMAGE, type NginxOptions } from "@trafficlab/edge-proxy";
 import { ArgumentChecks, componentLabel, explainRefusedType, isTimeZone, requireIntegerInRange, requireOneOf, requirePinnedImage, requireSecretInput, type ChildTransform } from "@trafficlab/validation";
 import { ALARM_KEYS, type AlarmKey } from "./alarm-specs";
+import { checkAlarmRouting } from "./alarms";
 
 export const FLEET_TYPE = "trafficlab:fleet:ApiFleet";
 
@@ -170,6 +171,12 @@ export interface FleetArgs {
    */
   alarms?: FleetAlarmArgs;
   /**
+   * nginx's logs to CloudWatch Logs: a log group per service (`/trafficlab/<stack>/<service>`)
+   * with this retention, written by the instances' role alone.
+   * @default none: Docker's json-file on each instance, lost with it
+   */
+  logs?: { stack: string; retentionDays: number };
+  /**
    * The Parameter Store path of the secrets, e.g. /trafficlab/prod/prod-api.
    * @default /trafficlab/<stack>/<name>
    */
@@ -290,7 +297,6 @@ export interface FleetSettings {
 }
 
 const DOMAIN = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
-const EMAIL = /^[^\s@'"]+@[^\s@'"]+\.[^\s@'"]+$/;
 // SSM: letters, digits, . - _ and /; at most 15 levels; names up to 2048 characters (the leaves are short).
 const PARAMETER_PATH = /^(\/[A-Za-z0-9_.-]+){1,12}$/;
 
@@ -359,15 +365,7 @@ export function resolveFleetSettings(name: string, args: FleetArgs, stack: strin
   );
   const alarms = args.alarms ?? {};
   const emails = alarms.emails ?? [];
-  for (const email of emails) if (typeof email !== "string" || !EMAIL.test(email)) checks.refuse("alarms.emails", email, "Allowed: e-mail addresses such as ops@example.com.");
-  if (new Set(emails).size !== emails.length) checks.refuse("alarms.emails", emails, "Each address once: it is one subscription.");
-  let slack: FleetSettings["slack"];
-  if (alarms.slack !== undefined) {
-    const { workspaceId, channelId } = alarms.slack;
-    if (!/^T[A-Z0-9]{6,12}$/.test(workspaceId ?? "")) checks.refuse("alarms.slack.workspaceId", workspaceId, "Allowed: the Slack workspace id, T followed by 6 to 12 capitals or digits (Chatbot console, after the one-time authorisation).");
-    if (!/^[CG][A-Z0-9]{6,12}$/.test(channelId ?? "")) checks.refuse("alarms.slack.channelId", channelId, "Allowed: the Slack channel id, C (or G) followed by 6 to 12 capitals or digits (the end of the channel's link).");
-    slack = { workspaceId, channelId };
-  }
+  const slack: FleetSettings["slack"] = checkAlarmRouting(checks, alarms, "alarms.");
   const thresholds = alarms.thresholds ?? {};
   for (const [key, value] of Object.entries(thresholds)) {
     if (!(ALARM_KEYS as readonly string[]).includes(key)) checks.refuse(`alarms.thresholds.${key}`, value, `Allowed keys: ${ALARM_KEYS.join(", ")}.`);

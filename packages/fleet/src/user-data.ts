@@ -40,6 +40,8 @@ export interface UserDataOptions {
   /** nginx image and settings (renderHostProject). */
   proxyImage?: string;
   proxy?: Partial<NginxOptions>;
+  /** The stack whose log groups nginx writes to, in `region` (renderHostProject's logs). Default none. */
+  logsStack?: string;
   /** SPRING_PROFILES_ACTIVE and TZ of the API, and the path its health check requests. */
   springProfile: string;
   timeZone: string;
@@ -144,7 +146,7 @@ interface WriteFile {
 export function renderCloudConfig(options: UserDataOptions): string {
   const image = requirePinnedImage(USER_DATA, "image", options.image);
   const projectDirectory = options.projectDirectory ?? ROLLING_DEPLOY_DEFAULTS.projectDir;
-  const project = renderHostProject({ projectDirectory, proxyImage: options.proxyImage, proxy: options.proxy });
+  const project = renderHostProject({ projectDirectory, proxyImage: options.proxyImage, proxy: options.proxy, logs: options.logsStack ? { region: options.region, stack: options.logsStack } : undefined });
   const bin = `${projectDirectory}/bin`;
   const registry = options.registry;
   const scripts: Record<string, string> = {

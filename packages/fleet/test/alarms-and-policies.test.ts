@@ -10,6 +10,7 @@ import {
   fleetAlarmSpecs,
   fleetAlarmsTable,
   followRefreshCommand,
+  singleHostAlarmSpecs,
   rdsClassMemoryGiB,
   readParametersPolicy,
   refreshWaitScript,
@@ -49,7 +50,16 @@ describe("@trafficlab/fleet alarms", () => {
       expect(Number(s.statistic !== undefined) + Number(s.extendedStatistic !== undefined), s.key).to.equal(1);
       expect(s.datapointsToAlarm).to.be.at.most(s.evaluationPeriods);
     }
-    expect(new Set(specs.map((s) => s.key))).to.deep.equal(new Set(ALARM_KEYS));
+    expect(new Set(specs.map((s) => s.key))).to.deep.equal(new Set(ALARM_KEYS.filter((key) => !key.startsWith("host-"))));
+  });
+
+  it("gives a single host its status check and CPU, and the data tier's alarms exactly as the fleet's", () => {
+    const single = singleHostAlarmSpecs({ database: PROD.database, cache: PROD.cache });
+    expect(single.map((s) => s.suffix).slice(0, 2)).to.deep.equal(["host-status-check", "host-cpu"]);
+    expect(single.find((s) => s.key === "host-status-check")).to.include({ namespace: "AWS/EC2", metricName: "StatusCheckFailed", statistic: "Maximum", threshold: 1, treatMissingData: "breaching" });
+    expect(single.find((s) => s.key === "host-cpu")).to.deep.include({ metricName: "CPUUtilization", periodSeconds: 300, threshold: 80, dimensions: { InstanceId: "instance" } });
+    expect(single.slice(2)).to.deep.equal(specs.filter((s) => s.namespace !== "AWS/ApplicationELB" && s.namespace !== "AWS/AutoScaling"));
+    expect(single.some((s) => s.namespace === "AWS/ApplicationELB")).to.equal(false);
   });
 
   it("holds the series' 500 ms as p99 of TargetResponseTime, in seconds", () => {

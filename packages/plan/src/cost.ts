@@ -91,6 +91,9 @@ export const SERIES_TRAFFIC: TrafficAssumption = {
   dataTierBytesPerRequest: 4 * 1024,
 };
 
+/** An nginx access log line in log_format timed, with its awslogs envelope, in bytes. */
+export const ACCESS_LOG_BYTES_PER_REQUEST = 300;
+
 /** The LCU estimate's name before the other usage lines shared it. */
 export const ALB_TRAFFIC_ASSUMPTION = SERIES_TRAFFIC;
 
@@ -244,6 +247,19 @@ export function monthlyCost(resources: readonly BillableResource[], prices: Pric
       case "aws:cloudwatch/metricAlarm:MetricAlarm":
         line(r, "CloudWatch alarm", "cloudwatch-alarm", 1);
         break;
+      case "aws:cloudwatch/logGroup:LogGroup": {
+        // One nginx access line a request (log_format timed, about 300 bytes); the API's own
+        // lines are not in these groups (its blue/green containers log on the host).
+        const ingestedGb = Math.round(monthlyGb(traffic, ACCESS_LOG_BYTES_PER_REQUEST, hours) * 1000) / 1000;
+        const retention = typeof r.inputs.retentionInDays === "number" ? r.inputs.retentionInDays : 30;
+        line(r, "CloudWatch Logs ingestion (estimate)", "cloudwatch-logs-ingest", ingestedGb, {
+          freeTier: "5 GB a month of log ingestion and storage in every account (always free)",
+          note: `assumed: ${trafficWords(traffic)}, one ${ACCESS_LOG_BYTES_PER_REQUEST}-byte access log line each`,
+        });
+        // Steady state: the retention's worth of a month's volume is stored (uncompressed: an upper bound).
+        line(r, `CloudWatch Logs storage, ${retention} days kept (estimate)`, "cloudwatch-logs-storage", Math.round(((ingestedGb * retention) / 30) * 1000) / 1000);
+        break;
+      }
       case "aws:sns/topicSubscription:TopicSubscription":
         if (r.inputs.protocol === "email") line(r, "SNS e-mail notifications", "sns-email", 0, { note: "a few alarm e-mails a month, within the first 1,000 free" });
         break;

@@ -18,6 +18,8 @@ import { existsSync, readFileSync } from "node:fs";
  *   alb-lcu                                 per LCU-hour (estimated from a traffic assumption, see cost.ts)
  *   cloudwatch-alarm                        per standard-resolution alarm-month
  *   sns-email                               per e-mail notification
+ *   cloudwatch-logs-ingest                  per GB of log events ingested (Standard class)
+ *   cloudwatch-logs-storage                 per GB-month of log events stored
  *   ssm-parameter-standard                  per Parameter Store Standard parameter-month (SecureString included)
  *   acm-public-certificate                  per public ACM certificate-month
  *   data-transfer-out                       per GB out to the internet (first 10 TB a month; inbound is free)
@@ -112,6 +114,10 @@ const SEOUL: PriceTable = {
   "ssm-parameter-standard": price(0, "month", "Parameter Store Standard parameter, SecureString under aws/ssm (no charge; standard throughput free)", "AWS SSM user guide, Managing parameter tiers", "2026-11", "high"),
   "acm-public-certificate": price(0, "month", "ACM public certificate (no charge)", "AWS Certificate Manager pricing", "2026-11", "high"),
   "cloudwatch-alarm": price(0.1, "month", "CloudWatch standard-resolution metric alarm (first 10 a month free, any account)", "AWS CloudWatch pricing (free-tier table; paid rate per c3x.dev)", "2026-11", "medium"),
+  // Seoul's own rate not confirmed: Tokyo's published Standard-class rates (USD 0.76/GB ingested,
+  // 0.033/GB-month stored), read in public cost write-ups 2024-2026; 5 GB a month free in every account.
+  "cloudwatch-logs-ingest": price(0.76, "GB", "CloudWatch Logs Standard ingestion (first 5 GB a month free with storage, any account)", "AWS CloudWatch pricing, ap-northeast-1 rate via public cost articles; assumed for Seoul", "2026-12", "medium"),
+  "cloudwatch-logs-storage": price(0.033, "GB-month", "CloudWatch Logs storage (archived, compressed)", "AWS CloudWatch pricing, ap-northeast-1 rate via public cost articles; assumed for Seoul", "2026-12", "medium"),
   "sns-email": price(0.00002, "notification", "SNS e-mail notification (USD 2.00 per 100,000; first 1,000 a month free)", "AWS SNS pricing (factualminds 2026-06 summary)", "2026-06", "medium"),
 };
 
@@ -135,15 +141,16 @@ const KEY_PATTERNS = [
   /^acm-public-certificate$/,
   /^cloudwatch-alarm$/,
   /^sns-email$/,
+  /^cloudwatch-logs-(ingest|storage)$/,
   /^data-transfer-(out|cross-az|cross-az-alb)$/,
 ];
 
 const UNIT_OF_KEY: [RegExp, PriceUnit][] = [
-  [/^(ebs|rds-storage):|^rds-backup$/, "GB-month"],
+  [/^(ebs|rds-storage):|^rds-backup$|^cloudwatch-logs-storage$/, "GB-month"],
   [/^rds-extended-support$/, "vCPU-hour"],
   [/^secretsmanager-secret$|^ssm-parameter-|^acm-public-certificate$|^cloudwatch-alarm$/, "month"],
   [/^sns-email$/, "notification"],
-  [/^nat-gateway-gb$|^data-transfer-/, "GB"],
+  [/^nat-gateway-gb$|^data-transfer-|^cloudwatch-logs-ingest$/, "GB"],
   [/^alb-lcu$/, "LCU-hour"],
   [/./, "hour"],
 ];

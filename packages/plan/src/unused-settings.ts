@@ -11,7 +11,8 @@ export interface UnusedSetting {
  * The settings a stack file sets that the program, as recorded, never hands to a component: each
  * setting's `becomes` (stacks/settings.ts) names the components it configures, and a stack that
  * creates none of them (a fleet has no ApiHost, a single host no ApiFleet) ignores it. A setting
- * with no `becomes` is read by the stack itself and is never reported.
+ * with no `becomes`, or one that `becomes` a check of the stack's own (a label starting with @, not a Pulumi type
+ * token: the single host's alarm routing), is read by the stack itself and is never reported.
  */
 export function unusedSettings(project: string, stackFileKeys: readonly string[], componentTypes: ReadonlySet<string>): UnusedSetting[] {
   const unused: UnusedSetting[] = [];
@@ -19,6 +20,7 @@ export function unusedSettings(project: string, stackFileKeys: readonly string[]
     if (!key.startsWith(`${project}:`)) continue;
     const spec = (STACK_SETTINGS as Record<string, SettingSpec>)[key.slice(project.length + 1)];
     const configures = [...new Set((spec?.becomes ?? []).map((target) => target.component))];
+    if (configures.some((type) => type.startsWith("@"))) continue;
     if (configures.length > 0 && !configures.some((type) => componentTypes.has(type))) unused.push({ key, configures });
   }
   return unused;

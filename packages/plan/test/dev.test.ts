@@ -149,13 +149,21 @@ describe("plan: settings that do nothing in the stack's hosting mode", () => {
     expect(text).to.include("[unused-setting] trafficlab:hostInstanceType is set in Pulumi.prod.yaml but does nothing with hosting fleet: it configures only trafficlab:api-host:ApiHost");
   });
 
-  it("a single host names the fleet's settings, and what only the fleet reads (hostedZoneId, alarms); dev as committed has none", async () => {
+  it("prices nginx's log group: ingestion from the traffic assumption and storage for dev's 7 days, and stays under USD 55", async () => {
+    const text = await runPlan("dev");
+    expect(text).to.match(/CloudWatch Logs ingestion \(estimate\) +dev-api-logs-nginx +0\.09 GB +0\.76 +0\.07/);
+    expect(text).to.match(/CloudWatch Logs storage, 7 days kept \(estimate\) +dev-api-logs-nginx/);
+    const total = Number(/^ +total +([0-9.]+)$/m.exec(text)?.[1]);
+    expect(total).to.be.above(0).and.at.most(55);
+  });
+
+  it("a single host names the fleet's settings, and what only the fleet reads (hostedZoneId), not the alarms both read; dev as committed has none", async () => {
     const dev = JSON.parse(await runPlan("dev", "--json")) as Plan;
     expect(dev.unusedSettings).to.deep.equal([]);
     const values = { "trafficlab:fleetMaxSize": "4", "trafficlab:hostedZoneId": "Z0123456789ABC", "trafficlab:alarmEmails": "ops@example.com", "trafficlab:timeZone": "UTC" };
     const single = await recordStack("dev", values);
     const plan = buildPlan({ ...single, prices: regionPrices(single.region) });
-    expect(plan.unusedSettings.map((u) => u.key).sort()).to.deep.equal(["trafficlab:alarmEmails", "trafficlab:fleetMaxSize", "trafficlab:hostedZoneId"]);
+    expect(plan.unusedSettings.map((u) => u.key).sort()).to.deep.equal(["trafficlab:fleetMaxSize", "trafficlab:hostedZoneId"]);
     expect(plan.unusedSettings.every((u) => u.configures.join() === "trafficlab:fleet:ApiFleet")).to.equal(true);
   });
 

@@ -116,11 +116,12 @@ describe("the second `pulumi up`: what each routine change does to a running sta
   it("a larger database class is an update, applied now in dev (a reboot) and in the maintenance window in prod", async () => {
     const dev = (await plan("dev", { set: { dbInstanceClass: "db.t3.small" } })).lifecycle;
     expectSafe(dev);
-    expect(actions(dev)).to.deep.equal({ "dev-db-mysql": "update" });
+    // A single host has the same connections alarm, following the class's max_connections.
+    expect(actions(dev)).to.deep.equal({ "dev-db-mysql": "update", "dev-api-database-connections": "update" });
     expect(named(dev, "dev-db-mysql").effects.join()).to.include("DOWNTIME: applied now: the Single-AZ instance reboots");
     const prod = (await plan("prod", { set: { dbInstanceClass: "db.t4g.medium" } })).lifecycle;
     expectSafe(prod);
-    // The fleet's connections alarm follows the class's max_connections.
+    // So does the fleet's.
     expect(actions(prod)).to.deep.equal({ "prod-db-mysql": "update", "prod-api-database-connections": "update" });
     expect(named(prod, "prod-db-mysql").effects.join()).to.include("deferred to the maintenance window");
   });

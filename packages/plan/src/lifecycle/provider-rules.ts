@@ -408,6 +408,11 @@ export const REPLACE_RULES: Readonly<Record<string, readonly ReplaceRule[]>> = {
   "aws:cloudwatch/metricAlarm:MetricAlarm": [
     { property: "name", source: "tf-aws v6.58.0 cloudwatch/func.resourceMetricAlarm#L71" },
   ],
+  "aws:cloudwatch/logGroup:LogGroup": [
+    // retention_in_days is not ForceNew: PutRetentionPolicy in place.
+    { property: "name", source: "tf-aws internal/service/logs/group.go resourceGroup (name ForceNew)" },
+    { property: "namePrefix", source: "tf-aws internal/service/logs/group.go resourceGroup (name_prefix ForceNew)" },
+  ],
   "aws:sns/topic:Topic": [
     { property: "fifoTopic", source: "tf-aws v6.58.0 sns/var.topicSchema#L78" },
     { property: "name", source: "tf-aws v6.58.0 sns/var.topicSchema#L133" },

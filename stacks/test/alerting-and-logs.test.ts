@@ -1,0 +1,71 @@
+import { expect } from "chai";
+import { parse } from "yaml";
+import { runStack } from "./dev-stack";
+
+const k = (key: string) => `trafficlab:${key}`;
+
+describe("alert routing and central logs (both hosting modes, under mocks)", () => {
+  it("gives a single host the stack's topic, an e-mail subscription per address, Slack through Chatbot, and the host's and data tier's alarms on it", async () => {
+    const { graph, outputs } = await runStack("dev", { [k("alarmEmails")]: "ops@example.com, oncall@example.com", [k("alarmSlackWorkspaceId")]: "T0123456789", [k("alarmSlackChannelId")]: "C0123456789" });
+    const topic = graph.one("aws:sns/topic:Topic", "dev-api-alarms");
+    const subscriptions = graph.ofType("aws:sns/topicSubscription:TopicSubscription");
+    expect(subscriptions.map((s) => s.inputs.endpoint).sort()).to.deep.equal(["oncall@example.com", "ops@example.com"]);
+    expect(subscriptions.every((s) => s.inputs.protocol === "email")).to.equal(true);
+    const slack = graph.one("aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration");
+    expect(slack.inputs).to.include({ slackTeamId: "T0123456789", slackChannelId: "C0123456789" });
+    const alarms = graph.ofType("aws:cloudwatch/metricAlarm:MetricAlarm");
+    expect(alarms.map((a) => a.inputs.name).sort()).to.deep.equal(
+      ["host-status-check", "host-cpu", "database-cpu", "database-free-storage", "database-connections", "cache-memory-001", "cache-evictions-001", "cache-cpu-001"].map((s) => `dev-api-${s}`).sort(),
+    );
+    const status = graph.one("aws:cloudwatch/metricAlarm:MetricAlarm", "dev-api-host-status-check");
+    expect(status.inputs).to.include({ namespace: "AWS/EC2", metricName: "StatusCheckFailed" });
+    expect((status.inputs.dimensions as Record<string, string>).InstanceId).to.equal(graph.one("aws:ec2/instance:Instance").id);
+    for (const alarm of alarms) expect(alarm.inputs.alarmActions, String(alarm.inputs.name)).to.deep.equal([topic.outputs?.arn ?? outputs.alarmTopicArn]);
+    expect(outputs.alarmTopicArn).to.be.a("string").and.not.equal("");
+  });
+
+  it("sends nginx's logs to its own group with dev's 7 days, and lets the host's role write there and nowhere else", async () => {
+    const { graph } = await runStack("dev");
+    const groups = graph.ofType("aws:cloudwatch/logGroup:LogGroup");
+    expect(groups.map((g) => [g.inputs.name, g.inputs.retentionInDays])).to.deep.equal([["/trafficlab/dev/nginx", 7]]);
+    const policy = JSON.parse(graph.one("aws:iam/rolePolicy:RolePolicy", "dev-api-write-logs").inputs.policy as string) as { Statement: { Action: string[]; Resource: string[] }[] };
+    expect(policy.Statement).to.have.length(1);
+    expect(policy.Statement[0]!.Action).to.deep.equal(["logs:CreateLogStream", "logs:PutLogEvents"]);
+    expect(policy.Statement[0]!.Resource).to.deep.equal([`${String(groups[0]!.outputs?.arn)}:*`]);
+    const profile = graph.one("aws:iam/instanceProfile:InstanceProfile", "dev-api-host-profile");
+    expect(graph.one("aws:ec2/instance:Instance").inputs.iamInstanceProfile).to.equal(profile.outputs?.name ?? profile.inputs.name);
+  });
+
+  it("renders compose's logging: awslogs to the stack's group in its Region, never creating a group, one stream per container", async () => {
+    const { graph } = await runStack("dev");
+    const copy = graph.ofType("command:remote:Command").find((c) => c.name.endsWith("compose-yaml"))!;
+    const compose = parse(String(copy.inputs.stdin)) as { services: Record<string, { logging: unknown }> };
+    expect(compose.services.nginx!.logging).to.deep.equal({
+      driver: "awslogs",
+      options: { "awslogs-region": "ap-northeast-2", "awslogs-group": "/trafficlab/dev/nginx", "awslogs-create-group": "false", tag: "{{.Name}}/{{.ID}}" },
+    });
+  });
+
+  it("gives prod's fleet 30 days of nginx logs, written by the instances' role alone", async () => {
+    const { graph } = await runStack("prod");
+    expect(graph.ofType("aws:cloudwatch/logGroup:LogGroup").map((g) => [g.inputs.name, g.inputs.retentionInDays])).to.deep.equal([["/trafficlab/prod/nginx", 30]]);
+    const policy = JSON.parse(graph.one("aws:iam/rolePolicy:RolePolicy", "prod-api-write-logs").inputs.policy as string) as { Statement: { Action: string[] }[] };
+    expect(policy.Statement[0]!.Action).to.deep.equal(["logs:CreateLogStream", "logs:PutLogEvents"]);
+  });
+
+  it("takes an explicit retention over the environment's", async () => {
+    const { graph } = await runStack("dev", { [k("logRetentionDays")]: "14" });
+    expect(graph.one("aws:cloudwatch/logGroup:LogGroup").inputs.retentionInDays).to.equal(14);
+  });
+
+  it("deploys a prod that sets alarmEmails and domain without the two risk settings", async () => {
+    const { graph } = await runStack("prod", {
+      [k("allowAlarmsToNobody")]: "false",
+      [k("allowPlainHttpInProd")]: "false",
+      [k("alarmEmails")]: "ops@example.com",
+      [k("domain")]: "api.example.com",
+      [k("hostedZoneId")]: "Z0123456789ABCDEFGHIJ",
+    });
+    expect(graph.one("aws:sns/topicSubscription:TopicSubscription").inputs.endpoint).to.equal("ops@example.com");
+  });
+});
