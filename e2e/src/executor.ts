@@ -117,6 +117,17 @@ export interface ComposePin {
   sha256: string;
 }
 
+/**
+ * compose.yaml with Docker's local log driver where the stack renders awslogs: the e2e world has no
+ * CloudWatch, and awslogs cannot start a container without it. The rendered awslogs configuration is
+ * checked in the fast tier (packages/api-host compose-project tests); throws if the block's shape moved.
+ */
+export function withLocalLogging(compose: string): string {
+  const local = compose.replace(/^( +)logging:\n\1 {2}driver: awslogs\n\1 {2}options:\n(?:\1 {4}.*\n)+/gm, (_block, indent: string) => `${indent}logging:\n${indent}  driver: local\n`);
+  if (local.includes("awslogs")) throw new Error("executor: compose.yaml still names awslogs after its logging blocks were made local; the rendered shape changed");
+  return local;
+}
+
 /** The install script with the host image's Compose plugin pinned instead of v2.40.3; throws if the pin's lines moved. */
 export function withHostComposePin(script: string, pin: ComposePin): string {
   const lines: [RegExp, string][] = [
@@ -221,7 +232,8 @@ export class Executor {
     const connection = inputs.connection as Connection;
     let text = String(inputs[script]);
     if (/^compose_sha256_x86_64=/m.test(text)) text = withHostComposePin(text, this.composePin);
-    const stdin = typeof inputs.stdin === "string" ? inputs.stdin : undefined;
+    const given = typeof inputs.stdin === "string" ? inputs.stdin : undefined;
+    const stdin = given?.includes("driver: awslogs") ? withLocalLogging(given) : given;
     const port = connection.port ?? 22;
     // The key the graph carries, in a file only ssh reads (never an argument, never logged).
     const keyFile = join(this.keyDir, createHash("sha256").update(connection.privateKey).digest("hex").slice(0, 16));
