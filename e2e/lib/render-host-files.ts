@@ -2,9 +2,11 @@
 // directory, for a test to copy over SSH:
 //   install-docker.sh            installDockerScript (packages/api-host)
 //   project/compose.yaml         renderComposeProject + edgeProxyService, as ApiHost renders it
-//   project/nginx/...            renderNginxConf, as ApiHost renders it: the upstream is the name
-//                                the live API container answers to (trafficlab-api-live:8080 on
-//                                the trafficlab-api network), re-resolved through Docker's DNS
+//   project/nginx/...            renderNginxConf with the single-name upstream smoke.sh's own
+//                                containers use: the alias the live API container answers to
+//                                (trafficlab-api-live:8080 on the trafficlab-api network),
+//                                re-resolved through Docker's DNS. ApiHost itself names one
+//                                server per colour (apiColorContainers), which the scenarios run.
 // With COMPOSE_PLUGIN_VERSION and COMPOSE_PLUGIN_SHA256 set (from the host image's
 // /etc/trafficlab-e2e/compose-plugin.env), install-docker.sh pins the Compose plugin the image
 // already has, through the option the script offers tests, so it downloads nothing; without

@@ -44,6 +44,11 @@ export interface LoadOptions {
   path?: string;
   maxSeconds?: number;
   maxRequests?: number;
+  /**
+   * When set, every other wrk request is a POST of a small JSON body to this path: nginx does not
+   * retry a POST on another upstream once sent, so a deploy must not let one reach a stopping API.
+   */
+  postPath?: string;
   /** Where wrk's Lua script is written. */
   workDir: string;
   /**
@@ -76,7 +81,17 @@ export function parseWrk(output: string, seconds: number): LoadReport {
 function startWrk(options: LoadOptions): { stop(): Promise<LoadReport> } {
   const script = join(options.workDir, "wrk-pace.lua");
   // wrk's delay(): milliseconds a connection waits before its next request; the rate's bound.
-  writeFileSync(script, "function delay() return 20 end\n");
+  const post = options.postPath
+    ? [
+        "local count = 0",
+        "function request()",
+        "  count = count + 1",
+        `  if count % 2 == 0 then return wrk.format("POST", ${JSON.stringify(options.postPath)}, { ["Content-Type"] = "application/json" }, '{"probe":"e2e"}') end`,
+        "  return wrk.format(\"GET\")",
+        "end",
+      ]
+    : [];
+  writeFileSync(script, [...post, "function delay() return 20 end", ""].join("\n"));
   const maxSeconds = options.maxSeconds ?? 900;
   const started = Date.now();
   const scheme = options.https ? "https" : "http";
@@ -92,7 +107,8 @@ function startWrk(options: LoadOptions): { stop(): Promise<LoadReport> } {
       // SIGINT: wrk stops and prints its summary.
       if (child.exitCode === null) child.kill("SIGINT");
       await exited;
-      return parseWrk(output, (Date.now() - started) / 1000);
+      const report = parseWrk(output, (Date.now() - started) / 1000);
+      return options.postPath ? { ...report, client: `${report.client}, GET and POST ${options.postPath} alternately` } : report;
     },
   };
 }

@@ -41,6 +41,8 @@ const API_V2 = process.env.E2E_API_IMAGE_V2 ?? userImage ?? e2eImage("api", "hea
 const API_V3 = process.env.E2E_API_IMAGE_V3 ?? process.env.E2E_API_IMAGE_V2 ?? userImage ?? e2eImage("api", "healthy-v3");
 const HEALTH_PATH = process.env.E2E_API_HEALTH_PATH ?? "/actuator/health";
 const LOAD_PATH = process.env.E2E_LOAD_PATH ?? (standIn ? "/api/info" : HEALTH_PATH);
+/** wrk POSTs here every other request (the stand-in's /api/echo; with your image only if you name a path). */
+const POST_PATH = process.env.E2E_POST_PATH ?? (standIn ? "/api/echo" : undefined);
 /** The references the stack is configured with; pushed to the run's Docker Hub mirror. */
 const REF = {
   repository: "example/trafficlab-api",
@@ -104,7 +106,7 @@ describe("e2e: the dev stack's pulumi up, day 1 and day 2, on a real engine", fu
 
   /** Runs `change` with both load clients against the current host, then reports them. */
   async function underLoad<T>(scenario: string, change: () => Promise<T>, options: { port?: number; https?: HttpsTarget } = {}): Promise<{ result: T; reports: LoadReport[] }> {
-    load = startLoad({ port: options.port ?? host().httpPort, path: LOAD_PATH, workDir: world!.dir, maxSeconds: 900, https: options.https });
+    load = startLoad({ port: options.port ?? host().httpPort, path: LOAD_PATH, postPath: POST_PATH, workDir: world!.dir, maxSeconds: 900, https: options.https });
     try {
       const result = await change();
       const reports = await load.stop();

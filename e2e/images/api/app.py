@@ -10,6 +10,8 @@ deploy depends on:
   {"status":"DOWN"}. /actuator/health/db and /actuator/health/redis say why;
 - GET / and GET /api/info: 200 JSON with the image's version, the mode, SPRING_PROFILES_ACTIVE
   and TZ, so a test sees which version serves; GET /api/slow?ms=N answers after N ms (<= 30 s);
+  POST /api/echo (a body of at most 64 KiB) answers 200 with the info and the body's length: a
+  request nginx must not retry on another container (not idempotent);
 - SIGTERM: graceful shutdown like Spring's: no new connections, requests in flight finish,
   idle keep-alive connections close, then exit 0 (at most 30 s).
 API_MODE (baked in per variant): healthy | never-healthy (health always 503) | crashing (exits 1
@@ -247,6 +249,23 @@ class Handler(BaseHTTPRequestHandler):
             state["active"] += 1
         try:
             self.route(head)
+        finally:
+            with state_lock:
+                state["active"] -= 1
+
+    def do_POST(self):
+        with state_lock:
+            state["active"] += 1
+        try:
+            length = int(self.headers.get("Content-Length") or "0")
+            if length < 0 or length > 65536:
+                self.send_json(413, {"status": 413, "error": "Payload Too Large"})
+                return
+            received = self.rfile.read(length)
+            if urllib.parse.urlsplit(self.path).path == "/api/echo":
+                self.send_json(200, {**self.info(), "method": "POST", "receivedBytes": len(received)})
+            else:
+                self.send_json(405, {"status": 405, "error": "Method Not Allowed", "path": self.path})
         finally:
             with state_lock:
                 state["active"] -= 1

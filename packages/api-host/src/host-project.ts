@@ -4,7 +4,7 @@ import type { HostFile } from "./api-host";
 import { renderComposeProject, type CentralLogsOptions } from "./compose-project";
 import { DEPLOY_SCRIPT_DEFAULTS } from "./deploy-scripts";
 import type { HttpsArgs } from "./host-settings";
-import { ROLLING_DEPLOY_DEFAULTS } from "./rolling-deploy";
+import { apiColorContainers, ROLLING_DEPLOY_DEFAULTS } from "./rolling-deploy";
 import { requireHostPath } from "./script-prelude";
 
 /** How errors from renderHostProject name their source. */
@@ -49,10 +49,11 @@ export interface HostProject {
 export function renderHostProject(options: HostProjectOptions = {}): HostProject {
   const projectDirectory = requireHostPath(HOST_PROJECT, "projectDirectory", options.projectDirectory ?? DEPLOY_SCRIPT_DEFAULTS.projectDir);
   const https = options.https;
-  // nginx sends API traffic to the name the blue/green deploy moves to the healthy color.
+  // One upstream server per color's container name: the blue/green deploy adds the new color by
+  // joining the network and takes the old one out by renaming it, before it stops (rolling-deploy.sh).
   const nginxFiles = renderNginxConf({
     ...options.proxy,
-    upstreamHost: ROLLING_DEPLOY_DEFAULTS.serviceAlias,
+    upstreamHosts: apiColorContainers(),
     upstreamPort: ROLLING_DEPLOY_DEFAULTS.apiPort,
     tls: https ? { domain: https.domain } : null,
   });

@@ -11,7 +11,7 @@ export const ROLLING_DEPLOY_DEFAULTS = {
   projectDir: DEPLOY_SCRIPT_DEFAULTS.projectDir,
   /** Created by the script when missing; nginx joins it as an external network. */
   network: "trafficlab-api",
-  /** The name nginx sends API traffic to (renderNginxConf's upstreamHost): the healthy color joins the network under it. */
+  /** The alias of the color that serves (the deploy's own marker; nginx resolves the colors' container names, apiColorContainers). */
   serviceAlias: "trafficlab-api-live",
   /** Containers are `<prefix>-blue` and `<prefix>-green`. */
   containerPrefix: "trafficlab-api",
@@ -109,6 +109,11 @@ function requireDockerName(argument: string, value: string): string {
   throw new InvalidArgumentError(ROLLING_DEPLOY, argument, value, "Allowed: 1 to 57 letters, digits, '_', '.' and '-', starting with a letter or digit.");
 }
 
+/** The container names of the two colors, `<prefix>-blue` and `<prefix>-green`: nginx's upstream servers. */
+export function apiColorContainers(prefix: string = ROLLING_DEPLOY_DEFAULTS.containerPrefix): [string, string] {
+  return [`${prefix}-blue`, `${prefix}-green`];
+}
+
 function requireSeconds(argument: string, value: number, min: number, max: number): number {
   return requireIntegerInRange(ROLLING_DEPLOY, argument, value, min, max);
 }
@@ -124,10 +129,12 @@ function requireSeconds(argument: string, value: number, min: number, max: numbe
  * 4. it must become healthy within the timeout; if it turns unhealthy, stops or times out, the
  *    script prints its last log lines and its health checks' output, removes it and exits 1:
  *    the old container keeps serving;
- * 5. it joins the network under `serviceAlias`: nginx, which resolves that name every second,
- *    sends it traffic, with no reload (a reload would close every idle client connection);
- * 6. after `drainSeconds` the old container is stopped gracefully and removed: it finishes what
- *    it has and refuses the rest, which nginx passes to the new one;
+ * 5. it joins the network under `serviceAlias`: nginx, which resolves each color's container name
+ *    every second, sends it traffic, with no reload (a reload would close every idle client connection);
+ * 6. after `drainSeconds` the old container is renamed `<name>-retiring`: its name stops resolving
+ *    and nginx takes it out of the upstream, so no request, not even a POST on a pooled keep-alive
+ *    connection, reaches a stopping API; after another `drainSeconds` it is stopped gracefully
+ *    (its requests in flight finish within `stopTimeoutSeconds`) and removed;
  * 7. older images of the API are removed, keeping the running one and the rollback target;
  * 8. the state is recorded and `previous-image=<ref>` printed (parsePreviousImage reads it).
  * Rolling back is running it again with the previous image.

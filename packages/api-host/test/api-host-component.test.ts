@@ -289,8 +289,8 @@ describe("@trafficlab/api-host ApiHost + AppDeployment", () => {
       expect(compose).not.to.include("trafficlab-api:1.0.0");
       const run = String(command(graph, "app-api-deploy").inputs.create);
       expect(run).not.to.match(/--publish|\s-p\s/);
-      // nginx re-resolves the alias the deploy moves to the healthy color; no file to rewrite, no reload.
-      expect(String(command(graph, "file-nginx-conf-d-default-conf").inputs.stdin)).to.include("server trafficlab-api-live:8080 resolve;");
+      // nginx re-resolves each color's container name, which the deploy adds and renames away; no file to rewrite, no reload.
+      expect(String(command(graph, "file-nginx-conf-d-default-conf").inputs.stdin)).to.include("server trafficlab-api-blue:8080 resolve;").and.include("server trafficlab-api-green:8080 resolve;");
     });
   });
 

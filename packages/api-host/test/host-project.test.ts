@@ -17,12 +17,13 @@ describe("@trafficlab/api-host renderHostProject: a host's compose project and n
     expect(project.composeHash).to.equal(createHash("sha256").update(project.compose).digest("hex"));
   });
 
-  it("sends nginx's traffic to the name the blue/green deploy moves, whatever the proxy options say", () => {
-    const project = renderHostProject({ proxy: { upstreamHost: "elsewhere", proxyReadTimeout: "30s" } });
-    const expected = renderNginxConf({ proxyReadTimeout: "30s", upstreamHost: ROLLING_DEPLOY_DEFAULTS.serviceAlias, upstreamPort: ROLLING_DEPLOY_DEFAULTS.apiPort, tls: null });
+  it("sends nginx's traffic to the two colors' container names, whatever the proxy options say", () => {
+    const project = renderHostProject({ proxy: { upstreamHost: "elsewhere", upstreamHosts: ["a", "b"], proxyReadTimeout: "30s" } });
+    const expected = renderNginxConf({ proxyReadTimeout: "30s", upstreamHosts: ["trafficlab-api-blue", "trafficlab-api-green"], upstreamPort: ROLLING_DEPLOY_DEFAULTS.apiPort, tls: null });
     expect(project.nginxFiles).to.deep.equal(expected);
     expect(project.proxyConfigHash).to.equal(configHash(expected));
-    expect(project.nginxFiles["conf.d/default.conf"]).to.include(`server ${ROLLING_DEPLOY_DEFAULTS.serviceAlias}:8080 resolve;`);
+    expect(project.nginxFiles["conf.d/default.conf"]).to.include("    server trafficlab-api-blue:8080 resolve;\n    server trafficlab-api-green:8080 resolve;\n");
+    expect(project.nginxFiles["conf.d/default.conf"]).not.to.include(ROLLING_DEPLOY_DEFAULTS.serviceAlias);
   });
 
   it("adds the ACME client and its scripts for HTTPS on the host itself", () => {

@@ -24,7 +24,7 @@ import { createSandbox, findTool, requireTools, stub, type RunResult, type Sandb
  *   network from it, with the container's short ID first, as Docker does.
  * - images/<key>: the reference; its ID is the reference's sha256. `image ls <repository>`,
  *   `image rm <id>` (refused while a container uses it) and `image prune` work on them.
- * - timeline: `<ms> <call>` for `network connect` and `stop`, and at each stop which containers
+ * - timeline: `<ms> <call>` for `network connect`, `rename` and `stop`, and at each stop which containers
  *   answer to which alias: what the drain test reads.
  * Any other call fails with "docker stub: unexpected call", so a command the script should no
  * longer run (nginx -t, a reload, compose exec) fails the deploy.
@@ -171,6 +171,14 @@ case "$*" in
       done
     } >>"$s/timeline"
     status=exited; code=143; save ;;
+  "rename "*)
+    # Docker's DNS answers the new name from here on: nginx's next resolution drops the old one.
+    old="$2" name="$3"
+    [ -f "$s/containers/$old" ] || { echo "Error response from daemon: No such container: $old" >&2; exit 1; }
+    [ ! -f "$s/containers/$name" ] || { echo "Error response from daemon: Conflict. The container name \\"/$name\\" is already in use" >&2; exit 1; }
+    mv "$s/containers/$old" "$s/containers/$name"
+    if [ -f "$s/attached/$old" ]; then mv "$s/attached/$old" "$s/attached/$name"; fi
+    echo "$(now_ms) rename $old $name" >>"$s/timeline" ;;
   "update --restart unless-stopped "*) load ;;
   *) echo "docker stub: unexpected call: $*" >&2; exit 2 ;;
 esac`,
@@ -573,8 +581,10 @@ describe("@trafficlab/api-host rollingDeployScript in a sandbox", function () {
       expect(answering(), result.stdout + result.stderr).to.deep.equal([`trafficlab-api-${newColor}`]);
       expect(calls, "the color that serves is never killed").not.to.include(`docker rm --force trafficlab-api-${newColor}`);
       expect(calls, "nor the one that still serves beside it").not.to.include(`docker rm --force trafficlab-api-${oldColor}`);
-      expect(calls).to.include(`docker stop -t 30 trafficlab-api-${oldColor}`);
+      // Out of nginx's upstream first (renamed), then stopped gracefully.
+      expect(indexOf(calls, `docker rename trafficlab-api-${oldColor} trafficlab-api-${oldColor}-retiring`)).to.be.lessThan(indexOf(calls, `docker stop -t 30 trafficlab-api-${oldColor}-retiring`));
       expect(container(`trafficlab-api-${oldColor}`)).to.equal(undefined);
+      expect(container(`trafficlab-api-${oldColor}-retiring`)).to.equal(undefined);
       expect(state("active-color")).to.equal(`${newColor}\n`);
       expect(parsePreviousImage(result.stdout)).to.equal(oldImage);
     });
@@ -595,27 +605,50 @@ describe("@trafficlab/api-host rollingDeployScript in a sandbox", function () {
     expect(parsePreviousImage(result.stdout)).to.equal(IMAGE_B);
   });
 
-  it("stops the old color only after the new one answers to the name and the drain has passed", async () => {
+  it("takes the old color out of nginx's upstream a drain after the new one joined, and stops it a drain later", async () => {
     await deployed(IMAGE_A);
     const result = await deploy(IMAGE_B, {}, { drainSeconds: 1 });
     expect(result.code, result.stderr).to.equal(0);
     const events = timeline();
-    const joined = events.find((event) => event.endsWith(" network connect trafficlab-api-green"));
-    const stopped = events.find((event) => event.endsWith(" stop trafficlab-api-blue"));
-    expect(joined && stopped, events.join("\n")).to.be.a("string");
-    const waited = Number(stopped!.split(" ")[0]) - Number(joined!.split(" ")[0]);
-    expect(waited, "the drain between green joining and blue stopping").to.be.at.least(1000);
-    // When blue is told to stop, green is running, healthy and answers to the name beside it.
-    const atStop = events.slice(events.indexOf(stopped!) + 1);
+    const at = (suffix: string) => {
+      const event = events.find((e) => e.endsWith(suffix));
+      expect(event, `${suffix} in\n${events.join("\n")}`).to.be.a("string");
+      return { event: event!, ms: Number(event!.split(" ")[0]) };
+    };
+    const joined = at(" network connect trafficlab-api-green");
+    // nginx resolves the containers' names: the rename is what takes blue out of its upstream.
+    const renamed = at(" rename trafficlab-api-blue trafficlab-api-blue-retiring");
+    const stopped = at(" stop trafficlab-api-blue-retiring");
+    expect(renamed.ms - joined.ms, "nginx resolves green before blue leaves").to.be.at.least(1000);
+    expect(stopped.ms - renamed.ms, "nginx drops blue before it stops").to.be.at.least(1000);
+    // When blue is told to stop, green serves beside it, and blue still runs: what nginx sent it finishes.
+    const atStop = events.slice(events.indexOf(stopped.event) + 1);
     expect(atStop).to.include(`answering ${NETWORK}/${ALIAS}: trafficlab-api-green running healthy`);
-    expect(atStop).to.include(`answering ${NETWORK}/${ALIAS}: trafficlab-api-blue running healthy`);
+    expect(atStop).to.include(`answering ${NETWORK}/${ALIAS}: trafficlab-api-blue-retiring running healthy`);
     const lines = result.stdout.split("\n");
-    const joinedLine = lines.indexOf(`rolling-deploy: trafficlab-api-green joined ${NETWORK} as ${ALIAS}`);
-    const waiting = lines.indexOf(`rolling-deploy: waiting 1 s for nginx to resolve ${ALIAS} to trafficlab-api-green too`);
-    const removed = lines.indexOf("rolling-deploy: stopped and removed trafficlab-api-blue");
-    expect(joinedLine, result.stdout).to.be.at.least(0);
-    expect(waiting).to.be.greaterThan(joinedLine);
-    expect(removed).to.be.greaterThan(waiting);
+    const order = [
+      `rolling-deploy: trafficlab-api-green joined ${NETWORK} as ${ALIAS}`,
+      "rolling-deploy: waiting 1 s for nginx to resolve trafficlab-api-green",
+      "rolling-deploy: renamed trafficlab-api-blue to trafficlab-api-blue-retiring; waiting 1 s for nginx to drop it",
+      "rolling-deploy: stopped and removed trafficlab-api-blue-retiring",
+    ].map((line) => lines.indexOf(line));
+    expect(order.every((index) => index >= 0), result.stdout).to.equal(true);
+    expect([...order].sort((a, b) => a - b)).to.deep.equal(order);
+  });
+
+  it("stops a retiring container an interrupted deploy left (out of nginx's upstream already) before anything else", async () => {
+    await deployed(IMAGE_A);
+    await deployed(IMAGE_B);
+    // As a deploy stopped after the rename leaves it: blue renamed away, still running.
+    writeFileSync(join(sandbox.state, "containers", "trafficlab-api-blue-retiring"), `running|healthy|0|stale-fingerprint|${IMAGE_A}|1|healthy\n`);
+    writeFileSync(join(sandbox.state, "attached", "trafficlab-api-blue-retiring"), `bridge\n${NETWORK} ${ALIAS}\n`);
+    const before = dockerCalls().length;
+    const result = await deployed(IMAGE_B);
+    const calls = dockerCalls().slice(before);
+    expect(result.stdout).to.include("rolling-deploy: trafficlab-api-blue-retiring is left from an interrupted deploy; stopping it");
+    expect(calls).to.include("docker stop -t 30 trafficlab-api-blue-retiring");
+    expect(container("trafficlab-api-blue-retiring")).to.equal(undefined);
+    expect(answering()).to.deep.equal(["trafficlab-api-green"]);
   });
 
   it("prunes older images of the API's repository: keeps the running one and the previous (rollback) one", async () => {

@@ -182,7 +182,7 @@ export function renderNginxConf(options: NginxOptions = {}): NginxConfFiles {
     // With a resolver nginx asks again and again for the name's addresses: a deploy moves the
     // name to the new container, and nginx follows without a reload; it also starts while the
     // API is not up yet (after a reboot) and serves as soon as it is.
-    `    server ${o.upstreamHost}:${o.upstreamPort}${o.resolver === null ? "" : " resolve"};`,
+    ...(o.upstreamHosts ?? [o.upstreamHost]).map((host) => `    server ${host}:${o.upstreamPort}${o.resolver === null ? "" : " resolve"};`),
     // Idle connections kept per worker, so a request does not pay for a new TCP connection.
     `    keepalive ${o.upstreamKeepalive};`,
     // Below Spring Boot's (Tomcat's) 20 s keep-alive timeout: nginx must never reuse a

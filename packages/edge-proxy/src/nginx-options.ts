@@ -32,6 +32,12 @@ export const NGINX_TLS_DEFAULTS = {
 export interface NginxOptions {
   /** Host name of the API, as nginx resolves it (the compose service). */
   upstreamHost?: string;
+  /**
+   * Several host names, one upstream server each, instead of upstreamHost: with a resolver, a name
+   * that stops resolving (NXDOMAIN) leaves the upstream without a reload. The blue/green deploy
+   * names one per color, so it can take the old color out of rotation before stopping it.
+   */
+  upstreamHosts?: readonly string[] | null;
   /** Port the API listens on. */
   upstreamPort?: number;
   /** Port nginx listens on. */
@@ -96,6 +102,7 @@ export type ResolvedNginxOptions = Required<NginxOptions>;
 
 export const NGINX_DEFAULTS: ResolvedNginxOptions = {
   upstreamHost: "api",
+  upstreamHosts: null,
   upstreamPort: 8080,
   listenPort: 80,
   tlsListenPort: 443,
@@ -129,6 +136,12 @@ export function resolveNginxOptions(options: NginxOptions = {}): ResolvedNginxOp
   const o = { ...NGINX_DEFAULTS, ...withoutUndefined(options) };
   const c = RENDER_NGINX_CONF;
   requireHost("upstreamHost", o.upstreamHost);
+  if (o.upstreamHosts !== null) {
+    if (!Array.isArray(o.upstreamHosts) || o.upstreamHosts.length === 0 || new Set(o.upstreamHosts).size !== o.upstreamHosts.length) {
+      throw new InvalidArgumentError(RENDER_NGINX_CONF, "upstreamHosts", o.upstreamHosts, "Allowed: a non-empty list of distinct host names, or null to use upstreamHost.");
+    }
+    o.upstreamHosts.forEach((host, index) => requireHost(`upstreamHosts[${index}]`, host));
+  }
   requireIntegerInRange(c, "upstreamPort", o.upstreamPort, 1, 65535);
   requireIntegerInRange(c, "listenPort", o.listenPort, 1, 65535);
   requireIntegerInRange(c, "tlsListenPort", o.tlsListenPort, 1, 65535);

@@ -34,6 +34,7 @@ describe("@trafficlab/edge-proxy renderNginxConf", () => {
     it("exports its defaults in one object", () => {
       expect(NGINX_DEFAULTS).to.deep.equal({
         upstreamHost: "api",
+        upstreamHosts: null,
         upstreamPort: 8080,
         listenPort: 80,
         tlsListenPort: 443,
@@ -136,6 +137,12 @@ describe("@trafficlab/edge-proxy renderNginxConf", () => {
     it("upstreamHost, upstreamPort and upstreamKeepalive shape the upstream block", () => {
       const { server } = render({ upstreamHost: "10.0.1.5", upstreamPort: 9000, upstreamKeepalive: 8 });
       expect(server).to.include.members(["server 10.0.1.5:9000 resolve;", "keepalive 8;", "keepalive_timeout 15s;"]);
+    });
+
+    it("upstreamHosts: one upstream server per name, in order, instead of upstreamHost", () => {
+      const { server } = render({ upstreamHost: "ignored", upstreamHosts: ["api-blue", "api-green"], upstreamPort: 9000 });
+      expect(server.filter((line) => line.startsWith("server ") && line.includes(":9000"))).to.deep.equal(["server api-blue:9000 resolve;", "server api-green:9000 resolve;"]);
+      expect(server.some((line) => line.includes("ignored"))).to.equal(false);
     });
 
     it("resolver: null resolves the upstream once, at start; another address and validity are passed through", () => {
@@ -309,6 +316,9 @@ describe("@trafficlab/edge-proxy renderNginxConf", () => {
       [{ trustedProxyCidrs: ["10.0.0.0"] }, "trustedProxyCidrs", "10.0.0.0", "an IPv4 or IPv6 CIDR"],
       [{ trustedProxyCidrs: ["10.0.0.0/8; evil"] }, "trustedProxyCidrs", "10.0.0.0/8; evil", "an IPv4 or IPv6 CIDR"],
       [{ tlsListenPort: 0 }, "tlsListenPort", 0, "a whole number from 1 to 65535"],
+      [{ upstreamHosts: [] }, "upstreamHosts", [], "a non-empty list of distinct host names"],
+      [{ upstreamHosts: ["api-blue", "api-blue"] }, "upstreamHosts", ["api-blue", "api-blue"], "a non-empty list of distinct host names"],
+      [{ upstreamHosts: ["api-blue", "api green"] }, "upstreamHosts[1]", "api green", "a non-empty host name"],
       [{ tls: { domain: "localhost" } }, "tls.domain", "localhost", "a fully qualified domain name"],
       [{ tls: { domain: "api.example.com", certificateDir: "tls" } }, "tls.certificateDir", "tls", "an absolute path"],
       [{ tls: { domain: "api.example.com", hstsMaxAgeSeconds: -1 } }, "tls.hstsMaxAgeSeconds", -1, "a whole number from 0 to 63072000"],

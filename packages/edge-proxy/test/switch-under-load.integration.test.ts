@@ -42,14 +42,20 @@ interface Color {
   received: number[];
   inFlight: number;
   closing: boolean;
+  /** The worst case of a stopping API: every request that still reaches it loses its connection, unanswered. */
+  dropping: boolean;
 }
 
 /** An API stand-in answering its color: /slow/* after SLOW_MS, the rest after 0-3 ms so some are always in flight. */
 function startColor(name: string, address: string, port: number): Promise<Color> {
-  const color: Color = { name, address, port, server: http.createServer(), received: [], inFlight: 0, closing: false };
+  const color: Color = { name, address, port, server: http.createServer(), received: [], inFlight: 0, closing: false, dropping: false };
   let served = 0;
   color.server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
     color.received.push(performance.now());
+    if (color.dropping) {
+      req.socket.destroy();
+      return;
+    }
     color.inFlight++;
     req.resume();
     const slow = req.url?.startsWith("/slow/") ?? false;
@@ -179,10 +185,11 @@ interface Nginx {
   accessStatuses(): string[];
 }
 
-async function startNginx(binary: string, dir: string, dns: LoopbackDns, apiPort: number): Promise<Nginx> {
+async function startNginx(binary: string, dir: string, dns: LoopbackDns, apiPort: number, upstreamHosts: string[] | null = null): Promise<Nginx> {
   const port = await freeLoopbackPort();
   const files = renderNginxConf({
     upstreamHost: NAME,
+    upstreamHosts,
     upstreamPort: apiPort,
     resolver: dns.resolver,
     listenPort: port,
@@ -195,7 +202,7 @@ async function startNginx(binary: string, dir: string, dns: LoopbackDns, apiPort
     tempDir: join(dir, "temp"),
     mimeTypesPath: "/etc/nginx/mime.types",
   });
-  expect(files["conf.d/default.conf"]).to.include(`resolver ${dns.resolver} valid=1s`).and.include(`server ${NAME}:${apiPort} resolve;`);
+  expect(files["conf.d/default.conf"]).to.include(`resolver ${dns.resolver} valid=1s`).and.include(`server ${(upstreamHosts ?? [NAME])[0]}:${apiPort} resolve;`);
   mkdirSync(join(dir, "temp"), { recursive: true });
   for (const [name, content] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, name)), { recursive: true });
@@ -275,7 +282,7 @@ describe("@trafficlab/edge-proxy switches colors by DNS, with a real nginx and n
       whileStopping: [GREEN],
     },
     {
-      name: "as rolling-deploy.sh does it: green joins the name beside blue, blue stops after the drain and leaves the name when it has exited",
+      name: "as rolling-deploy.sh did before issue 17 (one name; GETs, which nginx retries): green joins the name beside blue, blue stops after the drain and leaves the name when it has exited",
       // docker network connect --alias: both answer; docker stop: blue refuses new connections
       // while it still answers to the name, and nginx passes those requests to green.
       atSwitch: [BLUE, GREEN],
@@ -353,6 +360,99 @@ describe("@trafficlab/edge-proxy switches colors by DNS, with a real nginx and n
     expect(readFileSync(join(dir, "nginx.pid"), "utf8").trim()).to.equal(String(master));
     expect(liveChildren(master), "the workers nginx started with, and no other").to.deep.equal(workers);
     expect(nginx.errorLog()).not.to.match(/reconfiguring|signal 1 \(SIGHUP\)|gracefully shutting down/);
+  });
+
+  /** POSTs through nginx on kept-alive client connections until `stop`; counts what was not a 200. */
+  function postLoad(port: number): { stop(): Promise<{ sent: number; failed: string[] }> } {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+    const failed: string[] = [];
+    let sent = 0;
+    let stopping = false;
+    const once = () =>
+      new Promise<void>((resolve) => {
+        sent++;
+        const req = http.request({ host: "127.0.0.1", port, path: "/api/orders", method: "POST", agent, headers: { "Content-Type": "application/json" } }, (res) => {
+          res.resume();
+          res.on("end", () => {
+            if (res.statusCode !== 200) failed.push(`HTTP ${res.statusCode}`);
+            resolve();
+          });
+        });
+        req.setTimeout(10_000, () => req.destroy(new Error("timeout")));
+        req.on("error", (error: NodeJS.ErrnoException) => {
+          failed.push(error.code ?? error.message);
+          resolve();
+        });
+        req.end('{"place":1}');
+      });
+    const worker = async () => {
+      while (!stopping) await once();
+    };
+    const workers = Promise.all(Array.from({ length: 8 }, worker));
+    return {
+      async stop() {
+        stopping = true;
+        await workers;
+        agent.destroy();
+        return { sent, failed };
+      },
+    };
+  }
+
+  // rolling-deploy.sh with one upstream server per colour: green's name starts resolving (it
+  // joins), after a drain blue's stops (it is renamed), after another drain blue stops. nginx
+  // retries a POST on the other server only when nothing was sent, so what matters is that no
+  // request reaches blue once it stops; blue here drops every request it gets from then on.
+  it("one upstream name per colour: with blue's name gone before it stops, no POST reaches it, none fails", async function () {
+    this.timeout(60_000);
+    const [binary] = requireTools(this, "nginx");
+    const [blue, green] = await startColors();
+    colors = [blue, green];
+    dns = await startLoopbackDns({ "blue.test": [BLUE], "green.test": "nxdomain" });
+    nginx = await startNginx(binary!, dir, dns, blue.port, ["blue.test", "green.test"]);
+    while ((await get(nginx.port, "/warm")).body !== "blue") await sleep(50);
+    const load = postLoad(nginx.port);
+    await sleep(1000);
+    dns.set("green.test", [GREEN]);
+    await sleep(DRAIN_MS);
+    dns.set("blue.test", "nxdomain");
+    await sleep(DRAIN_MS);
+    const blueAtStop = blue.received.length;
+    blue.dropping = true;
+    const closing = closeGracefully(blue);
+    await sleep(1500);
+    const result = await load.stop();
+    await closing;
+    const summary = `POSTs ${result.sent}, failed ${result.failed.length} (${[...new Set(result.failed)].join(", ")}); blue got ${blueAtStop} before its stop and ${blue.received.length - blueAtStop} after; green ${green.received.length}\nerror.log:\n${nginx.errorLog().slice(-2000)}`;
+    console.log(`      per-colour names, POSTs: ${summary.split("\n")[0]}`);
+    expect(result.failed, summary).to.deep.equal([]);
+    expect(blue.received.length - blueAtStop, summary).to.equal(0);
+    expect(blueAtStop, summary).to.be.greaterThan(100);
+    expect(green.received.length, summary).to.be.greaterThan(100);
+  });
+
+  it("one name for both colours (before issue 17): POSTs that reach the stopping colour fail, nginx does not retry them", async function () {
+    this.timeout(60_000);
+    const [binary] = requireTools(this, "nginx");
+    const [blue, green] = await startColors();
+    colors = [blue, green];
+    dns = await startLoopbackDns({ [NAME]: [BLUE] });
+    nginx = await startNginx(binary!, dir, dns, blue.port);
+    while ((await get(nginx.port, "/warm")).body !== "blue") await sleep(50);
+    const load = postLoad(nginx.port);
+    await sleep(1000);
+    dns.set(NAME, [BLUE, GREEN]);
+    await sleep(DRAIN_MS);
+    // docker stop while blue still answers to the name: it leaves the name only when it exits.
+    blue.dropping = true;
+    await sleep(1500);
+    dns.set(NAME, [GREEN]);
+    await sleep(1500);
+    const result = await load.stop();
+    const summary = `POSTs ${result.sent}, failed ${result.failed.length} (${[...new Set(result.failed)].join(", ")})`;
+    console.log(`      one name, POSTs: ${summary}`);
+    expect(result.failed.length, summary).to.be.greaterThan(0);
+    expect(result.failed.every((failure) => failure === "HTTP 502"), summary).to.equal(true);
   });
 
   it("boots before the API: serves within 5 s of the name resolving, without a restart or reload", async function () {

@@ -50,7 +50,7 @@ describe("@trafficlab/fleet user data", () => {
       expect(file(hostFile.path), hostFile.path).to.deep.equal({ path: hostFile.path, owner: "root:root", permissions: "0644", content: hostFile.content });
     }
     // nginx sends traffic to the name the blue/green deploy moves, resolving it again every second.
-    expect(file("/opt/trafficlab/nginx/conf.d/default.conf").content).to.include("server trafficlab-api-live:8080 resolve;");
+    expect(file("/opt/trafficlab/nginx/conf.d/default.conf").content).to.include("server trafficlab-api-blue:8080 resolve;").and.include("server trafficlab-api-green:8080 resolve;");
   });
 
   it("writes the single host's scripts, as api-host renders them, for root only", () => {

@@ -47,9 +47,15 @@ take_host_lock() {
 # Rolls the API in $project_dir onto $image: blue/green behind nginx, without a reload.
 # Rendered by rollingDeployScript (rolling-deploy.ts): the header, prelude.sh, host-lock.sh, then this file.
 #
-# nginx resolves $service_alias again every second (its upstream has `resolve`), so traffic
-# follows that name: the new color joins $network under it once healthy, then the old color is
-# stopped gracefully and leaves it. nginx is never reloaded, so no client connection is closed.
+# nginx's upstream has one server per color, `<prefix>-blue` and `<prefix>-green`, each resolved
+# again every second (`resolve`): Docker's DNS answers a container's name on $network. The new
+# color joins $network once healthy (under $service_alias too, which marks the color that serves);
+# then the old one is renamed `<name>-retiring`: its name stops resolving, nginx drops it from the
+# upstream and sends nothing more to it, not even on a pooled keep-alive connection, while its
+# requests in flight finish; only then is it stopped gracefully. Stopping it while nginx could
+# still pick it lost POSTs: nginx does not retry a non-idempotent request on a connection the
+# stopping API closed. A rename, unlike leaving the network, drops no connection. nginx is never
+# reloaded, so no client connection is closed.
 set -euo pipefail
 
 # The header. The image; the compose project's directory and, relative to it, the env file and
@@ -143,13 +149,31 @@ explain_failure() {
   as_root docker inspect --type container --format '{{if .State.Health}}{{range .State.Health.Log}}{{.End}} exit {{.ExitCode}}: {{.Output}}{{println}}{{else}}no health check has run yet{{println}}{{end}}{{else}}the container has no health check{{end}}' "$1" >&2 || true
 }
 
-# Stops container $1 gracefully (it finishes what it has; nginx passes what it refuses to the
-# other color) and removes it; it leaves $service_alias when it exits.
-retire() {
+# Stops container $1 (a retiring one, out of nginx's upstream) gracefully, the API finishing its
+# requests in flight, and removes it.
+stop_and_remove() {
   as_root docker stop -t "$stop_timeout_seconds" "$1" >/dev/null
   as_root docker rm "$1" >/dev/null
   echo "rolling-deploy: stopped and removed $1"
 }
+
+# Takes container $1 out of nginx's upstream, waits until nginx has resolved again (requests
+# already sent to it finish meanwhile), then stops and removes it.
+retire() {
+  local retiring="$1-retiring"
+  as_root docker rename "$1" "$retiring"
+  echo "rolling-deploy: renamed $1 to $retiring; waiting $drain_seconds s for nginx to drop it"
+  sleep "$drain_seconds"
+  stop_and_remove "$retiring"
+}
+
+# A deploy stopped after the rename left a retiring container: nginx sends it nothing any more.
+for color in blue green; do
+  if as_root docker inspect --type container "$prefix-$color-retiring" >/dev/null 2>&1; then
+    echo "rolling-deploy: $prefix-$color-retiring is left from an interrupted deploy; stopping it"
+    stop_and_remove "$prefix-$color-retiring"
+  fi
+done
 
 # The active color is the one nginx sends traffic to. The state file decides when neither answers
 # to the name, and when both do: a deploy stopped during its drain left the old color beside the
@@ -278,10 +302,8 @@ replace_file "$state_dir/current-image" "$image"
 replace_file "$state_dir/previous-image" "$previous_image"
 
 if [ -n "$old" ]; then
-  # Both colors answer to the name now; once nginx has asked again, new connections may go to
-  # either. The old one then stops gracefully: it finishes what it has, refuses new connections
-  # (nginx tries the new one instead) and leaves the name when it exits.
-  echo "rolling-deploy: waiting $drain_seconds s for nginx to resolve $service_alias to $new too"
+  # Both colors are in nginx's upstream once it has resolved $new's name; then the old one leaves it.
+  echo "rolling-deploy: waiting $drain_seconds s for nginx to resolve $new"
   sleep "$drain_seconds"
   retire "$old"
 fi

@@ -37,7 +37,7 @@ set -euo pipefail
 : "${project_dir:?}" "${env_file:?}" "${state_dir:?}" "${network:?}" "${prefix:?}" "${lock_file:?}" "${lock_timeout_seconds:?}"
 
 take_host_lock rolling-teardown "$lock_file" "$lock_timeout_seconds"
-for container in "$prefix-blue" "$prefix-green"; do
+for container in "$prefix-blue" "$prefix-green" "$prefix-blue-retiring" "$prefix-green-retiring"; do
   if as_root docker inspect --type container "$container" >/dev/null 2>&1; then
     as_root docker rm --force "$container" >/dev/null
     echo "rolling-teardown: removed $container"
