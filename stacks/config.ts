@@ -15,12 +15,6 @@ export const DEFAULT_REGION = "ap-northeast-2";
 /** Config keys that hold secrets; read with getSecret so they stay encrypted. */
 export const SECRET_KEYS = Object.keys(SECRET_SETTINGS) as (keyof typeof SECRET_SETTINGS)[];
 
-/** The `aws:` key a mistyped one most likely meant, as the user would type it. */
-function awsSuggestion(key: string): string {
-  const match = closestMatch(key, AWS_PROVIDER_SETTINGS);
-  return match === undefined ? "; see the provider's configuration reference" : `; did you mean aws:${match}?`;
-}
-
 /** How to set each required setting that has no default, for the error message. */
 const HOW_TO_SET: Partial<Record<SettingKey, string>> = {
   sshAllowedCidrs: "set it with: pulumi config set --path 'sshAllowedCidrs[0]' \"$(curl -s https://checkip.amazonaws.com)/32\"",
@@ -334,7 +328,7 @@ export function parseStackSettings(project: string, raw: Record<string, unknown>
   }
   for (const key of context.awsKeys ?? []) {
     if (!AWS_PROVIDER_SETTINGS.includes(key)) {
-      problems.push(`aws:${key} is not a setting of the AWS provider, which would ignore it${awsSuggestion(key)}`);
+      problems.push(`aws:${key} is not a setting of the AWS provider, which would ignore it${didYouMean(key, AWS_PROVIDER_SETTINGS, "; see the provider's configuration reference", "aws:")}`);
     }
   }
   // Key by key, so a wrong value does not hide the problems of the others.

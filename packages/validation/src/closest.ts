@@ -38,8 +38,8 @@ export function closestMatch(word: string, candidates: readonly string[]): strin
   return best?.candidate;
 }
 
-/** `; did you mean X?` for a near candidate, else `otherwise`. */
-export function didYouMean(word: string, candidates: readonly string[], otherwise: string): string {
+/** `; did you mean X?` for a near candidate (as `prefix` + X, the way the user types it), else `otherwise`. */
+export function didYouMean(word: string, candidates: readonly string[], otherwise: string, prefix = ""): string {
   const match = closestMatch(word, candidates);
-  return match === undefined ? otherwise : `; did you mean ${match}?`;
+  return match === undefined ? otherwise : `; did you mean ${prefix}${match}?`;
 }
