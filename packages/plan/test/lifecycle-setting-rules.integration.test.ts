@@ -30,8 +30,10 @@ for (const [mode, stack] of Object.entries(MODES) as ["single" | "fleet", string
       for (const c of rule[mode]) {
         it(`${key}: ${describeCase(c)}`, async () => {
           const base = await before(stack, c.from);
+          // `pulumi config set` keeps what the running stack had: the after program has `from` too.
+          const change = { set: { ...c.from, ...c.set } };
           if (c.verdict === "REFUSED") {
-            const error = await planSettingsChange(stack, { set: c.set }, base).then(
+            const error = await planSettingsChange(stack, change, base).then(
               () => undefined,
               (caught: unknown) => caught as Error,
             );
@@ -39,7 +41,7 @@ for (const [mode, stack] of Object.entries(MODES) as ["single" | "fleet", string
             expect(error!.message).to.include("Invalid stack configuration").and.include(c.refusal!);
             return;
           }
-          const report = buildChangeReport(await planSettingsChange(stack, { set: c.set }, base));
+          const report = buildChangeReport(await planSettingsChange(stack, change, base));
           expect(report.verdict, renderChangeReport(report)).to.equal(c.verdict);
           expect(report.exitCode).to.equal(VERDICT_EXIT_CODES[c.verdict]);
           if (c.verdict === "UNUSED") expect(report.unused).to.deep.equal([{ key, note: `no effect: unused when hosting=${mode}` }]);
