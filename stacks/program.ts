@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
-import { ApiHost, ApiImage, AppDeployment, dataTierEnvironment } from "@trafficlab/api-host";
+import { API_LOG_SERVICE, ApiHost, ApiImage, AppDeployment, dataTierEnvironment } from "@trafficlab/api-host";
 import { Database } from "@trafficlab/database";
 import { ApiFleet, createAlarmNotifications, createAlarms, createCentralLogs, fleetCache, fleetDatabase, serviceAssumeRolePolicy, singleHostAlarmSpecs } from "@trafficlab/fleet";
 import { Network } from "@trafficlab/network";
@@ -98,7 +98,7 @@ export async function trafficlab(config: StackConfig) {
   // Central logs: the host's compose services write to their groups through an instance role
   // that may write there and nowhere else (an instance profile is attached and swapped in place).
   const tags = args.network.tags ?? {};
-  const centralLogs = createCentralLogs(names.host, { stack: prefix, services: config.domain ? ["nginx", "acme"] : ["nginx"], retentionDays: args.logRetentionDays, tags });
+  const centralLogs = createCentralLogs(names.host, { stack: prefix, services: config.domain ? ["nginx", "acme", API_LOG_SERVICE] : ["nginx", API_LOG_SERVICE], retentionDays: args.logRetentionDays, tags });
   const hostRole = new aws.iam.Role(`${names.host}-host-role`, { assumeRolePolicy: JSON.stringify(serviceAssumeRolePolicy("ec2.amazonaws.com")), description: `The API host ${names.host}`, tags });
   const writeLogs = new aws.iam.RolePolicy(`${names.host}-write-logs`, { role: hostRole.id, policy: centralLogs.writePolicy });
   const hostProfile = new aws.iam.InstanceProfile(`${names.host}-host-profile`, { role: hostRole.name, tags });

@@ -128,6 +128,18 @@ export function withLocalLogging(compose: string): string {
   return local;
 }
 
+/**
+ * The rolling deploy with Docker's local log driver for the API's `docker run` where the stack
+ * renders awslogs (its header's `log_options` array, from apiLogOptions), for the same reason as
+ * withLocalLogging. The rendered flags are checked in the fast tier (stacks/test/alerting-and-logs);
+ * throws if an awslogs flag is left, i.e. the header's shape moved.
+ */
+export function withLocalApiLogging(script: string): string {
+  const local = script.replace(/^log_options=\(.*'awslogs'.*\)$/m, "log_options=('--log-driver' 'local')");
+  if (/'(--log-opt' ')?awslogs/.test(local)) throw new Error("executor: the rolling deploy still passes awslogs flags after its log_options were made local; the rendered shape changed");
+  return local;
+}
+
 /** The install script with the host image's Compose plugin pinned instead of v2.40.3; throws if the pin's lines moved. */
 export function withHostComposePin(script: string, pin: ComposePin): string {
   const lines: [RegExp, string][] = [
@@ -232,6 +244,7 @@ export class Executor {
     const connection = inputs.connection as Connection;
     let text = String(inputs[script]);
     if (/^compose_sha256_x86_64=/m.test(text)) text = withHostComposePin(text, this.composePin);
+    if (text.includes("'awslogs")) text = withLocalApiLogging(text);
     const given = typeof inputs.stdin === "string" ? inputs.stdin : undefined;
     const stdin = given?.includes("driver: awslogs") ? withLocalLogging(given) : given;
     const port = connection.port ?? 22;

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { parse } from "yaml";
+import { withLocalApiLogging, withLocalLogging } from "../../e2e/src/executor";
 import { runStack } from "./dev-stack";
 
 const k = (key: string) => `trafficlab:${key}`;
@@ -24,14 +25,17 @@ describe("alert routing and central logs (both hosting modes, under mocks)", () 
     expect(outputs.alarmTopicArn).to.be.a("string").and.not.equal("");
   });
 
-  it("sends nginx's logs to its own group with dev's 7 days, and lets the host's role write there and nowhere else", async () => {
+  it("sends nginx's and the API's logs to their own groups with dev's 7 days, and lets the host's role write there and nowhere else", async () => {
     const { graph } = await runStack("dev");
     const groups = graph.ofType("aws:cloudwatch/logGroup:LogGroup");
-    expect(groups.map((g) => [g.inputs.name, g.inputs.retentionInDays])).to.deep.equal([["/trafficlab/dev/nginx", 7]]);
+    expect(groups.map((g) => [g.inputs.name, g.inputs.retentionInDays])).to.deep.equal([
+      ["/trafficlab/dev/nginx", 7],
+      ["/trafficlab/dev/api", 7],
+    ]);
     const policy = JSON.parse(graph.one("aws:iam/rolePolicy:RolePolicy", "dev-api-write-logs").inputs.policy as string) as { Statement: { Action: string[]; Resource: string[] }[] };
     expect(policy.Statement).to.have.length(1);
     expect(policy.Statement[0]!.Action).to.deep.equal(["logs:CreateLogStream", "logs:PutLogEvents"]);
-    expect(policy.Statement[0]!.Resource).to.deep.equal([`${String(groups[0]!.outputs?.arn)}:*`]);
+    expect(policy.Statement[0]!.Resource).to.deep.equal(groups.map((group) => `${String(group.outputs?.arn)}:*`));
     const profile = graph.one("aws:iam/instanceProfile:InstanceProfile", "dev-api-host-profile");
     expect(graph.one("aws:ec2/instance:Instance").inputs.iamInstanceProfile).to.equal(profile.outputs?.name ?? profile.inputs.name);
   });
@@ -46,16 +50,42 @@ describe("alert routing and central logs (both hosting modes, under mocks)", () 
     });
   });
 
-  it("gives prod's fleet 30 days of nginx logs, written by the instances' role alone", async () => {
+  it("sends the API's blue/green containers to the api group with docker run's awslogs flags, the same options as compose's", async () => {
+    const { graph } = await runStack("dev");
+    const deploy = graph.ofType("command:remote:Command").find((c) => c.name.endsWith("api-deploy"))!;
+    const line = String(deploy.inputs.create).split("\n").find((l) => l.startsWith("log_options="));
+    expect(line).to.equal(
+      "log_options=('--log-driver' 'awslogs' '--log-opt' 'awslogs-region=ap-northeast-2' '--log-opt' 'awslogs-group=/trafficlab/dev/api' '--log-opt' 'awslogs-create-group=false' '--log-opt' 'tag={{.Name}}/{{.ID}}')",
+    );
+  });
+
+  it("lets the e2e swap awslogs for the local driver in the rendered compose file and deploy script, and fails when their shape moves", async () => {
+    const { graph } = await runStack("dev");
+    const commands = graph.ofType("command:remote:Command");
+    const deploy = String(commands.find((c) => c.name.endsWith("api-deploy"))!.inputs.create);
+    const compose = String(commands.find((c) => c.name.endsWith("compose-yaml"))!.inputs.stdin);
+    const localDeploy = withLocalApiLogging(deploy);
+    expect(localDeploy.split("\n").filter((l) => l.startsWith("log_options="))).to.deep.equal(["log_options=('--log-driver' 'local')"]);
+    expect(localDeploy.split("\n").filter((l, i) => l !== deploy.split("\n")[i])).to.have.length(1);
+    expect(withLocalLogging(compose)).to.not.include("awslogs");
+    // A header that moved (one flag per line) is refused rather than passed on to a host without CloudWatch.
+    const moved = deploy.replace(/^log_options=\((.*)\)$/m, (_l, words: string) => `log_options=(\n${words.split(" ").join("\n")}\n)`);
+    expect(() => withLocalApiLogging(moved)).to.throw(/rendered shape changed/);
+  });
+
+  it("gives prod's fleet 30 days of nginx and API logs, written by the instances' role alone", async () => {
     const { graph } = await runStack("prod");
-    expect(graph.ofType("aws:cloudwatch/logGroup:LogGroup").map((g) => [g.inputs.name, g.inputs.retentionInDays])).to.deep.equal([["/trafficlab/prod/nginx", 30]]);
+    expect(graph.ofType("aws:cloudwatch/logGroup:LogGroup").map((g) => [g.inputs.name, g.inputs.retentionInDays])).to.deep.equal([
+      ["/trafficlab/prod/nginx", 30],
+      ["/trafficlab/prod/api", 30],
+    ]);
     const policy = JSON.parse(graph.one("aws:iam/rolePolicy:RolePolicy", "prod-api-write-logs").inputs.policy as string) as { Statement: { Action: string[] }[] };
     expect(policy.Statement[0]!.Action).to.deep.equal(["logs:CreateLogStream", "logs:PutLogEvents"]);
   });
 
   it("takes an explicit retention over the environment's", async () => {
     const { graph } = await runStack("dev", { [k("logRetentionDays")]: "14" });
-    expect(graph.one("aws:cloudwatch/logGroup:LogGroup").inputs.retentionInDays).to.equal(14);
+    expect(graph.ofType("aws:cloudwatch/logGroup:LogGroup").map((g) => g.inputs.retentionInDays)).to.deep.equal([14, 14]);
   });
 
   it("deploys a prod that sets alarmEmails and domain without the two risk settings", async () => {

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as command from "@pulumi/command";
 import * as tls from "@pulumi/tls";
+import type { CentralLogsOptions } from "./compose-project";
 import { renderHostProject } from "./host-project";
 import { componentLabel, requirePinnedImage, transformed } from "@trafficlab/validation";
 import { installDockerScript } from "./install-docker";
@@ -95,6 +96,8 @@ export class ApiHost extends pulumi.ComponentResource {
   readonly proxyConfigHash: string;
   /** sha256 of nginx's compose service: a change recreates nginx. */
   readonly proxyServiceHash: string;
+  /** Where the containers' logs go (args.logs): the app deployment sends the API's there too. */
+  readonly logs: CentralLogsOptions | undefined;
 
   constructor(name: string, args: ApiHostDeployArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate before super(): a bad argument must register nothing.
@@ -238,6 +241,7 @@ export class ApiHost extends pulumi.ComponentResource {
     this.composeHash = project.composeHash;
     this.proxyConfigHash = project.proxyConfigHash;
     this.proxyServiceHash = project.proxyServiceHash;
+    this.logs = args.logs;
     this.nodes = { securityGroup, securityGroupRules, keyPair, instance, eip: address, commands: [install, ...copied, pull] };
     this.instanceId = instance.id;
     this.securityGroupId = securityGroup.id;

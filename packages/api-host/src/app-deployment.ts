@@ -62,6 +62,7 @@ export class AppDeployment extends pulumi.ComponentResource {
           healthPath: host.healthPath,
           healthTimeoutSeconds: args.waitTimeoutSeconds ?? ROLLING_DEPLOY_DEFAULTS.healthTimeoutSeconds,
           envFromStdin: true,
+          logs: host.logs,
         }),
       ),
       { [STAMPS.host]: host.instanceId },

@@ -90,7 +90,7 @@ export interface ApiHostArgs {
   tags?: Record<string, string>;
   /** Changes to the child resources the component does not offer as arguments: the security group, key pair, instance, EIP, host steps. */
   transform?: ApiHostTransforms;
-  /** nginx's (and the ACME client's) logs to CloudWatch Logs; the instance needs a profile that may write there (transform.instance). Default none. */
+  /** The containers' logs (nginx, the ACME client, the API's blue/green colours) to CloudWatch Logs; the instance needs a profile that may write there (transform.instance). Default none. */
   logs?: CentralLogsOptions;
 }
 

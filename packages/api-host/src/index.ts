@@ -58,6 +58,8 @@ export {
   type ComposeProjectOptions,
 } from "./compose-project";
 export {
+  API_LOG_SERVICE,
+  apiLogOptions,
   CONTAINER_ENV_FILE,
   ROLLING_DEPLOY,
   ROLLING_DEPLOY_DEFAULTS,

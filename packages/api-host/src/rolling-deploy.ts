@@ -1,4 +1,5 @@
 import { InvalidArgumentError, requireIntegerInRange, requirePinnedImage } from "@trafficlab/validation";
+import { awslogsLogging, type CentralLogsOptions } from "./compose-project";
 import { DEPLOY_SCRIPT_DEFAULTS } from "./deploy-scripts";
 import { renderHostScript, requireHostPath } from "./script-prelude";
 
@@ -81,6 +82,25 @@ export interface RollingDeployOptions {
   lockFile?: string;
   /** Seconds to wait for another deploy to release the lock. Default 900. */
   lockTimeoutSeconds?: number;
+  /**
+   * The API containers' logs to CloudWatch Logs (awslogs, to `/trafficlab/<stack>/api`, a group made
+   * beforehand). Default none: json-file with rotation on the host. A change rolls the API out
+   * blue/green (the log flags are part of the container's fingerprint).
+   */
+  logs?: CentralLogsOptions;
+}
+
+/** The log group service name of the API's blue/green containers: `/trafficlab/<stack>/api`. */
+export const API_LOG_SERVICE = "api";
+
+/** `docker run`'s log flags: the same awslogs options as a compose service's `logging:` (awslogsLogging), or json-file rotated. */
+export function apiLogOptions(logs?: CentralLogsOptions): string[] {
+  if (!logs) {
+    const rotation = ROLLING_DEPLOY_DEFAULTS.logging;
+    return ["--log-driver", "json-file", "--log-opt", `max-size=${rotation["max-size"]}`, "--log-opt", `max-file=${rotation["max-file"]}`];
+  }
+  const logging = awslogsLogging(logs, API_LOG_SERVICE);
+  return ["--log-driver", logging.driver, ...Object.entries(logging.options).flatMap(([key, value]) => ["--log-opt", `${key}=${value}`])];
 }
 
 export interface RollingTeardownOptions {
@@ -188,8 +208,6 @@ export function rollingDeployScript(options: RollingDeployOptions): string {
       health_timeout: h.timeout,
       health_retries: h.retries,
       health_start_period: h.start_period,
-      log_max_size: d.logging["max-size"],
-      log_max_file: d.logging["max-file"],
       health_timeout_seconds: healthTimeout,
       poll_seconds: poll,
       drain_seconds: drain,
@@ -198,6 +216,7 @@ export function rollingDeployScript(options: RollingDeployOptions): string {
       lock_timeout_seconds: lockTimeout,
       log_lines: d.logLines,
       container_environment: environment.map(([key, value]) => `${key}=${value}`),
+      log_options: apiLogOptions(options.logs),
     },
     ["host-lock.sh"],
   );

@@ -70,6 +70,7 @@ export const HOST_SCRIPT_CASES: HostScriptCase[] = [
         lockTimeoutSeconds: 60,
       }),
   },
+  { name: "rolling-deploy.awslogs", file: "rolling-deploy.sh", render: () => rollingDeployScript({ image: "trafficlab/api:1.4.0", logs: { region: "ap-northeast-2", stack: "prod" } }) },
   { name: "rolling-teardown.defaults", file: "rolling-teardown.sh", render: () => rollingTeardownScript() },
   {
     name: "rolling-teardown.options",

@@ -1,14 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as command from "@pulumi/command";
-import { AMI_PARAMETERS } from "@trafficlab/api-host";
+import { AMI_PARAMETERS, API_LOG_SERVICE } from "@trafficlab/api-host";
 import { componentLabel, requirePinnedImage, transformed } from "@trafficlab/validation";
 import { REFRESH_ROLLBACK_ALARMS, fleetAlarmSpecs } from "./alarm-specs";
 import { createAlarmNotifications, createAlarms } from "./alarms";
 import { createCentralLogs } from "./log-groups";
 
-/** The compose services of an instance whose logs go to CloudWatch Logs (the API's blue/green containers are not in compose). */
-const FLEET_LOGGED_SERVICES = ["nginx"] as const;
+/** The containers of an instance whose logs go to CloudWatch Logs: nginx (compose) and the API's blue/green colours (docker run). */
+const FLEET_LOGGED_SERVICES = ["nginx", API_LOG_SERVICE] as const;
 import { createHttpsListener } from "./https";
 import { readParametersPolicy, serviceAssumeRolePolicy, sessionManagerPolicy } from "./iam-policies";
 import { followRefreshCommand, refreshWaitScript } from "./refresh-wait";

@@ -171,7 +171,7 @@ export interface FleetArgs {
    */
   alarms?: FleetAlarmArgs;
   /**
-   * nginx's logs to CloudWatch Logs: a log group per service (`/trafficlab/<stack>/<service>`)
+   * nginx's and the API's logs to CloudWatch Logs: a log group per service (`/trafficlab/<stack>/<service>`)
    * with this retention, written by the instances' role alone.
    * @default none: Docker's json-file on each instance, lost with it
    */

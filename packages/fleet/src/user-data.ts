@@ -40,7 +40,7 @@ export interface UserDataOptions {
   /** nginx image and settings (renderHostProject). */
   proxyImage?: string;
   proxy?: Partial<NginxOptions>;
-  /** The stack whose log groups nginx writes to, in `region` (renderHostProject's logs). Default none. */
+  /** The stack whose log groups nginx and the API write to, in `region` (renderHostProject's and rollingDeployScript's logs). Default none. */
   logsStack?: string;
   /** SPRING_PROFILES_ACTIVE and TZ of the API, and the path its health check requests. */
   springProfile: string;
@@ -159,6 +159,7 @@ export function renderCloudConfig(options: UserDataOptions): string {
       environment: { SPRING_PROFILES_ACTIVE: options.springProfile, TZ: options.timeZone, ...dataTierEnvironment(options.database, options.cache) },
       healthPath: options.healthPath,
       envFromStdin: true,
+      logs: options.logsStack ? { region: options.region, stack: options.logsStack } : undefined,
     }),
     "compose-up.sh": composeUpScript({ projectDir: projectDirectory }),
     "boot.sh": renderBootScript({ ...options, projectDirectory }),

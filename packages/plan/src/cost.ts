@@ -94,6 +94,13 @@ export const SERIES_TRAFFIC: TrafficAssumption = {
 /** An nginx access log line in log_format timed, with its awslogs envelope, in bytes. */
 export const ACCESS_LOG_BYTES_PER_REQUEST = 300;
 
+/**
+ * The API's own log lines, averaged per request, with their awslogs envelope: Spring Boot logs no
+ * access line by default, so this is start-ups, warnings and errors (a stack trace is a few KB:
+ * one in 100 requests failing with one would be 50 bytes a request). An assumption, printed.
+ */
+export const API_LOG_BYTES_PER_REQUEST = 50;
+
 /** The LCU estimate's name before the other usage lines shared it. */
 export const ALB_TRAFFIC_ASSUMPTION = SERIES_TRAFFIC;
 
@@ -248,13 +255,17 @@ export function monthlyCost(resources: readonly BillableResource[], prices: Pric
         line(r, "CloudWatch alarm", "cloudwatch-alarm", 1);
         break;
       case "aws:cloudwatch/logGroup:LogGroup": {
-        // One nginx access line a request (log_format timed, about 300 bytes); the API's own
-        // lines are not in these groups (its blue/green containers log on the host).
-        const ingestedGb = Math.round(monthlyGb(traffic, ACCESS_LOG_BYTES_PER_REQUEST, hours) * 1000) / 1000;
+        // nginx's group: one access line a request (log_format timed, about 300 bytes). The API's
+        // group (/trafficlab/<stack>/api): Spring Boot writes no access line, only its own.
+        const api = /\/api$/.test(text(r.inputs.name) ?? "");
+        const bytesPerRequest = api ? API_LOG_BYTES_PER_REQUEST : ACCESS_LOG_BYTES_PER_REQUEST;
+        const ingestedGb = Math.round(monthlyGb(traffic, bytesPerRequest, hours) * 1000) / 1000;
         const retention = typeof r.inputs.retentionInDays === "number" ? r.inputs.retentionInDays : 30;
         line(r, "CloudWatch Logs ingestion (estimate)", "cloudwatch-logs-ingest", ingestedGb, {
           freeTier: "5 GB a month of log ingestion and storage in every account (always free)",
-          note: `assumed: ${trafficWords(traffic)}, one ${ACCESS_LOG_BYTES_PER_REQUEST}-byte access log line each`,
+          note: api
+            ? `assumed: ${trafficWords(traffic)}, the API's own lines (no access log; warnings, errors, start-ups) about ${API_LOG_BYTES_PER_REQUEST} bytes a request on average`
+            : `assumed: ${trafficWords(traffic)}, one ${ACCESS_LOG_BYTES_PER_REQUEST}-byte access log line each`,
         });
         // Steady state: the retention's worth of a month's volume is stored (uncompressed: an upper bound).
         line(r, `CloudWatch Logs storage, ${retention} days kept (estimate)`, "cloudwatch-logs-storage", Math.round(((ingestedGb * retention) / 30) * 1000) / 1000);

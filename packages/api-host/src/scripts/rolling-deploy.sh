@@ -19,8 +19,8 @@ set -euo pipefail
 # from stdin first, else 0; 1 to remove older images of the API after a deploy, else 0.
 : "${image:?}" "${project_dir:?}" "${env_file:?}" "${state_dir:?}" "${network:?}" "${service_alias:?}" "${prefix:?}" "${env_from_stdin:?}" "${prune_images:?}"
 # The container: the port the API listens on, the path its healthcheck requests, the docker
-# healthcheck's interval, timeout, retries and start period, the json-file log rotation.
-: "${api_port:?}" "${health_path:?}" "${health_interval:?}" "${health_timeout:?}" "${health_retries:?}" "${health_start_period:?}" "${log_max_size:?}" "${log_max_file:?}"
+# healthcheck's interval, timeout, retries and start period.
+: "${api_port:?}" "${health_path:?}" "${health_interval:?}" "${health_timeout:?}" "${health_retries:?}" "${health_start_period:?}"
 # The rollout: seconds for the new container to become healthy, between two checks, between the
 # new container joining and the old one stopping (nginx follows within twice its resolver validity), and
 # the old one's `docker stop` grace; the deploy lock and how long to wait for it; how many log
@@ -30,6 +30,9 @@ set -euo pipefail
 # The array of non-secret `KEY=value` variables passed with --env, maybe empty.
 # shellcheck disable=SC2154 # an array of the header: set -u stops the script when it is missing
 : "${#container_environment[@]}"
+# The array of the container's log flags: json-file with rotation, or awslogs to the stack's api group.
+# shellcheck disable=SC2154 # an array of the header: set -u stops the script when it is missing
+: "${#log_options[@]}"
 
 take_host_lock rolling-deploy "$lock_file" "$lock_timeout_seconds"
 cd "$project_dir"
@@ -58,7 +61,6 @@ health_options=(
   --health-cmd "if command -v curl >/dev/null 2>&1; then curl -fsS -o /dev/null '$health_url'; else wget -O /dev/null '$health_url'; fi"
   --health-interval "$health_interval" --health-timeout "$health_timeout" --health-retries "$health_retries" --health-start-period "$health_start_period"
 )
-log_options=(--log-driver json-file --log-opt "max-size=$log_max_size" --log-opt "max-file=$log_max_file")
 spec_hash="$(printf '%s\n' "$image" "$network" "$service_alias" "$api_port" "${environment_options[@]}" "${health_options[@]}" "${log_options[@]}" | sha256sum)"
 spec_hash="${spec_hash%% *}"
 
