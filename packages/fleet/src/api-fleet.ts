@@ -10,6 +10,7 @@ import { createCentralLogs } from "./log-groups";
 /** The containers of an instance whose logs go to CloudWatch Logs: nginx (compose) and the API's blue/green colours (docker run). */
 const FLEET_LOGGED_SERVICES = ["nginx", API_LOG_SERVICE] as const;
 import { createHttpsListener } from "./https";
+import { ESTIMATED_SERIES_PER_INSTANCE, createManagedPrometheus, type ManagedPrometheus } from "./managed-prometheus";
 import { readParametersPolicy, serviceAssumeRolePolicy, sessionManagerPolicy } from "./iam-policies";
 import { followRefreshCommand, refreshWaitScript } from "./refresh-wait";
 import { SECRET_VARIABLES, createSecretParameters, type SecretKey } from "./secrets";
@@ -44,6 +45,9 @@ export class ApiFleet extends pulumi.ComponentResource {
   readonly autoScalingGroupName: pulumi.Output<string>;
   /** The launch template version the group runs (every change of it starts an instance refresh). */
   readonly launchTemplateVersion: pulumi.Output<number>;
+  /** The AMP workspace's id and query endpoint (`<endpoint>api/v1/query`), with metrics on; else empty. */
+  readonly metricsWorkspaceId: pulumi.Output<string>;
+  readonly metricsQueryEndpoint: pulumi.Output<string>;
   /** The SNS topic the alarms notify: subscribe more endpoints to it. */
   readonly alarmTopicArn: pulumi.Output<string>;
   /** The alarms' names. */
@@ -77,6 +81,8 @@ export class ApiFleet extends pulumi.ComponentResource {
     slack: { role: aws.iam.Role; configuration: aws.chatbot.SlackChannelConfiguration } | undefined;
     alarms: aws.cloudwatch.MetricAlarm[];
     refreshWait: command.local.Command | undefined;
+    /** The AMP workspace, its rules, its Alertmanager and the topic policy, with metrics on. */
+    metrics: ManagedPrometheus | undefined;
   };
 
   constructor(name: string, args: FleetArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -151,6 +157,18 @@ export class ApiFleet extends pulumi.ComponentResource {
     if (settings.sessionManager) {
       instanceRolePolicies.push(new aws.iam.RolePolicy(`${name}-session-manager`, { role: instanceRole.id, policy: JSON.stringify(sessionManagerPolicy()) }, child));
     }
+    // Alarms and alerts go to one topic, made before the role: the metrics workspace routes to it.
+    const notifications = createAlarmNotifications(name, { emails: settings.emails, slack: settings.slack, tags: baseTags, transform: transform.alarmTopic }, this);
+    const region = aws.getRegionOutput({}, { parent: this }).region;
+    // Metrics leave the instances: the agents may write to this workspace and nowhere else.
+    const metrics = settings.metrics
+      ? createManagedPrometheus(
+          name,
+          { ...settings.metrics, cpuTargetPercent: settings.cpuTargetPercent, topic: notifications.topic, region, seriesPerInstance: ESTIMATED_SERIES_PER_INSTANCE, tags: baseTags },
+          this,
+        )
+      : undefined;
+    if (metrics) instanceRolePolicies.push(new aws.iam.RolePolicy(`${name}-write-metrics`, { role: instanceRole.id, policy: metrics.writePolicy }, child));
     // The containers' logs: groups made here, written by this role alone.
     const centralLogs = args.logs ? createCentralLogs(name, { stack: args.logs.stack, services: FLEET_LOGGED_SERVICES, retentionDays: args.logs.retentionDays, tags: baseTags }, this) : undefined;
     if (centralLogs) instanceRolePolicies.push(new aws.iam.RolePolicy(`${name}-write-logs`, { role: instanceRole.id, policy: centralLogs.writePolicy }, child));
@@ -230,7 +248,6 @@ export class ApiFleet extends pulumi.ComponentResource {
 
     // What each instance runs: the user data names the image, the endpoints and the secrets' versions.
     const image = pulumi.output(args.app.image).apply((value) => requirePinnedImage(component, "app.image", value));
-    const region = aws.getRegionOutput({}, { parent: this }).region;
     const secretParameters: Record<string, string> = {};
     for (const [key, variable] of Object.entries(SECRET_VARIABLES) as [keyof typeof SECRET_VARIABLES, string][]) {
       const secret = parameterOf(key);
@@ -246,8 +263,9 @@ export class ApiFleet extends pulumi.ComponentResource {
         pulumi.all(secrets.map((secret) => secret.parameter.version)),
         database ? pulumi.all([database.address, database.port ?? FLEET_DEFAULTS.databasePort, database.name, database.username]) : undefined,
         cache ? pulumi.all([cache.primaryEndpoint, cache.port ?? FLEET_DEFAULTS.cachePort]) : undefined,
+        metrics?.remoteWriteUrl,
       ])
-      .apply(([imageRef, regionName, versions, db, tokens]) =>
+      .apply(([imageRef, regionName, versions, db, tokens, metricsUrl]) =>
         encodeUserData(
           renderCloudConfig({
             image: imageRef,
@@ -255,6 +273,7 @@ export class ApiFleet extends pulumi.ComponentResource {
             projectDirectory: settings.projectDirectory,
             proxyImage: settings.proxyImage,
             logsStack: args.logs?.stack,
+            metrics: settings.metrics && metricsUrl ? { ...settings.metrics, remoteWriteUrl: metricsUrl } : undefined,
             // Only the load balancer reaches nginx (the instances' group admits the ALB's alone), from
             // inside the VPC: trust its X-Forwarded-For and -Proto, so the API sees the client and https.
             proxy: { trustedProxyCidrs: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"], ...args.proxy },
@@ -299,7 +318,6 @@ export class ApiFleet extends pulumi.ComponentResource {
     );
 
     // Alarms first: the instance refresh names two of them and rolls back when either fires.
-    const notifications = createAlarmNotifications(name, { emails: settings.emails, slack: settings.slack, tags: baseTags, transform: transform.alarmTopic }, this);
     const specs = fleetAlarmSpecs({
       minSize: settings.minSize,
       maxSize: settings.maxSize,
@@ -431,6 +449,7 @@ export class ApiFleet extends pulumi.ComponentResource {
       slack: notifications.slack,
       alarms,
       refreshWait,
+      metrics,
     };
     this.loadBalancerDnsName = loadBalancer.dnsName;
     this.loadBalancerZoneId = loadBalancer.zoneId;
@@ -440,6 +459,8 @@ export class ApiFleet extends pulumi.ComponentResource {
     this.autoScalingGroupName = autoScalingGroup.name;
     this.launchTemplateVersion = launchTemplate.latestVersion;
     this.alarmTopicArn = notifications.topic.arn;
+    this.metricsWorkspaceId = metrics ? metrics.workspace.id : pulumi.output("");
+    this.metricsQueryEndpoint = metrics ? metrics.workspace.prometheusEndpoint : pulumi.output("");
     this.alarmNames = [...loadBalancerAlarms.keys(), ...otherAlarms.keys()].map((suffix) => `${name}-${suffix}`);
     this.secretParameterNames = secrets.map((secret) => secret.name);
     this.followRefreshCommand = pulumi.all([autoScalingGroup.name, region]).apply(([group, regionName]) => followRefreshCommand(group, regionName));
@@ -451,6 +472,7 @@ export class ApiFleet extends pulumi.ComponentResource {
       autoScalingGroupName: this.autoScalingGroupName,
       launchTemplateVersion: this.launchTemplateVersion,
       alarmTopicArn: this.alarmTopicArn,
+      metricsWorkspaceId: this.metricsWorkspaceId,
       followRefreshCommand: this.followRefreshCommand,
     });
   }

@@ -8,7 +8,7 @@ export interface PolicyStatement {
   Effect: "Allow" | "Deny";
   Action: string | string[];
   Resource?: string | string[];
-  Principal?: { Service: string };
+  Principal?: { Service: string } | { AWS: string };
   Condition?: Record<string, Record<string, string | string[]>>;
 }
 

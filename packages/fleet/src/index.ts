@@ -42,3 +42,24 @@ export { ALARM_ROUTING, checkAlarmRouting, createAlarmNotifications, createAlarm
 export { LOG_RETENTION_DAYS, createCentralLogs, logRetentionFor, writeLogsPolicy, type CentralLogs, type CentralLogsArgs } from "./log-groups";
 export { SECRET_VARIABLES, secretParameterName, type SecretKey } from "./secrets";
 export { REFRESH_WAIT, followRefreshCommand, refreshWaitScript, type RefreshWaitOptions } from "./refresh-wait";
+export {
+  ESTIMATED_SERIES_PER_INSTANCE,
+  FLEET_METRICS_DEFAULTS,
+  FLEET_SKIPPED_ALERTS,
+  INSTANCE_ID_PLACEHOLDER,
+  METRICS_COST_TAGS,
+  SERIES_PER_INSTANCE,
+  alarmTopicPolicy,
+  createManagedPrometheus,
+  readMetricNames,
+  remoteWritePolicy,
+  remoteWriteUrl,
+  renderAgentConfig,
+  renderAlertmanagerConfig,
+  renderAlertmanagerDefinition,
+  renderFleetAlertRules,
+  renderMetricsCompose,
+  type AgentConfigOptions,
+  type FleetMetricsArgs,
+  type ManagedPrometheus,
+} from "./managed-prometheus";

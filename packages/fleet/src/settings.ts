@@ -6,6 +6,7 @@ import { NGINX_IMAGE, type NginxOptions } from "@trafficlab/edge-proxy";
 import { ArgumentChecks, componentLabel, explainRefusedType, isTimeZone, requireIntegerInRange, requireOneOf, requirePinnedImage, requireSecretInput, type ChildTransform } from "@trafficlab/validation";
 import { ALARM_KEYS, type AlarmKey } from "./alarm-specs";
 import { checkAlarmRouting } from "./alarms";
+import { FLEET_METRICS_DEFAULTS, type FleetMetricsArgs } from "./managed-prometheus";
 
 export const FLEET_TYPE = "trafficlab:fleet:ApiFleet";
 
@@ -177,6 +178,13 @@ export interface FleetArgs {
    */
   logs?: { stack: string; retentionDays: number };
   /**
+   * Metrics that leave the instances: a Prometheus agent on each remote-writes to an Amazon
+   * Managed Service for Prometheus workspace, which evaluates the alert rules and routes them to
+   * the alarm topic (README, Metrics). Every sample is billed.
+   * @default none: only the CloudWatch metrics and alarms
+   */
+  metrics?: FleetMetricsArgs;
+  /**
    * The Parameter Store path of the secrets, e.g. /trafficlab/prod/prod-api.
    * @default /trafficlab/<stack>/<name>
    */
@@ -294,6 +302,7 @@ export interface FleetSettings {
   timeZone: string;
   proxyImage: string;
   projectDirectory: string;
+  metrics: { stack: string; scrapeIntervalSeconds: number } | undefined;
 }
 
 const DOMAIN = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
@@ -418,8 +427,29 @@ export function resolveFleetSettings(name: string, args: FleetArgs, stack: strin
   if (!/^\/[A-Za-z0-9._/-]+$/.test(projectDirectory) || projectDirectory.split("/").includes("..") || projectDirectory.endsWith("/")) {
     checks.refuse("projectDirectory", projectDirectory, "Allowed: an absolute path of letters, digits, '.', '_', '-' and '/', e.g. /opt/trafficlab.");
   }
+  let metrics: FleetSettings["metrics"];
+  if (args.metrics !== undefined) {
+    const scrapeIntervalSeconds = checks.take(
+      () =>
+        requireIntegerInRange(
+          component,
+          "metrics.scrapeIntervalSeconds",
+          args.metrics!.scrapeIntervalSeconds ?? FLEET_METRICS_DEFAULTS.scrapeIntervalSeconds,
+          5,
+          300,
+          "Below 5 s the API spends its time on metrics (and AMP bills every sample); above 300 s the p99 alert's 5-minute window holds no two samples.",
+        ),
+      FLEET_METRICS_DEFAULTS.scrapeIntervalSeconds,
+    );
+    const metricsStack = args.metrics.stack;
+    if (typeof metricsStack !== "string" || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(metricsStack)) {
+      checks.refuse("metrics.stack", metricsStack, "Allowed: letters, digits, '.', '_' and '-', starting with a letter or digit, at most 63 characters (a label value).");
+    }
+    metrics = { stack: String(metricsStack), scrapeIntervalSeconds };
+  }
   checks.done();
   return {
+    metrics,
     instanceType,
     architecture: architectureOf(instanceType),
     cpuCredits: /^t\d/.test(instanceType) ? cpuCredits : undefined,

@@ -17,6 +17,7 @@ import {
 } from "@trafficlab/api-host";
 import type { NginxOptions } from "@trafficlab/edge-proxy";
 import { InvalidArgumentError, requirePinnedImage } from "@trafficlab/validation";
+import { FLEET_METRICS_DEFAULTS, INSTANCE_ID_PLACEHOLDER, renderAgentConfig, renderMetricsCompose } from "./managed-prometheus";
 
 /** How errors from the user-data functions name their source. */
 export const USER_DATA = "@trafficlab/fleet renderCloudConfig";
@@ -59,9 +60,16 @@ export interface UserDataOptions {
   secretVersions?: Record<string, number | string>;
   /** A private registry: its host, user, and the Parameter Store name of its password. */
   registry?: { server: string; username: string; passwordParameter: string };
+  /** The metrics agent and node exporter, remote-writing to an AMP workspace (managed-prometheus.ts). Default none. */
+  metrics?: { stack: string; remoteWriteUrl: string; scrapeIntervalSeconds: number };
 }
 
 const BOOT_SCRIPT_FILE = join(__dirname, "scripts", "boot.sh");
+
+/** The metrics compose project's directory on an instance. */
+function metricsDirectory(projectDirectory?: string): string {
+  return `${projectDirectory ?? ROLLING_DEPLOY_DEFAULTS.projectDir}/${FLEET_METRICS_DEFAULTS.directory}`;
+}
 const SHELL_DIRECTIVE = "# shellcheck shell=bash\n";
 const VARIABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const PARAMETER = /^(\/[A-Za-z0-9_.-]+)+$/;
@@ -70,7 +78,7 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const byKey = ([a]: [string, unknown], [b]: [string, unknown]) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The boot script: a header of its values, then src/scripts/boot.sh. */
-export function renderBootScript(options: Pick<UserDataOptions, "projectDirectory" | "region" | "secretParameters" | "secretVersions" | "registry">): string {
+export function renderBootScript(options: Pick<UserDataOptions, "projectDirectory" | "region" | "secretParameters" | "secretVersions" | "registry" | "metrics">): string {
   if (!REGION.test(options.region ?? "")) throw new InvalidArgumentError(USER_DATA, "region", options.region, "Allowed: an AWS Region such as ap-northeast-2.");
   const entries = Object.entries(options.secretParameters).sort(byKey);
   for (const [variable, parameter] of entries) {
@@ -91,6 +99,8 @@ export function renderBootScript(options: Pick<UserDataOptions, "projectDirector
     `registry_password_parameter=${shellQuote(registryParameter)}`,
     `secret_versions=${shellQuote(versions)}`,
     `secret_parameters=(${entries.map(([variable, parameter]) => shellQuote(`${variable} ${parameter}`)).join(" ")})`,
+    `metrics_config=${shellQuote(options.metrics ? `${metricsDirectory(options.projectDirectory)}/prometheus/prometheus.yml` : "")}`,
+    `instance_id_placeholder=${shellQuote(INSTANCE_ID_PLACEHOLDER)}`,
   ];
   const body = readFileSync(BOOT_SCRIPT_FILE, "utf8");
   if (!body.startsWith(SHELL_DIRECTIVE)) throw new Error(`renderBootScript: ${BOOT_SCRIPT_FILE} must start with "${SHELL_DIRECTIVE.trim()}"`);
@@ -162,10 +172,24 @@ export function renderCloudConfig(options: UserDataOptions): string {
       logs: options.logsStack ? { region: options.region, stack: options.logsStack } : undefined,
     }),
     "compose-up.sh": composeUpScript({ projectDir: projectDirectory }),
+    ...(options.metrics ? { "metrics-up.sh": composeUpScript({ projectDir: metricsDirectory(projectDirectory) }) } : {}),
     "boot.sh": renderBootScript({ ...options, projectDirectory }),
   };
+  const metrics = options.metrics;
+  const metricsFiles: WriteFile[] = metrics
+    ? [
+        { path: `${metricsDirectory(projectDirectory)}/compose.yaml`, owner: "root:root", permissions: "0644", content: renderMetricsCompose() },
+        {
+          path: `${metricsDirectory(projectDirectory)}/prometheus/prometheus.yml`,
+          owner: "root:root",
+          permissions: "0644",
+          content: renderAgentConfig({ stack: metrics.stack, region: options.region, remoteWriteUrl: metrics.remoteWriteUrl, scrapeIntervalSeconds: metrics.scrapeIntervalSeconds }),
+        },
+      ]
+    : [];
   const files: WriteFile[] = [
     ...project.files.map((file) => ({ path: file.path, owner: "root:root", permissions: `0${file.mode ?? "644"}`, content: String(file.content) })),
+    ...metricsFiles,
     ...Object.entries(scripts).map(([file, content]) => ({ path: `${bin}/${file}`, owner: "root:root", permissions: "0700", content })),
     { path: `/etc/systemd/system/${BOOT_UNIT}`, owner: "root:root", permissions: "0644", content: renderBootUnit(projectDirectory) },
   ];

@@ -7,15 +7,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { parse } from "yaml";
-import { BOOT_DONE_MARKER, BOOT_UNIT, refreshWaitScript, renderBootScript, renderBootUnit, renderCloudConfig } from "@trafficlab/fleet";
+import { BOOT_DONE_MARKER, BOOT_UNIT, INSTANCE_ID_PLACEHOLDER, refreshWaitScript, renderBootScript, renderBootUnit, renderCloudConfig } from "@trafficlab/fleet";
 import { cloudInitSchemaCommand, findTool, requireTools } from "@trafficlab/testing";
 import { USER_DATA_OPTIONS } from "./user-data-options";
 
 const SCRIPT_FILES = join(__dirname, "..", "src", "scripts");
+const METRICS_URL = "https://aps-workspaces.ap-northeast-2.amazonaws.com/workspaces/ws-0123abcd-4567/api/v1/remote_write";
 
 const VARIANTS: Record<string, string> = {
   "the prod fleet (database, cache)": renderCloudConfig(USER_DATA_OPTIONS),
   "a private registry": renderCloudConfig({ ...USER_DATA_OPTIONS, registry: { server: "registry.example.com", username: "deployer", passwordParameter: "/trafficlab/prod/prod-api/registry-password" } }),
+  "metrics to an AMP workspace": renderCloudConfig({ ...USER_DATA_OPTIONS, metrics: { stack: "prod", scrapeIntervalSeconds: 30, remoteWriteUrl: METRICS_URL } }),
   "no data tier, another project directory": renderCloudConfig({ ...USER_DATA_OPTIONS, database: undefined, cache: undefined, secretParameters: {}, secretVersions: {}, projectDirectory: "/srv/api" }),
 };
 
@@ -61,7 +63,8 @@ describe("@trafficlab/fleet scripts pass shellcheck", () => {
     it(`every script the user data writes: ${name}`, function () {
       requireTools(this, "shellcheck");
       const files = (parse(text.replace(/^#cloud-config\n/, ""), { version: "1.1" }) as { write_files: WriteFile[] }).write_files.filter((f) => f.path.endsWith(".sh"));
-      expect(files.map((f) => f.path.split("/").pop())).to.have.members(["install-docker.sh", "pull-images.sh", "rolling-deploy.sh", "compose-up.sh", "boot.sh"]);
+      const metrics = name.startsWith("metrics") ? ["metrics-up.sh"] : [];
+      expect(files.map((f) => f.path.split("/").pop())).to.have.members(["install-docker.sh", "pull-images.sh", "rolling-deploy.sh", "compose-up.sh", "boot.sh", ...metrics]);
       for (const f of files) {
         const result = spawnSync(findTool("shellcheck")!, ["--severity=style", "-"], { input: f.content, encoding: "utf8" });
         expect(result.status, `${f.path}:\n${result.stdout}${result.stderr}`).to.equal(0);
@@ -123,7 +126,7 @@ function sandbox(parameters: Record<string, string>, failing: string[] = []) {
   const bin = join(project, "bin");
   const log = join(root, "calls.log");
   mkdirSync(bin, { recursive: true });
-  for (const step of ["install-docker.sh", "pull-images.sh", "rolling-deploy.sh", "compose-up.sh"]) {
+  for (const step of ["install-docker.sh", "pull-images.sh", "rolling-deploy.sh", "compose-up.sh", "metrics-up.sh"]) {
     const script = join(bin, step);
     // A file `<step>.cut` makes the step end as a reboot would end it: killed, once.
     writeFileSync(script, `#!/usr/bin/env bash\nset -eu\necho "${step}" >>"${log}"\ncat >"${root}/${step}.stdin"\nif [ -e "${root}/${step}.cut" ]; then rm "${root}/${step}.cut"; kill -KILL $$; fi\n`);
@@ -144,13 +147,25 @@ node -e 'const v = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"
 `,
   );
   chmodSync(aws, 0o755);
-  return { root, project, log, aws, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+  // IMDSv2 as curl reaches it: a token for the PUT, then the instance id for that token only; a file `imds.down` makes it fail.
+  const curl = join(root, "curl");
+  writeFileSync(
+    curl,
+    `#!/usr/bin/env bash
+set -eu
+echo "curl $*" >>"${log}"
+[ -e "${root}/imds.down" ] && exit 7
+case " $* " in *" -X PUT "*) printf 'imds-token' ;; *"X-aws-ec2-metadata-token: imds-token"*/meta-data/instance-id*) printf 'i-0123456789abcdef0' ;; *) exit 22 ;; esac
+`,
+  );
+  chmodSync(curl, 0o755);
+  return { root, project, log, aws, curl, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 
 function runBoot(box: ReturnType<typeof sandbox>, options: Partial<Parameters<typeof renderBootScript>[0]> = {}) {
   const script = renderBootScript({ ...USER_DATA_OPTIONS, projectDirectory: box.project, ...options });
   writeFileSync(join(box.project, "bin", "boot.sh"), script);
-  return spawnSync(findTool("bash")!, [join(box.project, "bin", "boot.sh")], { encoding: "utf8", env: { ...process.env, AWS_CLI: box.aws, PARAMETER_RETRY_SECONDS: "0", PARAMETER_ATTEMPTS: "2" } });
+  return spawnSync(findTool("bash")!, [join(box.project, "bin", "boot.sh")], { encoding: "utf8", env: { ...process.env, AWS_CLI: box.aws, CURL: box.curl, PARAMETER_RETRY_SECONDS: "0", PARAMETER_ATTEMPTS: "2" } });
 }
 
 describe("@trafficlab/fleet boot script, in a sandbox", () => {
@@ -177,6 +192,42 @@ describe("@trafficlab/fleet boot script, in a sandbox", () => {
       // The values are never printed.
       for (const value of Object.values(PARAMETERS)) expect(`${result.stdout}${result.stderr}`).not.to.include(value);
       expect(result.stdout).to.include("secrets at parameter versions: cache-password v1, cache-username v1, database-password v3");
+    } finally {
+      box.cleanup();
+    }
+  });
+
+  it("with metrics: writes the instance id (IMDSv2) into the agent's config, then starts the agent after nginx", function () {
+    requireTools(this, "bash");
+    const box = sandbox(PARAMETERS);
+    try {
+      const config = join(box.project, "metrics", "prometheus", "prometheus.yml");
+      mkdirSync(join(box.project, "metrics", "prometheus"), { recursive: true });
+      writeFileSync(config, `global:\n  external_labels:\n    instance_id: ${INSTANCE_ID_PLACEHOLDER}\n`);
+      const result = runBoot(box, { metrics: { stack: "prod", scrapeIntervalSeconds: 30, remoteWriteUrl: METRICS_URL } });
+      expect(result.status, `${result.stdout}${result.stderr}`).to.equal(0);
+      const calls = readFileSync(box.log, "utf8").trim().split("\n");
+      expect(calls.filter((call) => !call.startsWith("aws ") && !call.startsWith("curl "))).to.deep.equal(["install-docker.sh", "pull-images.sh", "rolling-deploy.sh", "compose-up.sh", "metrics-up.sh"]);
+      expect(readFileSync(config, "utf8")).to.include("instance_id: i-0123456789abcdef0");
+      expect(result.stdout).to.include("starting the metrics agent (instance i-0123456789abcdef0)");
+      expect(existsSync(join(box.project, BOOT_DONE_MARKER))).to.equal(true);
+    } finally {
+      box.cleanup();
+    }
+  });
+
+  it("with metrics and no metadata service: the API still boots, the agent is not started, and the log says why", function () {
+    requireTools(this, "bash");
+    const box = sandbox(PARAMETERS);
+    try {
+      writeFileSync(join(box.root, "imds.down"), "");
+      mkdirSync(join(box.project, "metrics", "prometheus"), { recursive: true });
+      writeFileSync(join(box.project, "metrics", "prometheus", "prometheus.yml"), `instance_id: ${INSTANCE_ID_PLACEHOLDER}\n`);
+      const result = runBoot(box, { metrics: { stack: "prod", scrapeIntervalSeconds: 30, remoteWriteUrl: METRICS_URL } });
+      expect(result.status, `${result.stdout}${result.stderr}`).to.equal(0);
+      expect(readFileSync(box.log, "utf8")).to.not.include("metrics-up.sh");
+      expect(result.stderr).to.include("cannot read the instance id from the metadata service");
+      expect(existsSync(join(box.project, BOOT_DONE_MARKER))).to.equal(true);
     } finally {
       box.cleanup();
     }

@@ -14,6 +14,7 @@ function byteFrom(seed: string): number {
 
 const ID_PREFIXES: Record<string, string> = {
   "aws:ec2/vpc:Vpc": "vpc-",
+  "aws:amp/workspace:Workspace": "ws-",
   "aws:ec2/subnet:Subnet": "subnet-",
   "aws:ec2/internetGateway:InternetGateway": "igw-",
   "aws:ec2/routeTable:RouteTable": "rtb-",
@@ -154,6 +155,11 @@ export function awsLikeState(
       break;
     case "aws:cloudwatch/metricAlarm:MetricAlarm":
       state.arn = `arn:aws:cloudwatch:${region}:${MOCK_ACCOUNT_ID}:alarm:${String(state.name)}`;
+      break;
+    case "aws:amp/workspace:Workspace":
+      // AMP's shapes: the ARN names the workspace id; the endpoint ends in a slash.
+      state.arn = `arn:aws:aps:${region}:${MOCK_ACCOUNT_ID}:workspace/${id}`;
+      state.prometheusEndpoint = `https://aps-workspaces.${region}.amazonaws.com/workspaces/${id}/`;
       break;
     case "aws:autoscaling/group:Group":
       state.arn = `arn:aws:autoscaling:${region}:${MOCK_ACCOUNT_ID}:autoScalingGroup:${stableHex(name, 8)}-0000-0000-0000-${stableHex(`${name}/asg`, 12)}:autoScalingGroupName/${String(state.name)}`;

@@ -5,8 +5,9 @@
 # stdin to the blue/green deploy, which writes it with mode 600; then starts nginx.
 # Rendered by renderBootScript (user-data.ts): the header, then this file. A systemd unit runs
 # it after cloud-init has finished, because install-docker.sh waits for cloud-init.
-# Environment overrides, for tests: AWS_CLI (default aws, a stand-in for the AWS CLI),
-# PARAMETER_ATTEMPTS (default 30) and PARAMETER_RETRY_SECONDS (default 10).
+# Environment overrides, for tests: AWS_CLI (default aws, a stand-in for the AWS CLI), CURL
+# (default curl, for the instance metadata), PARAMETER_ATTEMPTS (default 30) and
+# PARAMETER_RETRY_SECONDS (default 10).
 set -euo pipefail
 
 # The header: the compose project's directory (scripts in its bin/), the file written when a
@@ -16,9 +17,12 @@ set -euo pipefail
 # The array of `VARIABLE /parameter/name`: what goes into the env file, maybe empty.
 # shellcheck disable=SC2154 # an array of the header: set -u stops the script when it is missing
 : "${#secret_parameters[@]}"
+# The metrics agent's prometheus.yml ('' for no metrics), and the text in it that becomes the instance's id.
+: "${metrics_config?}" "${instance_id_placeholder:?}"
 
 bin="$project_dir/bin"
 aws_cli="${AWS_CLI:-aws}"
+curl_cli="${CURL:-curl}"
 attempts="${PARAMETER_ATTEMPTS:-30}"
 retry_seconds="${PARAMETER_RETRY_SECONDS:-10}"
 export AWS_PAGER=""
@@ -53,6 +57,13 @@ env_file_from_parameters() {
   done
 }
 
+# The instance's id, from the metadata service (IMDSv2: a session token first).
+instance_id() {
+  local token
+  token="$("$curl_cli" -fsS -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' http://169.254.169.254/latest/api/token)" || return 1
+  "$curl_cli" -fsS -H "X-aws-ec2-metadata-token: $token" http://169.254.169.254/latest/meta-data/instance-id
+}
+
 # A reboot cut the first boot short: every step below is idempotent, so it starts over. Once
 # one boot completed, Docker restarts the API and nginx by their restart policies.
 if [ -e "$done_marker" ]; then
@@ -82,5 +93,18 @@ printf '%s\n' "$env_file" | "$bin/rolling-deploy.sh"
 
 log "starting nginx"
 "$bin/compose-up.sh"
+
+if [ -n "$metrics_config" ]; then
+  # Every series carries the instance it came from: container addresses repeat across instances.
+  # The API serves without the agent, so a failure here is logged, not fatal (ApiAbsent and
+  # TargetDown in the workspace show what is missing).
+  if id="$(instance_id)"; then
+    sed -i "s/$instance_id_placeholder/$id/" "$metrics_config"
+    log "starting the metrics agent (instance $id)"
+    "$bin/metrics-up.sh" || log "the metrics agent did not start; the API serves without it" >&2
+  else
+    log "cannot read the instance id from the metadata service; the metrics agent is not started" >&2
+  fi
+fi
 touch "$done_marker"
 log "done: nginx answers on port 80"
