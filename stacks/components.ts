@@ -20,6 +20,11 @@ export interface ComponentArgs {
   logRetentionDays: number;
 }
 
+/** Whether the fleet sends its metrics to AMP: fleetMetrics on, or auto in prod (where the alerts are needed and paid for). */
+export function fleetMetricsOn(settings: Pick<StackSettings, "fleetMetrics" | "environment">): boolean {
+  return settings.fleetMetrics === "on" || (settings.fleetMetrics === "auto" && settings.environment === "prod");
+}
+
 /** The names the stack gives its components: `<stack>-network`, `<stack>-api`, ... */
 export function componentNames(stack: string) {
   // The fleet takes the host's name: `<stack>-api` either way.
@@ -76,6 +81,7 @@ export function componentArgs(settings: StackSettings, context: { project: strin
       https: settings.domain || settings.hostedZoneId ? { domain: settings.domain, hostedZoneId: settings.hostedZoneId } : undefined,
       alarms: alarmRouting,
       logs: { stack: context.stack, retentionDays: logRetentionDays },
+      metrics: fleetMetricsOn(settings) ? { stack: context.stack, scrapeIntervalSeconds: settings.fleetMetricsScrapeSeconds } : undefined,
       tags,
     },
     database: {

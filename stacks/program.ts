@@ -89,6 +89,9 @@ export async function trafficlab(config: StackConfig) {
       // How to follow the instance refresh a new image or setting starts.
       followRefreshCommand: fleet.followRefreshCommand,
       alarmTopicArn: fleet.alarmTopicArn,
+      // The AMP workspace with fleetMetrics on ("" without): Grafana's data source, `awscurl --service aps <endpoint>api/v1/query`.
+      metricsWorkspaceId: fleet.metricsWorkspaceId,
+      metricsQueryEndpoint: fleet.metricsQueryEndpoint,
       secretParameterNames: fleet.secretParameterNames,
       ...common,
       ...dataOutputs(data),

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { API_HOST_DEFAULTS, API_HOST_TYPE } from "@trafficlab/api-host";
 import { DATABASE_DEFAULTS, DATABASE_TYPE } from "@trafficlab/database";
 import { ACME_DEFAULTS } from "@trafficlab/edge-proxy";
-import { ALARM_ROUTING, FLEET_DEFAULTS, FLEET_TYPE, LOG_RETENTION_DAYS } from "@trafficlab/fleet";
+import { ALARM_ROUTING, FLEET_DEFAULTS, FLEET_METRICS_DEFAULTS, FLEET_TYPE, LOG_RETENTION_DAYS } from "@trafficlab/fleet";
 import { NETWORK_DEFAULTS, NETWORK_TYPE, NAT_MODES } from "@trafficlab/network";
 import { CACHE_ENGINES, TOKEN_CACHE_DEFAULTS, TOKEN_CACHE_TYPE } from "@trafficlab/token-cache";
 
@@ -219,6 +219,24 @@ export const STACK_SETTINGS = {
     schema: text,
     description: 'the registry user to log in as; "" for no login (then registryPassword, a secret, is required)',
     becomes: [{ component: API_HOST_TYPE, argument: "app.registry.username" }, { component: FLEET_TYPE, argument: "app.registry.username" }],
+  }),
+  // The fleet's metrics (packages/fleet README, Metrics): on by default where it is paid for.
+  fleetMetrics: setting({
+    type: "string",
+    default: "auto",
+    schema: z.enum(["auto", "on", "off"]),
+    description:
+      "fleet: metrics that leave the instances, to Amazon Managed Service for Prometheus (an agent per instance; alert rules and Alertmanager to the alarm topic); auto: on in prod, off in dev; off: CloudWatch metrics and alarms only",
+    becomes: [{ component: FLEET_TYPE, argument: "metrics" }],
+  }),
+  fleetMetricsScrapeSeconds: setting({
+    type: "integer",
+    default: FLEET_METRICS_DEFAULTS.scrapeIntervalSeconds,
+    schema: whole.refine((seconds) => seconds >= 5 && seconds <= 300, {
+      message: "allowed: 5 to 300 seconds (below 5 the API spends its time on metrics and AMP bills every sample; above 300 the p99 alert's 5-minute window holds no two samples)",
+    }),
+    description: "fleet: seconds between two scrapes of each target by the instances' agent, 5 to 300; AMP bills every sample",
+    becomes: [{ component: FLEET_TYPE, argument: "metrics.scrapeIntervalSeconds" }],
   }),
 } as const;
 

@@ -102,6 +102,11 @@ const CATALOG: Case[] = [
   { case: "prod without HTTPS", stack: "prod", config: { [k("allowPlainHttpInProd")]: "false" }, says: ['trafficlab:domain = "" is not allowed', "a prod stack serves HTTPS", "allowPlainHttpInProd: true"] },
   { case: "a log retention CloudWatch does not accept", config: { [k("logRetentionDays")]: "10" }, says: ["trafficlab:logRetentionDays = 10 is not allowed", "1, 3, 5, 7, 14, 30", "3653"] },
   { case: "a log retention as words", config: { [k("logRetentionDays")]: "week" }, says: ['trafficlab:logRetentionDays = "week"', "expected number"] },
+  // fleet metrics
+  { case: "a fleet metrics switch that is not auto, on or off", stack: "prod", config: { [k("fleetMetrics")]: "yes" }, says: ['trafficlab:fleetMetrics = "yes"', '"auto", "on", "off"'] },
+  { case: "a scrape interval below 5 s", stack: "prod", config: { [k("fleetMetricsScrapeSeconds")]: "4" }, says: ["trafficlab:fleetMetricsScrapeSeconds = 4 is not allowed", "5 to 300 seconds"] },
+  { case: "a scrape interval above 300 s", stack: "prod", config: { [k("fleetMetricsScrapeSeconds")]: "600" }, says: ["trafficlab:fleetMetricsScrapeSeconds = 600 is not allowed", "5 to 300 seconds"] },
+  { case: "a fractional scrape interval", stack: "prod", config: { [k("fleetMetricsScrapeSeconds")]: "7.5" }, says: ["trafficlab:fleetMetricsScrapeSeconds = 7.5", "whole number"] },
   { case: "a Route 53 zone without a domain", stack: "prod", config: { [k("hostedZoneId")]: "Z0123456789ABCDEFGHIJ" }, says: ["trafficlab:domain (missing) is required because hostedZoneId is set"] },
   { case: "a desired capacity outside the fleet's bounds", stack: "prod", config: { [k("fleetDesiredCapacity")]: "5" }, says: ["trafficlab:fleetDesiredCapacity = 5 is not allowed", "fleetMinSize (1) to fleetMaxSize (2)"] },
   { case: "a registry password nothing uses", config: { [k("registryPassword")]: "s3cret-Registry-1" }, says: ["trafficlab:registryPassword (value not shown) is set but nothing uses it", "pulumi config rm registryPassword"] },

@@ -271,6 +271,9 @@ export function monthlyCost(resources: readonly BillableResource[], prices: Pric
         line(r, `CloudWatch Logs storage, ${retention} days kept (estimate)`, "cloudwatch-logs-storage", Math.round(((ingestedGb * retention) / 30) * 1000) / 1000);
         break;
       }
+      case "aws:amp/workspace:Workspace":
+        managedPrometheusLines(r, resources, hours, line);
+        break;
       case "aws:sns/topicSubscription:TopicSubscription":
         if (r.inputs.protocol === "email") line(r, "SNS e-mail notifications", "sns-email", 0, { note: "a few alarm e-mails a month, within the first 1,000 free" });
         break;
@@ -341,6 +344,56 @@ function autoScalingGroupLines(r: BillableResource, launchTemplates: Map<string,
     });
     line(r, `EBS ${volumeType} root volumes ${label}`, `ebs:${volumeType}`, size * instances, { scaledOut });
     if (publicIp) line(r, `public IPv4 addresses ${label}`, "public-ipv4", hours * instances, { scaledOut });
+  }
+}
+
+/** Bytes AMP stores per sample, compressed (its pricing page: "typically 1 or 2 bytes"), the upper one; metadata left out. */
+export const AMP_BYTES_PER_SAMPLE = 2;
+/** Days AMP keeps samples when the workspace sets no retention (its default). */
+export const AMP_DEFAULT_RETENTION_DAYS = 150;
+/** The workspace tags the fleet writes for this model (@trafficlab/fleet METRICS_COST_TAGS). */
+const AMP_TAGS = { series: "trafficlab:series-per-instance", scrapeSeconds: "trafficlab:scrape-interval-seconds" } as const;
+
+/**
+ * An AMP workspace fed by an agent per instance of the stack's Auto Scaling group: samples a month
+ * = series x (seconds a month / scrape interval) x instances (the minimum in the total, the rest
+ * while scaled out); storage at steady state = a retention's worth of samples at 2 bytes each;
+ * queries = the rule evaluations, each reading every series over a 5-minute window (an upper
+ * bound; dashboards viewed are not estimated). Series and interval come from the workspace's tags.
+ */
+function managedPrometheusLines(r: BillableResource, resources: readonly BillableResource[], hours: number, line: AddLine): void {
+  const tags = (r.inputs.tags ?? {}) as Record<string, unknown>;
+  const series = count(tags[AMP_TAGS.series], NaN);
+  const interval = count(tags[AMP_TAGS.scrapeSeconds], NaN);
+  const group = resources.find((g) => g.type === "aws:autoscaling/group:Group");
+  const min = group ? count(group.inputs.minSize, 0) : undefined;
+  const max = group && min !== undefined ? Math.max(count(group.inputs.maxSize, min), min) : undefined;
+  const known = Number.isFinite(series) && Number.isFinite(interval) && interval > 0 && min !== undefined;
+  const why = !known ? "series per instance, scrape interval or the instances feeding it unknown (the fleet tags its workspace; no Auto Scaling group found?)" : undefined;
+  const samplesPerInstance = known ? (series * hours * 3600) / interval : 0;
+  const evaluationsPerMonth = known ? (hours * 3600) / Math.max(interval, 30) : 0;
+  const queriedPerInstance = known ? evaluationsPerMonth * series * (300 / interval) : 0;
+  const storedGbPerInstance = known ? (samplesPerInstance * (AMP_DEFAULT_RETENTION_DAYS / 30) * AMP_BYTES_PER_SAMPLE) / 2 ** 30 : 0;
+  const free = "40 M samples ingested, 10 GB stored and 200 B samples queried a month on the AWS Free Tier";
+  for (const [instances, scaledOut, label] of [
+    [min ?? 1, false, `x ${min ?? "?"} instance${min === 1 ? "" : "s"} (minSize)`],
+    [(max ?? 0) - (min ?? 0), true, `x ${(max ?? 0) - (min ?? 0)} more at maxSize ${max ?? "?"}, only while scaled out`],
+  ] as const) {
+    if (instances <= 0) continue;
+    const assumed = `assumed: about ${series} series an instance every ${interval} s (the agent keeps what the rules and dashboards read)`;
+    line(r, `AMP samples ingested ${label} (estimate)`, "amp-ingest", known ? Math.round(((samplesPerInstance * instances) / 1e7) * 10) / 10 : undefined, {
+      scaledOut,
+      freeTier: scaledOut ? undefined : free,
+      note: why ?? `${assumed}: ${Math.round((samplesPerInstance * instances) / 1e6)} M samples a month`,
+    });
+    line(r, `AMP storage, ${AMP_DEFAULT_RETENTION_DAYS} days kept ${label} (estimate)`, "amp-storage", known ? Math.round(storedGbPerInstance * instances * 100) / 100 : undefined, {
+      scaledOut,
+      note: why ?? `${AMP_BYTES_PER_SAMPLE} bytes a sample at steady state (after ${AMP_DEFAULT_RETENTION_DAYS} days)`,
+    });
+    line(r, `AMP query samples of the alert rules ${label} (estimate)`, "amp-query", known ? Math.round(((queriedPerInstance * instances) / 1e9) * 100) / 100 : undefined, {
+      scaledOut,
+      note: why ?? "every rule evaluation reads every series over 5 minutes (an upper bound); dashboards viewed are not estimated",
+    });
   }
 }
 

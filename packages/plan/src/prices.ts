@@ -25,8 +25,11 @@ import { existsSync, readFileSync } from "node:fs";
  *   data-transfer-out                       per GB out to the internet (first 10 TB a month; inbound is free)
  *   data-transfer-cross-az                  per GB between Availability Zones, billed at the instance
  *   data-transfer-cross-az-alb              per GB from an ALB to a target in another zone
+ *   amp-ingest                              per 10 million metric samples ingested (Amazon Managed Service for Prometheus, first 2 billion a month)
+ *   amp-storage                             per GB-month of metric samples stored
+ *   amp-query                               per billion query samples processed (rule evaluations, dashboards)
  */
-export type PriceUnit = "hour" | "GB-month" | "vCPU-hour" | "month" | "GB" | "LCU-hour" | "notification";
+export type PriceUnit = "hour" | "GB-month" | "vCPU-hour" | "month" | "GB" | "LCU-hour" | "notification" | "10M samples" | "billion samples";
 
 export interface Price {
   usd: number;
@@ -118,6 +121,13 @@ const SEOUL: PriceTable = {
   // 0.033/GB-month stored), read in public cost write-ups 2024-2026; 5 GB a month free in every account.
   "cloudwatch-logs-ingest": price(0.76, "GB", "CloudWatch Logs Standard ingestion (first 5 GB a month free with storage, any account)", "AWS CloudWatch pricing, ap-northeast-1 rate via public cost articles; assumed for Seoul", "2026-12", "medium"),
   "cloudwatch-logs-storage": price(0.033, "GB-month", "CloudWatch Logs storage (archived, compressed)", "AWS CloudWatch pricing, ap-northeast-1 rate via public cost articles; assumed for Seoul", "2026-12", "medium"),
+  // Amazon Managed Service for Prometheus: the published us-east-1 rates (medium, as the Tokyo-for-Seoul log rates above: a published rate of another Region) (ingestion's first tier,
+  // up to 2 billion samples a month; the next 250 billion at 0.35), assumed for Seoul, whose own
+  // rate (and the service's presence there) is to be confirmed in the Price List (AmazonPrometheus
+  // offer) before relying on it. Free tier: 40 M samples, 10 GB stored, 200 B samples queried a month.
+  "amp-ingest": price(0.9, "10M samples", "Amazon Managed Service for Prometheus, metric samples ingested, first 2 billion a month", "aws.amazon.com/prometheus/pricing us-east-1 rate, assumed for Seoul", "2026-12", "medium"),
+  "amp-storage": price(0.03, "GB-month", "Amazon Managed Service for Prometheus, metric samples and metadata stored (150 days kept by default)", "aws.amazon.com/prometheus/pricing us-east-1 rate, assumed for Seoul", "2026-12", "medium"),
+  "amp-query": price(0.1, "billion samples", "Amazon Managed Service for Prometheus, query samples processed (rules, dashboards)", "aws.amazon.com/prometheus/pricing us-east-1 rate, assumed for Seoul", "2026-12", "medium"),
   "sns-email": price(0.00002, "notification", "SNS e-mail notification (USD 2.00 per 100,000; first 1,000 a month free)", "AWS SNS pricing (factualminds 2026-06 summary)", "2026-06", "medium"),
 };
 
@@ -143,10 +153,13 @@ const KEY_PATTERNS = [
   /^sns-email$/,
   /^cloudwatch-logs-(ingest|storage)$/,
   /^data-transfer-(out|cross-az|cross-az-alb)$/,
+  /^amp-(ingest|storage|query)$/,
 ];
 
 const UNIT_OF_KEY: [RegExp, PriceUnit][] = [
-  [/^(ebs|rds-storage):|^rds-backup$|^cloudwatch-logs-storage$/, "GB-month"],
+  [/^(ebs|rds-storage):|^rds-backup$|^cloudwatch-logs-storage$|^amp-storage$/, "GB-month"],
+  [/^amp-ingest$/, "10M samples"],
+  [/^amp-query$/, "billion samples"],
   [/^rds-extended-support$/, "vCPU-hour"],
   [/^secretsmanager-secret$|^ssm-parameter-|^acm-public-certificate$|^cloudwatch-alarm$/, "month"],
   [/^sns-email$/, "notification"],

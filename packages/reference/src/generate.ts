@@ -87,6 +87,7 @@ function costCategory(type: string, priceKey: string): string {
   if (type.startsWith("aws:rds/")) return "database";
   if (type.startsWith("aws:elasticache/")) return "token store";
   if (priceKey === "cloudwatch-alarm" || priceKey === "sns-email") return "alarms";
+  if (priceKey.startsWith("amp-") || priceKey.startsWith("cloudwatch-logs-")) return "metrics and logs";
   return "API: hosts, load balancer, addresses, parameters";
 }
 

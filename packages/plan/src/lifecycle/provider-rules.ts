@@ -418,6 +418,28 @@ export const REPLACE_RULES: Readonly<Record<string, readonly ReplaceRule[]>> = {
     { property: "name", source: "tf-aws v6.58.0 sns/var.topicSchema#L133" },
     { property: "namePrefix", source: "tf-aws v6.58.0 sns/var.topicSchema#L140" },
   ],
+  "aws:sns/topicPolicy:TopicPolicy": [
+    // policy is not ForceNew: SetTopicAttributes in place (the same upsert creates and updates).
+    { property: "arn", source: "tf-aws internal/service/sns/topic_policy.go resourceTopicPolicy (arn ForceNew), read 2026-12 at 00a35305" },
+  ],
+  // Amazon Managed Service for Prometheus. alias, logging_configuration and tags change in place
+  // (UpdateWorkspaceAlias, UpdateLoggingConfiguration); data and definition too (Put*).
+  "aws:amp/workspace:Workspace": [
+    { property: "kmsKeyArn", source: "tf-aws internal/service/amp/workspace.go resourceWorkspace (kms_key_arn ForceNew), read 2026-12 at 0620f2a6" },
+    {
+      property: "alias",
+      when: (before, after) => defined(before) && !defined(after),
+      note: "CustomizeDiff: an alias once set cannot be unset; a change of it is an update",
+      source: "tf-aws internal/service/amp/workspace.go resourceWorkspace CustomizeDiff ForceNewIfChange(alias), read 2026-12 at 0620f2a6",
+    },
+  ],
+  "aws:amp/ruleGroupNamespace:RuleGroupNamespace": [
+    { property: "name", source: "tf-aws internal/service/amp/rule_group_namespace.go resourceRuleGroupNamespace (name ForceNew), read 2026-12 at 09537f61" },
+    { property: "workspaceId", source: "tf-aws internal/service/amp/rule_group_namespace.go resourceRuleGroupNamespace (workspace_id ForceNew), read 2026-12 at 09537f61" },
+  ],
+  "aws:amp/alertManagerDefinition:AlertManagerDefinition": [
+    { property: "workspaceId", source: "tf-aws internal/service/amp/alert_manager_definition.go ResourceAlertManagerDefinition (workspace_id ForceNew), read 2026-12 at 02910eec" },
+  ],
   "aws:sns/topicSubscription:TopicSubscription": [
     { property: "endpoint", source: "tf-aws v6.58.0 sns/var.subscriptionSchema#L61" },
     { property: "protocol", source: "tf-aws v6.58.0 sns/var.subscriptionSchema#L86" },
@@ -734,4 +756,9 @@ export const DELETE_REFUSALS: Readonly<Record<string, readonly ((inputs: Record<
 };
 
 /** Resources that hold data: replacing or deleting one loses it unless retained. */
-export const STATEFUL_TYPES: readonly string[] = ["aws:rds/instance:Instance", "aws:elasticache/replicationGroup:ReplicationGroup"];
+export const STATEFUL_TYPES: readonly string[] = [
+  "aws:rds/instance:Instance",
+  "aws:elasticache/replicationGroup:ReplicationGroup",
+  // The fleet's metrics: 150 days of samples, gone with the workspace.
+  "aws:amp/workspace:Workspace",
+];

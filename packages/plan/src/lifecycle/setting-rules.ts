@@ -379,6 +379,27 @@ export const SETTING_RULES: Readonly<Record<string, SettingRule>> = {
     single: [{ set: { registryUsername: "bot", registryPassword: "plan-registry-password" }, verdict: "OK" }, { set: { registryUsername: "bot" }, verdict: "REFUSED", refusal: "registryPassword" }],
     fleet: [{ set: { registryUsername: "bot", registryPassword: "plan-registry-password" }, verdict: "OK" }],
   },
+  fleetMetrics: {
+    does:
+      "fleet: on (auto in prod) creates the AMP workspace, its rules, its Alertmanager and the topic policy, and a launch template version with the agent (an instance refresh, min healthy 100 %); off deletes the workspace and its metrics (DATA LOSS) and refreshes the instances without the agent. Unused by a single host",
+    source: "packages/fleet managed-prometheus.ts; tf-aws internal/service/amp/workspace.go (DeleteWorkspace); tf-aws v6.58.0 autoscaling/func.resourceGroupUpdate#L138-L143",
+    single: UNUSED_IN_SINGLE("fleetMetrics", "on"),
+    fleet: [
+      { set: { fleetMetrics: "off" }, verdict: "DATA LOSS" },
+      { set: { fleetMetrics: "on" }, verdict: "NO-OP" },
+      { set: { fleetMetrics: "yes" }, verdict: "REFUSED", refusal: "fleetMetrics" },
+    ],
+  },
+  fleetMetricsScrapeSeconds: {
+    does:
+      "fleet with metrics: the agent's interval is in the user data (a new launch template version, an instance refresh), the rule group's interval and the workspace's cost tags change in place. Unused by a single host",
+    source: "tf-aws internal/service/amp/rule_group_namespace.go resourceRuleGroupNamespaceUpdate (PutRuleGroupsNamespace); tf-aws v6.58.0 autoscaling/func.resourceGroupUpdate#L138-L143",
+    single: UNUSED_IN_SINGLE("fleetMetricsScrapeSeconds", "60"),
+    fleet: [
+      { set: { fleetMetricsScrapeSeconds: "60" }, verdict: "OK" },
+      { set: { fleetMetricsScrapeSeconds: "4" }, verdict: "REFUSED", refusal: "allowed: 5 to 300 seconds" },
+    ],
+  },
 };
 
 /** The secrets (stacks/settings.ts SECRET_SETTINGS): never printed, same table. */
