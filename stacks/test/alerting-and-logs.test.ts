@@ -83,6 +83,29 @@ describe("alert routing and central logs (both hosting modes, under mocks)", () 
     expect(policy.Statement[0]!.Action).to.deep.equal(["logs:CreateLogStream", "logs:PutLogEvents"]);
   });
 
+  it("gives prod's fleet its metrics in AMP by default (fleetMetrics auto), routed to the stack's alarm topic; fleetMetrics off takes them away", async () => {
+    const { graph, outputs } = await runStack("prod");
+    const workspace = graph.one("aws:amp/workspace:Workspace");
+    expect(workspace.inputs.alias).to.equal("prod-api-metrics");
+    expect(outputs.metricsWorkspaceId).to.equal(workspace.id);
+    const topic = graph.one("aws:sns/topic:Topic", "prod-api-alarms");
+    expect(graph.one("aws:sns/topicPolicy:TopicPolicy").inputs.arn).to.equal(topic.outputs?.arn);
+    const definition = String(graph.one("aws:amp/alertManagerDefinition:AlertManagerDefinition").inputs.definition);
+    expect(definition).to.include(String(topic.outputs?.arn));
+    expect((workspace.inputs.tags as Record<string, string>)["trafficlab:scrape-interval-seconds"]).to.equal("30");
+
+    const off = await runStack("prod", { [k("fleetMetrics")]: "off" });
+    for (const type of ["aws:amp/workspace:Workspace", "aws:amp/ruleGroupNamespace:RuleGroupNamespace", "aws:amp/alertManagerDefinition:AlertManagerDefinition", "aws:sns/topicPolicy:TopicPolicy"]) {
+      expect(off.graph.ofType(type), type).to.have.length(0);
+    }
+    expect(off.outputs.metricsWorkspaceId).to.equal("");
+  });
+
+  it("leaves a dev stack without AMP: a single host has its own Prometheus, and fleetMetrics auto is off in dev", async () => {
+    const { graph } = await runStack("dev");
+    expect(graph.ofType("aws:amp/workspace:Workspace")).to.have.length(0);
+  });
+
   it("takes an explicit retention over the environment's", async () => {
     const { graph } = await runStack("dev", { [k("logRetentionDays")]: "14" });
     expect(graph.ofType("aws:cloudwatch/logGroup:LogGroup").map((g) => g.inputs.retentionInDays)).to.deep.equal([14, 14]);
