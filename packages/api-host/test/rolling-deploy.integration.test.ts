@@ -476,6 +476,22 @@ describe("@trafficlab/api-host rollingDeployScript in a sandbox", function () {
     expect(answering("api-next")).to.deep.equal(["trafficlab-api-green"]);
   });
 
+  it("a new log driver (json-file to CloudWatch's awslogs) with the same image rolls out blue/green: the new colour joins before the old stops", async () => {
+    await deployed(IMAGE_A);
+    const before = dockerCalls().length;
+    const logs = { region: "ap-northeast-2", stack: "prod" };
+    const changed = await deploy(IMAGE_A, {}, { logs });
+    expect(changed.code, changed.stdout + changed.stderr).to.equal(0);
+    const calls = dockerCalls().slice(before);
+    expect(calls[indexOf(calls, "docker run ")]).to.include(
+      "--log-driver awslogs --log-opt awslogs-region=ap-northeast-2 --log-opt awslogs-group=/trafficlab/prod/api --log-opt awslogs-create-group=false --log-opt tag={{.Name}}/{{.ID}}",
+    );
+    expect(indexOf(calls, connect("trafficlab-api-green"))).to.be.lessThan(indexOf(calls, "docker stop -t 30 trafficlab-api-blue"));
+    expect(answering()).to.deep.equal(["trafficlab-api-green"]);
+    const again = await deploy(IMAGE_A, {}, { logs });
+    expect(again.stdout).to.include("nothing to roll");
+  });
+
   it("passes each --env value to docker literally, as it was given", async () => {
     const value = "it's $(touch pwned) `id` a  b\\";
     const result = await deploy(IMAGE_A, {}, { environment: { GREETING: value } });
