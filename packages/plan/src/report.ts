@@ -85,7 +85,7 @@ export function buildPlan(input: PlanInput): Plan {
   }
   notes.push({
     kind: "not-estimated",
-    message: "not estimated: NAT data processed, data transfer to other Regions, Secrets Manager API calls, backups beyond 100 % of storage, CloudWatch metrics and the API container's logs (alarms and the log groups are), Route 53 (a hosted zone is yours already)",
+    message: "not estimated: NAT data processed, data transfer to other Regions, Secrets Manager API calls, backups beyond 100 % of storage, CloudWatch metrics (alarms, the log groups and AMP are), dashboards' AMP queries, Route 53 (a hosted zone is yours already)",
   });
   notes.push({ kind: "taxes", message: "prices are before tax: VAT or sales tax (10 % VAT on an account billed in Korea) is added to the bill and not included here" });
   if (cost.lines.some((l) => l.priceKey === "cloudwatch-alarm")) {
