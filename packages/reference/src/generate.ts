@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { API_HOST_DEFAULTS } from "@trafficlab/api-host";
@@ -11,6 +11,7 @@ import { TOKEN_CACHE_DEFAULTS } from "@trafficlab/token-cache";
 import { SECRET_SETTINGS, STACK_SETTINGS, type SettingSpec } from "@trafficlab/stacks/settings";
 import { runPlanCommand, type Plan } from "@trafficlab/plan";
 import { classOutputs, interfaceMembers, type Member } from "./interface-table";
+import { ciFiles } from "./ci/project";
 
 /** The repository root. */
 export const ROOT = join(__dirname, "..", "..", "..");
@@ -255,10 +256,12 @@ export async function generatedFiles(root = ROOT): Promise<Map<string, string>> 
   const files = new Map<string, string>();
   files.set("Pulumi.yaml", withProjectConfig(readFileSync(join(root, "Pulumi.yaml"), "utf8")));
   for (const [path, tables] of Object.entries(READMES)) files.set(path, await withTables(path, readFileSync(join(root, path), "utf8"), tables));
+  // The project's GitHub workflows, from its .github/ci-workflows.yaml (README, Deploy from CI).
+  for (const [path, content] of ciFiles(root)) files.set(path, content);
   return files;
 }
 
 /** The generated files that differ from what is on disk. */
 export async function drift(root = ROOT): Promise<string[]> {
-  return [...(await generatedFiles(root))].filter(([path, content]) => readFileSync(join(root, path), "utf8") !== content).map(([path]) => path);
+  return [...(await generatedFiles(root))].filter(([path, content]) => !existsSync(join(root, path)) || readFileSync(join(root, path), "utf8") !== content).map(([path]) => path);
 }
