@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
@@ -10,7 +10,7 @@ import { ciFiles } from "../src/ci/project";
 import { INTEGRATION_APT_PACKAGES } from "../src/ci/workflows";
 import { parseCiArguments } from "../src/cli";
 import { settingChanges } from "../src/ci/pr-plan";
-import { ROOT } from "../src/generate";
+import { ROOT, stacksTable } from "../src/generate";
 
 interface Step {
   name?: string;
@@ -184,6 +184,16 @@ describe("CI workflows: .github/workflows and `pnpm generate ci` render from one
     expect(() => parseCiArguments(["--repo"])).to.throw(CiInputError, "--repo needs a value");
     expect(() => parseCiArguments(["--stack", "dev"])).to.throw(CiInputError, "--stack is not an option of pnpm generate ci");
     expect(parseCiArguments(["--out", "/tmp/x", "--stacks=dev", "--api-build-arg", "A=1", "--api-build-arg", "B=2"])).to.deep.equal({ out: "/tmp/x", flags: { stacks: "dev", apiBuildArgs: { A: "1", B: "2" } } });
+  });
+
+  it("the README's stacks table says each stack's backend and secrets provider, from the files Pulumi reads", () => {
+    const team = readFileSync(join(sample.dir, "Pulumi.prod.yaml"), "utf8").replace("config:", "secretsprovider: awskms://alias/trafficlab-state?region=eu-west-1\nencryptedkey: AQICAHg\nconfig:");
+    writeFileSync(join(sample.dir, "Pulumi.prod.yaml"), team);
+    mkdirSync(join(sample.dir, ".github"), { recursive: true });
+    writeFileSync(join(sample.dir, ".github", "ci-workflows.yaml"), sample.files.get(".github/ci-workflows.yaml")!);
+    const rows = stacksTable(sample.dir).split("\n");
+    expect(rows.find((r) => r.startsWith("| `staging`"))).to.include("local, the default for one person").and.include("a passphrase").and.include("CI refuses it until it uses the KMS key");
+    expect(rows.find((r) => r.startsWith("| `prod`"))).to.include("the team's S3 bucket").and.include("AWS KMS (`awskms://alias/trafficlab-state?region=eu-west-1`)").and.include("after staging, environment `production-eu`").and.not.include("refuses");
   });
 
   it("records the flags beside the workflows, so pnpm generate re-renders the same files", () => {

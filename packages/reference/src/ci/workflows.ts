@@ -99,7 +99,8 @@ function ciWorkflow(model: CiModel): Workflow {
     concurrency: { group: "ci-${{ github.ref }}", "cancel-in-progress": true },
     jobs: {
       checks: {
-        name: "pnpm test, typecheck, lint, generate --check",
+        // Short, stable job names: branch protection requires checks by name.
+        name: "checks",
         "runs-on": "ubuntu-24.04",
         "timeout-minutes": 20,
         steps: [
@@ -112,7 +113,7 @@ function ciWorkflow(model: CiModel): Workflow {
         ],
       },
       integration: {
-        name: "pnpm test:integration (nginx, shellcheck, cloud-init, Pulumi's runner)",
+        name: "integration",
         needs: "checks",
         "runs-on": "ubuntu-24.04",
         // Debian, as .ci/run: tools/install-nginx.sh and install-cloud-init.sh unpack Debian packages.
@@ -134,7 +135,7 @@ function settingsPlanJob(model: CiModel, stack: CiStack): Job {
   const accepted = acceptedPlanExitCodes(model, stack);
   const body = `\${{ runner.temp }}/plan-${stack.name}.md`;
   return {
-    name: `${stack.name}: pnpm plan --change for the changed settings`,
+    name: `settings: ${stack.name}`,
     "runs-on": "ubuntu-24.04",
     "timeout-minutes": 15,
     // Offline (Pulumi mocks): no AWS credentials; the token may comment.
@@ -188,13 +189,14 @@ function settingsPlanJob(model: CiModel, stack: CiStack): Job {
 
 function previewJob(model: CiModel, stack: CiStack): Job {
   return {
-    name: `${stack.name}: pulumi preview`,
+    name: `preview: ${stack.name}`,
     // OIDC tokens and a writable token exist only for pull requests from this repository.
     if: `github.event.pull_request.head.repo.full_name == github.repository && vars.PREVIEW_ROLE_ARN != ''`,
     "runs-on": "ubuntu-24.04",
     "timeout-minutes": 30,
     permissions: { contents: "read", "id-token": "write", "pull-requests": "write" },
-    // A newer push to the pull request cancels its older preview; previews never share a group with an up.
+    // A newer push to the pull request cancels its older preview. Previews never share a group with an up:
+    // on the S3 (DIY) backend a preview takes no lock, an up does (pulumi/pulumi pkg/backend/diy/backend.go).
     concurrency: { group: `preview-${stack.name}-\${{ github.event.pull_request.number }}`, "cancel-in-progress": true },
     env: { PULUMI_BACKEND_URL: `s3://${v("STATE_BUCKET")}`, STACK: stack.name, ECR_REPOSITORY_URL: v("ECR_REPOSITORY_URL") },
     steps: [
@@ -204,6 +206,8 @@ function previewJob(model: CiModel, stack: CiStack): Job {
       pulumiCli(model),
       secretsProviderCheck(stack),
       {
+        // `pulumi config refresh` writes the config of the stack's last update (DIY backend: GetLatestConfiguration,
+        // from its history), where the deploy job's `pulumi config set apiImage` was recorded.
         name: "The deployed image and registry login (from the stack's last update)",
         run: [
           'deployed="$RUNNER_TEMP/Pulumi.$STACK.deployed.yaml"',
@@ -288,7 +292,7 @@ function deployJob(model: CiModel, stack: CiStack, index: number): Job {
   ];
   const digest = first ? "${{ steps.image.outputs.digest }}" : `\${{ needs.${jobId("up", previous!)}.outputs.digest }}`;
   return {
-    name: `${stack.name}: ${first ? "build the API image, " : ""}pulumi up`,
+    name: `up: ${stack.name}`,
     if: guard,
     ...(first ? {} : { needs: jobId("up", previous!) }),
     "runs-on": "ubuntu-24.04",
