@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { API_HOST_DEFAULTS } from "@trafficlab/api-host";
@@ -61,7 +61,9 @@ function settingsTable(): string {
 export function stacksTable(root = ROOT): string {
   const project = (parse(readFileSync(join(root, "Pulumi.yaml"), "utf8")) ?? {}) as { backend?: { url?: string } };
   const model = ciModel(root);
-  const stacks = [...new Set([...model.stacks.map((s) => s.name), "dev", "prod"])].filter((stack) => existsSync(join(root, `Pulumi.${stack}.yaml`)));
+  // Every stack file of the project, the ones CI deploys first, in their order.
+  const files = readdirSync(root).flatMap((file) => /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1] ?? []).sort();
+  const stacks = [...new Set([...model.stacks.map((s) => s.name), ...files])].filter((stack) => existsSync(join(root, `Pulumi.${stack}.yaml`)));
   const rows = stacks.map((stack) => {
     const file = (parse(readFileSync(join(root, `Pulumi.${stack}.yaml`), "utf8")) ?? {}) as { secretsprovider?: string };
     const provider = file.secretsprovider ?? "";

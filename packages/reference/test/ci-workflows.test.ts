@@ -9,7 +9,7 @@ import { CiInputError, type CiFlags } from "../src/ci/model";
 import { ciFiles } from "../src/ci/project";
 import { INTEGRATION_APT_PACKAGES } from "../src/ci/workflows";
 import { parseCiArguments } from "../src/cli";
-import { settingChanges } from "../src/ci/pr-plan";
+import { planComment, settingChanges } from "../src/ci/pr-plan";
 import { ROOT, stacksTable } from "../src/generate";
 
 interface Step {
@@ -221,8 +221,15 @@ describe("pnpm plan:pr: the settings a pull request changes in Pulumi.<stack>.ya
     expect(JSON.stringify(changes)).to.not.include("BBB");
   });
 
+  it("apiImage and the registry login in the file are named, not planned: the deploy job sets them", () => {
+    const changes = settingChanges(base, `${base}  trafficlab:apiImage: me/api:1.2.3\n  trafficlab:registryServer: ghcr.io\n`);
+    expect(changes.set).to.deep.equal({});
+    expect(changes.setByDeploy).to.deep.equal(["apiImage", "registryServer"]);
+    expect(planComment("dev", changes, undefined)).to.include("`apiImage`, `registryServer` are set by the deploy job");
+  });
+
   it("nothing changed: nothing to plan", () => {
-    expect(settingChanges(base, base)).to.deep.equal({ set: {}, rows: [], secrets: [], unplanned: [] });
+    expect(settingChanges(base, base)).to.deep.equal({ set: {}, rows: [], secrets: [], unplanned: [], setByDeploy: [] });
     expect(settingChanges(base, base.replace("  aws:region: ap-northeast-2\n", "")).unplanned).to.deep.equal(["aws:region"]);
   });
 });

@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { STACK_SETTINGS } from "@trafficlab/stacks/settings";
+import { CI_MANAGED_SETTINGS } from "./workflows";
 
 /** What differs between two Pulumi.<stack>.yaml files, as `pnpm plan --change` takes it. */
 export interface SettingChanges {
@@ -19,6 +20,8 @@ export interface SettingChanges {
   secrets: string[];
   /** Keys removed with no default to plan them with. */
   unplanned: string[];
+  /** Settings the deploy job sets itself (the image it built, the ECR login): the file's value never reaches a deploy. */
+  setByDeploy: string[];
 }
 
 type ConfigValue = unknown;
@@ -40,12 +43,16 @@ function typedKey(fullKey: string, project: string): string {
 export function settingChanges(baseText: string, headText: string, project = "trafficlab"): SettingChanges {
   const base = configOf(baseText);
   const head = configOf(headText);
-  const result: SettingChanges = { set: {}, rows: [], secrets: [], unplanned: [] };
+  const result: SettingChanges = { set: {}, rows: [], secrets: [], unplanned: [], setByDeploy: [] };
   for (const fullKey of [...new Set([...Object.keys(base), ...Object.keys(head)])].sort()) {
     const before = base[fullKey];
     const after = head[fullKey];
     if (JSON.stringify(before) === JSON.stringify(after)) continue;
     const key = typedKey(fullKey, project);
+    if (fullKey.startsWith(`${project}:`) && (CI_MANAGED_SETTINGS as readonly string[]).includes(key)) {
+      result.setByDeploy.push(key);
+      continue;
+    }
     if (isSecure(before) || isSecure(after)) {
       result.secrets.push(key);
       continue;
@@ -77,6 +84,7 @@ export function planComment(stack: string, changes: SettingChanges, plan: { args
     lines.push("", "<details><summary>the plan</summary>", "", "~~~text", plan.output.trimEnd(), "~~~", "", "</details>");
   }
   if (changes.secrets.length > 0) lines.push("", `Secrets changed (their values stay out of the plan; README, Rotate secrets): ${changes.secrets.map((k) => `\`${k}\``).join(", ")}.`);
+  if (changes.setByDeploy.length > 0) lines.push("", `Not planned, and not deployed from this file: ${changes.setByDeploy.map((k) => `\`${k}\``).join(", ")} ${changes.setByDeploy.length > 1 ? "are" : "is"} set by the deploy job (the image it builds, pinned by digest, and its ECR login; README, Deploy from CI).`);
   if (changes.unplanned.length > 0) lines.push("", `Removed, with no default to plan them with: ${changes.unplanned.map((k) => `\`${k}\``).join(", ")}.`);
   return `${lines.join("\n")}\n`;
 }
