@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
 import { API_HOST_DEFAULTS } from "@trafficlab/api-host";
 import { DATABASE_DEFAULTS } from "@trafficlab/database";
 import { EDGE_PROXY_SERVICE_DEFAULTS, NGINX_DEFAULTS } from "@trafficlab/edge-proxy";
@@ -11,6 +11,7 @@ import { TOKEN_CACHE_DEFAULTS } from "@trafficlab/token-cache";
 import { SECRET_SETTINGS, STACK_SETTINGS, type SettingSpec } from "@trafficlab/stacks/settings";
 import { runPlanCommand, type Plan } from "@trafficlab/plan";
 import { classOutputs, interfaceMembers, type Member } from "./interface-table";
+import { ciFiles, ciModel } from "./ci/project";
 
 /** The repository root. */
 export const ROOT = join(__dirname, "..", "..", "..");
@@ -50,6 +51,36 @@ function settingsTable(): string {
   const rows = Object.entries(STACK_SETTINGS).map(([key, spec]: [string, SettingSpec]) => `| \`${key}\` | ${spec.type} | ${spec.default === undefined ? "**required**" : code(spec.default)} | ${cell(spec.description)} |`);
   const secrets = Object.entries(SECRET_SETTINGS).map(([key, how]) => `| \`${key}\` | secret | none | ${cell(how)} |`);
   return ["| setting | type | default | meaning |", "|---|---|---|---|", ...rows, ...secrets].join("\n");
+}
+
+/**
+ * Where each stack keeps its state and how it encrypts its secrets, from the files Pulumi reads:
+ * Pulumi.yaml's `backend.url` (none: wherever `pulumi login` points, the local backend by default)
+ * and each Pulumi.<stack>.yaml's `secretsprovider` (none: a passphrase), with what CI does with it.
+ */
+export function stacksTable(root = ROOT): string {
+  const project = (parse(readFileSync(join(root, "Pulumi.yaml"), "utf8")) ?? {}) as { backend?: { url?: string } };
+  const model = ciModel(root);
+  // Every stack file of the project, the ones CI deploys first, in their order.
+  const files = readdirSync(root).flatMap((file) => /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1] ?? []).sort();
+  const stacks = [...new Set([...model.stacks.map((s) => s.name), ...files])].filter((stack) => existsSync(join(root, `Pulumi.${stack}.yaml`)));
+  const rows = stacks.map((stack) => {
+    const file = (parse(readFileSync(join(root, `Pulumi.${stack}.yaml`), "utf8")) ?? {}) as { secretsprovider?: string };
+    const provider = file.secretsprovider ?? "";
+    const secrets = provider.startsWith("awskms://") ? `AWS KMS (\`${provider}\`)` : provider ? `\`${provider}\`` : "a passphrase (`PULUMI_CONFIG_PASSPHRASE`)";
+    const backend = project.backend?.url
+      ? `\`${project.backend.url}\` (Pulumi.yaml)`
+      : provider.startsWith("awskms://")
+        ? "the team's S3 bucket: `pulumi login s3://<stateBucket>`"
+        : "local, the default for one person: `pulumi login --local`";
+    const index = model.stacks.findIndex((s) => s.name === stack);
+    const ci =
+      index < 0
+        ? "not deployed by CI"
+        : `preview on pull requests; \`pulumi up\` on merge${index === 0 ? "" : ` after ${model.stacks[index - 1]!.name}`}, environment \`${model.stacks[index]!.environment}\`${provider.startsWith("awskms://") ? "" : " (CI refuses it until it uses the KMS key: Deploy from CI, set-up step 4)"}`;
+    return `| \`${stack}\` | ${backend} | ${secrets} | ${ci} |`;
+  });
+  return ["| stack | state backend | secrets | CI (.github/workflows) |", "|---|---|---|---|", ...rows].join("\n");
 }
 
 const planRuns = new Map<string, Promise<string>>();
@@ -150,6 +181,7 @@ function installToday(dir: string): string {
 const READMES: Record<string, Table[]> = {
   "README.md": [
     { id: "settings", render: settingsTable },
+    { id: "stacks", render: () => stacksTable() },
     { id: "cost summary", render: costSummary },
   ],
   "packages/network/README.md": [
@@ -256,10 +288,12 @@ export async function generatedFiles(root = ROOT): Promise<Map<string, string>> 
   const files = new Map<string, string>();
   files.set("Pulumi.yaml", withProjectConfig(readFileSync(join(root, "Pulumi.yaml"), "utf8")));
   for (const [path, tables] of Object.entries(READMES)) files.set(path, await withTables(path, readFileSync(join(root, path), "utf8"), tables));
+  // The project's GitHub workflows, from its .github/ci-workflows.yaml (README, Deploy from CI).
+  for (const [path, content] of ciFiles(root)) files.set(path, content);
   return files;
 }
 
 /** The generated files that differ from what is on disk. */
 export async function drift(root = ROOT): Promise<string[]> {
-  return [...(await generatedFiles(root))].filter(([path, content]) => readFileSync(join(root, path), "utf8") !== content).map(([path]) => path);
+  return [...(await generatedFiles(root))].filter(([path, content]) => !existsSync(join(root, path)) || readFileSync(join(root, path), "utf8") !== content).map(([path]) => path);
 }
