@@ -241,7 +241,9 @@ function arn(scope: StackScope, service: string, resource: string, { region = tr
 
 function stateStatements(state: StateAccess, write: boolean): PolicyStatement[] {
   return [
-    // The DIY backend keeps everything under .pulumi/ (stacks, history, backups, locks).
+    // The DIY backend keeps everything under .pulumi/ (stacks, history, backups, locks). `pulumi
+    // preview` takes no lock and writes nothing (pulumi/pulumi pkg/backend/diy/backend.go: Preview
+    // calls apply with DryRun, without b.Lock; Update, Refresh, Destroy, Import lock), so read is enough for it.
     { Sid: "ListState", Effect: "Allow", Action: "s3:ListBucket", Resource: state.bucketArn, Condition: { StringLike: { "s3:prefix": [".pulumi/*", ".pulumi"] } } },
     { Sid: write ? "ReadWriteState" : "ReadState", Effect: "Allow", Action: write ? ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"] : ["s3:GetObject"], Resource: `${state.bucketArn}/.pulumi/*` },
     // Decrypt: the stack's data key (awskms secrets provider) and the bucket's SSE-KMS objects;

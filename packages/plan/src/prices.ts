@@ -25,8 +25,13 @@ import { existsSync, readFileSync } from "node:fs";
  *   data-transfer-out                       per GB out to the internet (first 10 TB a month; inbound is free)
  *   data-transfer-cross-az                  per GB between Availability Zones, billed at the instance
  *   data-transfer-cross-az-alb              per GB from an ALB to a target in another zone
+ *   kms-key                                 per customer managed KMS key-month
+ *   s3-storage:standard                     per GB-month of S3 Standard
+ *   s3-requests:put                         per 1,000 PUT, COPY, POST or LIST requests
+ *   s3-requests:get                         per 1,000 GET and other requests
+ *   ecr-storage                             per GB-month of private ECR images
  */
-export type PriceUnit = "hour" | "GB-month" | "vCPU-hour" | "month" | "GB" | "LCU-hour" | "notification";
+export type PriceUnit = "hour" | "GB-month" | "vCPU-hour" | "month" | "GB" | "LCU-hour" | "notification" | "1000 requests";
 
 export interface Price {
   usd: number;
@@ -119,6 +124,12 @@ const SEOUL: PriceTable = {
   "cloudwatch-logs-ingest": price(0.76, "GB", "CloudWatch Logs Standard ingestion (first 5 GB a month free with storage, any account)", "AWS CloudWatch pricing, ap-northeast-1 rate via public cost articles; assumed for Seoul", "2026-12", "medium"),
   "cloudwatch-logs-storage": price(0.033, "GB-month", "CloudWatch Logs storage (archived, compressed)", "AWS CloudWatch pricing, ap-northeast-1 rate via public cost articles; assumed for Seoul", "2026-12", "medium"),
   "sns-email": price(0.00002, "notification", "SNS e-mail notification (USD 2.00 per 100,000; first 1,000 a month free)", "AWS SNS pricing (factualminds 2026-06 summary)", "2026-06", "medium"),
+  // The ci stack (packages/ci).
+  "kms-key": price(1, "month", "KMS customer managed key (each automatic rotation adds USD 1 a month, for the first two; requests USD 0.03 per 10,000 beyond 20,000 free)", "AWS KMS pricing, same in every commercial Region", "2026-12", "high"),
+  "s3-storage:standard": price(0.025, "GB-month", "S3 Standard storage, first 50 TB a month", "AWS S3 pricing, Asia Pacific (Seoul)", "2026-12", "medium"),
+  "s3-requests:put": price(0.0045, "1000 requests", "S3 Standard PUT, COPY, POST, LIST requests", "AWS S3 pricing, Asia Pacific (Seoul)", "2026-12", "medium"),
+  "s3-requests:get": price(0.00035, "1000 requests", "S3 Standard GET, SELECT and other requests", "AWS S3 pricing, Asia Pacific (Seoul)", "2026-12", "medium"),
+  "ecr-storage": price(0.1, "GB-month", "ECR private repository storage (500 MB a month free for 12 months on new accounts; transfer within the Region free)", "AWS ECR pricing, same in every Region", "2026-12", "high"),
 };
 
 /** The regions the repo has researched prices for. */
@@ -143,12 +154,17 @@ const KEY_PATTERNS = [
   /^sns-email$/,
   /^cloudwatch-logs-(ingest|storage)$/,
   /^data-transfer-(out|cross-az|cross-az-alb)$/,
+  /^kms-key$/,
+  /^s3-storage:(standard)$/,
+  /^s3-requests:(put|get)$/,
+  /^ecr-storage$/,
 ];
 
 const UNIT_OF_KEY: [RegExp, PriceUnit][] = [
-  [/^(ebs|rds-storage):|^rds-backup$|^cloudwatch-logs-storage$/, "GB-month"],
+  [/^(ebs|rds-storage|s3-storage):|^rds-backup$|^cloudwatch-logs-storage$|^ecr-storage$/, "GB-month"],
+  [/^s3-requests:/, "1000 requests"],
   [/^rds-extended-support$/, "vCPU-hour"],
-  [/^secretsmanager-secret$|^ssm-parameter-|^acm-public-certificate$|^cloudwatch-alarm$/, "month"],
+  [/^secretsmanager-secret$|^ssm-parameter-|^acm-public-certificate$|^cloudwatch-alarm$|^kms-key$/, "month"],
   [/^sns-email$/, "notification"],
   [/^nat-gateway-gb$|^data-transfer-|^cloudwatch-logs-ingest$/, "GB"],
   [/^alb-lcu$/, "LCU-hour"],

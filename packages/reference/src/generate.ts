@@ -199,6 +199,7 @@ const READMES: Record<string, Table[]> = {
     { id: "cost summary", render: costSummary },
     { id: "plan dev", render: () => planSample("dev") },
     { id: "plan prod", render: () => planSample("prod") },
+    { id: "plan ci", render: () => planSample("ci") },
     { id: "plan json keys", render: planJsonKeys },
   ],
   "packages/ci/README.md": [
