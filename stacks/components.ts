@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { API_IMAGE_REPOSITORY_TYPE, GITHUB_DEPLOY_ROLES_TYPE, resolveApiImageRepositorySettings, resolveGithubDeployRolesSettings, type ApiImageRepositoryArgs, type GithubDeployRolesArgs } from "@trafficlab/ci";
 import { API_HOST_TYPE, resolveApiHostSettings, type ApiHostDeployArgs, type RegistryCredentials } from "@trafficlab/api-host";
 import { DATABASE_TYPE, resolveDatabaseSettings, type DatabaseArgs } from "@trafficlab/database";
 import { ALARM_ROUTING, FLEET_TYPE, logRetentionFor, resolveAlarmRouting, resolveFleetSettings, type AlarmNotificationsArgs, type FleetArgs } from "@trafficlab/fleet";
@@ -18,6 +19,11 @@ export interface ComponentArgs {
   alarmRouting: Pick<AlarmNotificationsArgs, "emails" | "slack">;
   /** Days CloudWatch Logs keeps the containers' logs. */
   logRetentionDays: number;
+  /** hosting: ci. The roles' arguments less the ARNs of the state backend and repository, which exist only once created. */
+  ci: {
+    roles: Omit<GithubDeployRolesArgs, "stateBucketArn" | "stateKeyArn" | "imageRepositoryArn">;
+    imageRepository: ApiImageRepositoryArgs;
+  };
 }
 
 /** Whether the fleet sends its metrics to AMP: fleetMetrics on, or auto in prod (where the alerts are needed and paid for). */
@@ -28,7 +34,7 @@ export function fleetMetricsOn(settings: Pick<StackSettings, "fleetMetrics" | "e
 /** The names the stack gives its components: `<stack>-network`, `<stack>-api`, ... */
 export function componentNames(stack: string) {
   // The fleet takes the host's name: `<stack>-api` either way.
-  return { network: `${stack}-network`, host: `${stack}-api`, database: `${stack}-db`, cache: `${stack}-tokens` };
+  return { network: `${stack}-network`, host: `${stack}-api`, database: `${stack}-db`, cache: `${stack}-tokens`, github: `${stack}-github`, image: `${stack}-api-image` };
 }
 
 export interface Secrets {
@@ -56,6 +62,20 @@ export function componentArgs(settings: StackSettings, context: { project: strin
   return {
     alarmRouting,
     logRetentionDays,
+    ci: {
+      roles: {
+        repository: settings.githubRepository,
+        deployEnvironment: settings.deployEnvironment,
+        stacks: settings.deployStacks,
+        project: context.project,
+        existingOidcProviderArn: settings.githubOidcProviderArn || undefined,
+        // A fleet's HTTPS writes records in its zone: the zone the stacks' hostedZoneId names.
+        hostedZoneIds: settings.hostedZoneId ? [settings.hostedZoneId] : [],
+        tags,
+      },
+      // Fixed, never a setting: the name is force-new (a new name is a new, empty repository).
+      imageRepository: { repositoryName: `${context.project}/api`, retainImages: settings.ecrRetainImages, untaggedExpiryDays: settings.ecrUntaggedExpiryDays, tags },
+    },
     network: { cidrBlock: settings.vpcCidr, availabilityZoneCount: settings.availabilityZones, nat: settings.nat as NetworkArgs["nat"], tags },
     host: {
       sshAllowedCidrs: settings.sshAllowedCidrs,
@@ -120,10 +140,14 @@ export interface ComponentRefusal {
  * Runs every component's own argument checks, without creating anything, and returns every
  * refusal: so one `pulumi up` reports all the problems, before the first resource exists.
  */
-export function checkComponents(args: ComponentArgs, stack: string, hosting: "single" | "fleet" = "single"): ComponentRefusal[] {
+export function checkComponents(args: ComponentArgs, stack: string, hosting: "single" | "fleet" | "ci" = "single"): ComponentRefusal[] {
   const names = componentNames(stack);
   const noIds = { vpcId: "", subnetId: "", subnetIds: [] };
-  const checks: [string, () => unknown][] = [
+  // The ci stack runs none of the API's components, only its own.
+  const checks: [string, () => unknown][] = hosting === "ci" ? [
+    [GITHUB_DEPLOY_ROLES_TYPE, () => resolveGithubDeployRolesSettings(names.github, { ...args.ci.roles, stateBucketArn: "", stateKeyArn: "" })],
+    [API_IMAGE_REPOSITORY_TYPE, () => resolveApiImageRepositorySettings(names.image, args.ci.imageRepository)],
+  ] : [
     [NETWORK_TYPE, () => resolveNetworkSettings(names.network, args.network)],
     // Only the hosting the stack uses may refuse it.
     hosting === "fleet"

@@ -3,6 +3,7 @@ import type { z } from "zod";
 import * as awsProviderSettings from "@pulumi/aws/config/vars";
 import { AWS_REGIONS, parseVpcCidr } from "@trafficlab/network";
 import { FLEET_TYPE } from "@trafficlab/fleet";
+import { branchPatternProblem } from "@trafficlab/ci";
 import { closestMatch, didYouMean, imageRegistry } from "@trafficlab/validation";
 import { checkComponents, componentArgs } from "./components";
 import { SECRET_SETTINGS, STACK_SETTINGS, settingOf, type SettingKey, type SettingSpec, type StackSettings } from "./settings";
@@ -19,7 +20,42 @@ export const SECRET_KEYS = Object.keys(SECRET_SETTINGS) as (keyof typeof SECRET_
 const HOW_TO_SET: Partial<Record<SettingKey, string>> = {
   sshAllowedCidrs: "set it with: pulumi config set --path 'sshAllowedCidrs[0]' \"$(curl -s https://checkip.amazonaws.com)/32\"",
   apiImage: "set it with: pulumi config set apiImage <user>/<image>:<tag>",
+  githubRepository: "set it with: pulumi config set githubRepository OWNER/NAME (as GitHub shows it)",
 };
+
+/**
+ * The ci stack's own rules, before its components' checks: the repository is required, the
+ * branch patterns must be ones GitHub Actions matches, and the deploy role must not be able to
+ * change the ci stack itself (its roles are named `<ci stack>-*`).
+ */
+function ciProblems(project: string, settings: StackSettings, stack: string, failed: Set<string>): string[] {
+  const problems: string[] = [];
+  if (!failed.has("githubRepository") && settings.githubRepository === "") {
+    failed.add("githubRepository");
+    problems.push(`${project}:githubRepository (missing) is required because hosting is ci (the roles trust that repository's workflows); ${HOW_TO_SET.githubRepository}`);
+  }
+  const patterns: [SettingKey, string[]][] = [
+    ["previewBranches", settings.previewBranches],
+    ["deployBranch", [settings.deployBranch]],
+  ];
+  for (const [key, values] of patterns) {
+    if (failed.has(key)) continue;
+    if (key === "previewBranches" && values.length === 0) problems.push(`${project}:previewBranches = [] is not allowed; allowed: at least one branch pattern (e.g. ["main"])`);
+    for (const value of values) {
+      const problem = branchPatternProblem(value);
+      if (problem) {
+        failed.add(key);
+        const given = key === "deployBranch" ? `= ${JSON.stringify(value)} is` : `contains ${JSON.stringify(value)}, which is`;
+        problems.push(`${project}:${key} ${given} not allowed; ${problem.replace(/^Allowed:/, "allowed:")}`);
+      }
+    }
+  }
+  if (!failed.has("deployStacks") && settings.deployStacks.includes(stack)) {
+    failed.add("deployStacks");
+    problems.push(`${project}:deployStacks = ${JSON.stringify(settings.deployStacks)} is not allowed; it names this stack (${stack}), whose roles the deploy role could then rewrite: list the stacks it deploys (e.g. dev, prod) and change ${stack} only by hand`);
+  }
+  return problems;
+}
 
 /** What a stack marked `environment: prod` must keep, because it holds real data. */
 const PRODUCTION_RULES: { key: SettingKey; holds: (s: StackSettings) => boolean; allowed: string }[] = [
@@ -347,10 +383,17 @@ export function parseStackSettings(project: string, raw: Record<string, unknown>
     }
   }
   const parsed = settings as StackSettings;
+  // The ci stack runs no API: it needs no image.
+  if (parsed.hosting !== "ci" && !failed.has("hosting") && !failed.has("apiImage") && parsed.apiImage === "") {
+    failed.add("apiImage");
+    // "" is Pulumi.yaml's default: not given.
+    problems.push(`${project}:apiImage (missing) is required; ${HOW_TO_SET.apiImage}`);
+  }
   if (parsed.hosting === "single" && !failed.has("hosting") && !failed.has("sshAllowedCidrs") && parsed.sshAllowedCidrs.length === 0) {
     failed.add("sshAllowedCidrs");
     problems.push(`${project}:sshAllowedCidrs (missing) is required because hosting is single (pulumi up deploys the host over SSH); ${HOW_TO_SET.sshAllowedCidrs}`);
   }
+  if (parsed.hosting === "ci" && !failed.has("hosting")) problems.push(...ciProblems(project, parsed, context.stack ?? "dev", failed));
   if (parsed.environment === "prod" && !failed.has("environment")) {
     for (const rule of PRODUCTION_RULES) {
       if (!failed.has(rule.key) && !rule.holds(parsed)) problems.push(`${project}:${rule.key} = ${JSON.stringify(parsed[rule.key])} is not allowed; ${rule.allowed}`);
@@ -373,7 +416,7 @@ export function parseStackSettings(project: string, raw: Record<string, unknown>
   const placeholderSecret = pulumi.secret("checked-only");
   const secrets = { dbPassword: context.secrets?.dbPassword ? placeholderSecret : undefined, registryPassword: context.secrets?.registryPassword ? placeholderSecret : undefined };
   const stack = context.stack ?? "dev";
-  for (const { componentType, error } of checkComponents(componentArgs(parsed, { project, stack }, secrets), stack, parsed.hosting as "single" | "fleet")) {
+  for (const { componentType, error } of checkComponents(componentArgs(parsed, { project, stack }, secrets), stack, parsed.hosting as "single" | "fleet" | "ci")) {
     for (const problem of error.problems) {
       const key = settingOf(componentType, problem.argument);
       if (key && failed.has(key)) continue; // already reported as the user typed it

@@ -6,6 +6,7 @@ import { Database } from "@trafficlab/database";
 import { ApiFleet, createAlarmNotifications, createAlarms, createCentralLogs, fleetCache, fleetDatabase, serviceAssumeRolePolicy, singleHostAlarmSpecs } from "@trafficlab/fleet";
 import { Network } from "@trafficlab/network";
 import { TokenCache } from "@trafficlab/token-cache";
+import { ciProgram } from "./ci";
 import { componentArgs, componentNames } from "./components";
 import type { StackConfig } from "./config";
 
@@ -22,8 +23,11 @@ import type { StackConfig } from "./config";
  * nothing but the host and its route to the internet, so they run while RDS and ElastiCache are
  * created. Fleet: the data tier admits nobody itself; the fleet adds the rules for its
  * instances' group, and its first instance boots after them.
+ *
+ * `ci` runs no API at all: the GitHub deploy roles, the ECR repository and the state backend (ci.ts).
  */
 export async function trafficlab(config: StackConfig) {
+  if (config.hosting === "ci") return ciProgram(config);
   const prefix = config.stack;
   const names = componentNames(prefix);
   // The settings were checked with every component's own checks in loadStackConfig (all

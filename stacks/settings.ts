@@ -2,6 +2,7 @@ import { z } from "zod";
 import { API_HOST_DEFAULTS, API_HOST_TYPE } from "@trafficlab/api-host";
 import { DATABASE_DEFAULTS, DATABASE_TYPE } from "@trafficlab/database";
 import { ACME_DEFAULTS } from "@trafficlab/edge-proxy";
+import { API_IMAGE_REPOSITORY_DEFAULTS, API_IMAGE_REPOSITORY_TYPE, GITHUB_DEPLOY_ROLES_DEFAULTS, GITHUB_DEPLOY_ROLES_TYPE } from "@trafficlab/ci";
 import { ALARM_ROUTING, FLEET_DEFAULTS, FLEET_METRICS_DEFAULTS, FLEET_TYPE, LOG_RETENTION_DAYS } from "@trafficlab/fleet";
 import { NETWORK_DEFAULTS, NETWORK_TYPE, NAT_MODES } from "@trafficlab/network";
 import { CACHE_ENGINES, TOKEN_CACHE_DEFAULTS, TOKEN_CACHE_TYPE } from "@trafficlab/token-cache";
@@ -103,7 +104,9 @@ export const STACK_SETTINGS = {
     description: "single: required, CIDRs that may SSH in, including the machine that runs pulumi up (it deploys over SSH); a fleet opens no SSH",
     becomes: [{ component: API_HOST_TYPE, argument: "sshAllowedCidrs" }],
   }),
-  apiImage: setting({ type: "string", schema: z.string().min(1), description: "required: the API image, user/image:tag or a digest (latest is refused)", becomes: [{ component: API_HOST_TYPE, argument: "app.image" }, { component: FLEET_TYPE, argument: "app.image" }] }),
+  // Empty by default, so the CLI does not require it of the ci stack, which runs no API;
+  // stacks/config.ts requires it for hosting: single and fleet.
+  apiImage: setting({ type: "string", default: "", schema: text, description: "single and fleet: required, the API image, user/image:tag or a digest (latest is refused)", becomes: [{ component: API_HOST_TYPE, argument: "app.image" }, { component: FLEET_TYPE, argument: "app.image" }] }),
   apiBuildContext: setting({ type: "string", default: "", schema: text, description: 'a local directory to build and push apiImage from (docker build --platform linux/amd64); "" to run apiImage as it is' }),
   springProfile: setting({ type: "string", default: API_HOST_DEFAULTS.springProfile, schema: text, description: "SPRING_PROFILES_ACTIVE of the API", becomes: [{ component: API_HOST_TYPE, argument: "app.springProfile" }, { component: FLEET_TYPE, argument: "app.springProfile" }] }),
   apiHealthPath: setting({ type: "string", default: API_HOST_DEFAULTS.healthPath, schema: text, description: "the API's health path, for its container health check (and the load balancer's, through nginx)", becomes: [{ component: API_HOST_TYPE, argument: "app.healthPath" }, { component: FLEET_TYPE, argument: "app.healthPath" }] }),
@@ -134,8 +137,9 @@ export const STACK_SETTINGS = {
   hosting: setting({
     type: "string",
     default: "single",
-    schema: z.enum(["single", "fleet"]),
-    description: "single: one EC2 host deployed over SSH (cheap; dev); fleet: an Auto Scaling group behind a load balancer (prod; README, Scaling out)",
+    schema: z.enum(["single", "fleet", "ci"]),
+    description:
+      "single: one EC2 host deployed over SSH (cheap; dev); fleet: an Auto Scaling group behind a load balancer (prod; README, Scaling out); ci: no API, the GitHub deploy roles, the ECR repository and the team's state backend (README, Deploy from CI)",
   }),
   fleetInstanceType: setting({
     type: "string",
@@ -237,6 +241,61 @@ export const STACK_SETTINGS = {
     }),
     description: "fleet: seconds between two scrapes of each target by the instances' agent, 5 to 300; AMP bills every sample",
     becomes: [{ component: FLEET_TYPE, argument: "metrics.scrapeIntervalSeconds" }],
+  }),
+  // hosting: ci (packages/ci). Empty by default so the CLI requires it of no stack; stacks/config.ts requires it for hosting: ci.
+  githubRepository: setting({
+    type: "string",
+    default: "",
+    schema: text,
+    description: "ci: required, the GitHub repository OWNER/NAME whose pull requests may assume the preview role and whose deployEnvironment jobs the deploy role",
+    becomes: [{ component: GITHUB_DEPLOY_ROLES_TYPE, argument: "repository" }],
+  }),
+  deployEnvironment: setting({
+    type: "string",
+    default: GITHUB_DEPLOY_ROLES_DEFAULTS.deployEnvironment,
+    schema: text,
+    description: "ci: the GitHub environment whose jobs may assume the deploy role (protect it in GitHub: required reviewers, deployment branches)",
+    becomes: [{ component: GITHUB_DEPLOY_ROLES_TYPE, argument: "deployEnvironment" }],
+  }),
+  deployStacks: setting({
+    type: "array",
+    default: ["dev", "prod"],
+    schema: z.array(z.string()),
+    description: "ci: the stacks the roles preview and deploy: the deploy role may change only resources tagged Stack=<one of them> or named <stack>-*",
+    becomes: [{ component: GITHUB_DEPLOY_ROLES_TYPE, argument: "stacks" }],
+  }),
+  previewBranches: setting({
+    type: "array",
+    default: ["main"],
+    schema: z.array(z.string()),
+    description: "ci: branch patterns whose pull requests the workflows preview (on.pull_request.branches); an output for the workflows, no resource",
+  }),
+  deployBranch: setting({
+    type: "string",
+    default: "main",
+    schema: text,
+    description: "ci: the branch whose pushes deploy (on.push.branches; the deploy environment's deployment branch rule); an output for the workflows, no resource",
+  }),
+  githubOidcProviderArn: setting({
+    type: "string",
+    default: "",
+    schema: text,
+    description: 'ci: the account\'s existing GitHub OIDC provider (one per URL in an account), arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com; "" creates it',
+    becomes: [{ component: GITHUB_DEPLOY_ROLES_TYPE, argument: "existingOidcProviderArn" }],
+  }),
+  ecrRetainImages: setting({
+    type: "integer",
+    default: API_IMAGE_REPOSITORY_DEFAULTS.retainImages,
+    schema: whole,
+    description: "ci: API images the ECR repository keeps, newest first, 1 to 1000 (a rollback reaches this far back)",
+    becomes: [{ component: API_IMAGE_REPOSITORY_TYPE, argument: "retainImages" }],
+  }),
+  ecrUntaggedExpiryDays: setting({
+    type: "integer",
+    default: API_IMAGE_REPOSITORY_DEFAULTS.untaggedExpiryDays,
+    schema: whole,
+    description: "ci: days the ECR repository keeps an untagged image, 1 to 365",
+    becomes: [{ component: API_IMAGE_REPOSITORY_TYPE, argument: "untaggedExpiryDays" }],
   }),
 } as const;
 

@@ -12,7 +12,7 @@ interface Case {
   case: string;
   config: Record<string, string>;
   says: string[];
-  stack?: "dev" | "prod";
+  stack?: "dev" | "prod" | "ci";
   /** Secret keys of `config` set without --secret (plain text in the stack file). */
   plainText?: string[];
 }
@@ -71,7 +71,7 @@ const CATALOG: Case[] = [
   { case: "image with a space", config: { [k("apiImage")]: "user/trafficlab-api :1.0.0" }, says: ["trafficlab:apiImage", "has no spaces"] },
   { case: "image from another registry than the login's", config: { [k("apiImage")]: "ghcr.io/acme/api:1.0.0", [k("registryUsername")]: "deployer", [k("registryPassword")]: "s3cret-Registry-1", [k("registryServer")]: "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com" }, says: ['trafficlab:apiImage = "ghcr.io/acme/api:1.0.0" is not allowed because registryServer is', "pulled from ghcr.io"] },
   { case: "nginx image with an upper-case repository", config: { [k("nginxImage")]: "Nginx:1.28.0-alpine" }, says: ['trafficlab:nginxImage = "Nginx:1.28.0-alpine"', "must be lower case"] },
-  { case: "image as an empty string", config: { [k("apiImage")]: "" }, says: ['trafficlab:apiImage = ""'] },
+  { case: "image as an empty string (Pulumi.yaml's default: not given)", config: { [k("apiImage")]: "" }, says: ["trafficlab:apiImage (missing) is required; set it with: pulumi config set apiImage"] },
   { case: "health path without a leading slash", config: { [k("apiHealthPath")]: "actuator/health" }, says: ['trafficlab:apiHealthPath = "actuator/health"', "starting with /"] },
   { case: "Spring profile with a newline", config: { [k("springProfile")]: "prod\nSPRING_DATASOURCE_URL=x" }, says: ["trafficlab:springProfile", "Spring profile names"] },
   { case: "Spring profile with a space", config: { [k("springProfile")]: "prod metrics" }, says: ['trafficlab:springProfile = "prod metrics"', "separated by commas"] },
@@ -146,9 +146,28 @@ const CATALOG: Case[] = [
   { case: "replicas as words", config: { [k("cacheReplicas")]: "one" }, says: ['trafficlab:cacheReplicas = "one"', "expected number"] },
   { case: "no users", config: { [k("cacheExpectedUsers")]: "0" }, says: ["trafficlab:cacheExpectedUsers = 0"] },
   { case: "Memcached", config: { [k("cacheEngine")]: "memcached" }, says: ['trafficlab:cacheEngine = "memcached"', '"valkey", "redis"'] },
+  // the ci stack (hosting ci): what GitHub and the roles' sub claim refuse
+  { case: "ci: no repository", stack: "ci", config: {}, says: ["trafficlab:githubRepository (missing) is required because hosting is ci", "pulumi config set githubRepository OWNER/NAME"] },
+  { case: "ci: a repository without its owner", stack: "ci", config: { [k("githubRepository")]: "trafficlab" }, says: ['trafficlab:githubRepository = "trafficlab" is not allowed', "allowed: OWNER/NAME", "has 0 '/'"] },
+  { case: "ci: a repository URL", stack: "ci", config: { [k("githubRepository")]: "https://github.com/octo-org/trafficlab" }, says: ['trafficlab:githubRepository = "https://github.com/octo-org/trafficlab"', "OWNER/NAME"] },
+  { case: "ci: an owner with an underscore", stack: "ci", config: { [k("githubRepository")]: "octo_org/trafficlab" }, says: ['trafficlab:githubRepository = "octo_org/trafficlab"', 'the owner "octo_org" is not one'] },
+  { case: "ci: a repository name with a space", stack: "ci", config: { [k("githubRepository")]: "octo-org/traffic lab" }, says: ['trafficlab:githubRepository = "octo-org/traffic lab"', 'the name "traffic lab"'] },
+  { case: "ci: an environment with a semicolon", stack: "ci", config: { [k("githubRepository")]: "octo-org/trafficlab", [k("deployEnvironment")]: "prod;eu" }, says: ['trafficlab:deployEnvironment = "prod;eu" is not allowed', "GitHub environment name", 'contains ";"'] },
+  { case: "ci: an environment with a colon (the sub claim's separator)", stack: "ci", config: { [k("githubRepository")]: "octo-org/trafficlab", [k("deployEnvironment")]: "prod:eu" }, says: ['trafficlab:deployEnvironment = "prod:eu"', 'contains ":"'] },
+  { case: "ci: an environment with a trailing space", stack: "ci", config: { [k("githubRepository")]: "octo-org/trafficlab", [k("deployEnvironment")]: "production " }, says: ['trafficlab:deployEnvironment = "production "', "starts or ends with a space"] },
+  { case: "ci: an environment longer than GitHub's 255", stack: "ci", config: { [k("githubRepository")]: "octo-org/trafficlab", [k("deployEnvironment")]: "e".repeat(256) }, says: ["trafficlab:deployEnvironment", "1 to 255 characters", "this has 256"] },
+  { case: "ci: a deploy branch with a space", stack: "ci", config: { [k("githubRepository")]: "octo-org/trafficlab", [k("deployBranch")]: "main branch" }, says: ['trafficlab:deployBranch = "main branch" is not allowed', "contains a space"] },
+  { case: "ci: a preview branch pattern with a space", stack: "ci", config: { [k("githubRepository")]: "octo-org/trafficlab", [k("previewBranches")]: JSON.stringify(["main", "release /*"]) }, says: ['trafficlab:previewBranches contains "release /*", which is not allowed', "contains a space"] },
+  { case: "ci: a branch git refuses", stack: "ci", config: { [k("githubRepository")]: "octo-org/trafficlab", [k("deployBranch")]: "main..next" }, says: ['trafficlab:deployBranch = "main..next"', "'..'"] },
+  { case: "ci: no preview branch", stack: "ci", config: { [k("githubRepository")]: "octo-org/trafficlab", [k("previewBranches")]: "[]" }, says: ["trafficlab:previewBranches = [] is not allowed"] },
+  { case: "ci: the deploy role deploying the ci stack itself", stack: "ci", config: { [k("githubRepository")]: "octo-org/trafficlab", [k("deployStacks")]: JSON.stringify(["prod", "ci"]) }, says: ['trafficlab:deployStacks = ["prod","ci"] is not allowed', "it names this stack (ci)"] },
+  { case: "ci: a stack name the roles cannot be scoped to", stack: "ci", config: { [k("githubRepository")]: "octo-org/trafficlab", [k("deployStacks")]: JSON.stringify(["prod*"]) }, says: ['trafficlab:deployStacks = "prod*" is not allowed'] },
+  { case: "ci: another provider than GitHub's", stack: "ci", config: { [k("githubRepository")]: "octo-org/trafficlab", [k("githubOidcProviderArn")]: "arn:aws:iam::123456789012:oidc-provider/gitlab.com" }, says: ['trafficlab:githubOidcProviderArn = "arn:aws:iam::123456789012:oidc-provider/gitlab.com"', "token.actions.githubusercontent.com"] },
+  { case: "ci: no image kept", stack: "ci", config: { [k("githubRepository")]: "octo-org/trafficlab", [k("ecrRetainImages")]: "0" }, says: ["trafficlab:ecrRetainImages = 0", "1 to 1000"] },
+  { case: "ci: untagged images kept longer than a year", stack: "ci", config: { [k("githubRepository")]: "octo-org/trafficlab", [k("ecrUntaggedExpiryDays")]: "400" }, says: ["trafficlab:ecrUntaggedExpiryDays = 400", "1 to 365"] },
 ];
 
-async function attempt(stack: "dev" | "prod", config: Record<string, string>, plainText: string[] = []): Promise<{ error: Error | undefined; registered: string[] }> {
+async function attempt(stack: "dev" | "prod" | "ci", config: Record<string, string>, plainText: string[] = []): Promise<{ error: Error | undefined; registered: string[] }> {
   let error: Error | undefined;
   try {
     await runStack(stack, config, plainText);

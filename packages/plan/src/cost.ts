@@ -137,7 +137,7 @@ export function albAverageLcu(profile: Pick<TrafficAssumption, "dailyUsers" | "r
 /** How a line's unit reads in the report ("month" is per secret, alarm, parameter, ...). */
 export function unitLabel(line: Pick<CostLine, "unit" | "priceKey">): string {
   if (line.unit !== "month") return line.unit;
-  const thing = line.priceKey === "cloudwatch-alarm" ? "alarm" : line.priceKey.startsWith("ssm-parameter") ? "parameter" : line.priceKey.startsWith("acm-") ? "certificate" : "secret";
+  const thing = line.priceKey === "cloudwatch-alarm" ? "alarm" : line.priceKey.startsWith("ssm-parameter") ? "parameter" : line.priceKey.startsWith("acm-") ? "certificate" : line.priceKey === "kms-key" ? "key" : "secret";
   return `${thing}-month`;
 }
 
@@ -288,6 +288,22 @@ export function monthlyCost(resources: readonly BillableResource[], prices: Pric
       case "aws:rds/instance:Instance":
         rdsLines(r, hours, line);
         break;
+      case "aws:kms/key:Key":
+        line(r, "KMS customer managed key", "kms-key", 1, {
+          note: r.inputs.enableKeyRotation === true ? "automatic rotation: USD 2 a month after the first rotation (a year), USD 3 after the second; the state's requests stay within the 20,000 free a month" : undefined,
+        });
+        break;
+      case "aws:s3/bucket:Bucket":
+        stateBucketLines(r, line);
+        break;
+      case "aws:ecr/repository:Repository": {
+        const retained = retainedImages(resources, r) ?? 30;
+        line(r, `ECR storage, ${retained} images kept (estimate)`, "ecr-storage", Math.round(retained * CI_ASSUMPTIONS.imageGb * 100) / 100, {
+          freeTier: `500 MB a month of private storage for 12 months on ${FREE_TIER_ACCOUNTS}`,
+          note: `assumed: ${CI_ASSUMPTIONS.imageGb} GB per API image (a Spring Boot image on a JRE base, compressed) and no layer shared between them: an upper bound; pulls within the Region are free`,
+        });
+        break;
+      }
       case "aws:elasticache/replicationGroup:ReplicationGroup":
       case "aws:elasticache/cluster:Cluster": {
         const engine = text(r.inputs.engine) ?? "redis";
@@ -312,6 +328,40 @@ export function monthlyCost(resources: readonly BillableResource[], prices: Pric
   const missing = lines.filter((l) => l.missing);
   const sum = (of: CostLine[]) => cents(of.reduce((total, l) => total + l.monthlyUsd!, 0));
   return { lines, totalUsd: sum(priced.filter((l) => !l.scaledOut)), atMaxUsd: sum(priced), complete: missing.length === 0, missing };
+}
+
+/**
+ * What the ci stack's usage-billed lines assume: a team's state (dev and prod, their history,
+ * backups and old versions) and its CI runs. Usage is not in the program, so it is printed with
+ * each line.
+ */
+export const CI_ASSUMPTIONS = {
+  /** the bucket's steady size: checkpoints of two stacks, `.pulumi/history` and `backups`, noncurrent versions */
+  stateGb: 1,
+  /** `pulumi preview` and `pulumi up` runs a month (pull requests and merges) */
+  runsPerMonth: 300,
+  /** PUT/LIST requests and GET requests one run makes on the backend (checkpoint, history, lock; reads of the state) */
+  putsPerRun: 30,
+  getsPerRun: 50,
+  /** one API image, compressed */
+  imageGb: 0.25,
+};
+
+function stateBucketLines(r: BillableResource, line: AddLine): void {
+  const runs = `assumed: ${CI_ASSUMPTIONS.runsPerMonth} preview and up runs a month`;
+  line(r, "S3 Standard storage of the Pulumi state (estimate)", "s3-storage:standard", CI_ASSUMPTIONS.stateGb, {
+    note: `assumed: ${CI_ASSUMPTIONS.stateGb} GB: two stacks' checkpoints, their history and backups, and noncurrent versions (versioning keeps every overwritten checkpoint)`,
+  });
+  line(r, "S3 PUT and LIST requests of the Pulumi state (estimate)", "s3-requests:put", (CI_ASSUMPTIONS.runsPerMonth * CI_ASSUMPTIONS.putsPerRun) / 1000, { note: `${runs}, ${CI_ASSUMPTIONS.putsPerRun} each` });
+  line(r, "S3 GET requests of the Pulumi state (estimate)", "s3-requests:get", (CI_ASSUMPTIONS.runsPerMonth * CI_ASSUMPTIONS.getsPerRun) / 1000, { note: `${runs}, ${CI_ASSUMPTIONS.getsPerRun} each` });
+}
+
+/** The count of images the repository's lifecycle policy keeps (its imageCountMoreThan rule), when the stack has one. */
+function retainedImages(resources: readonly BillableResource[], repository: BillableResource): number | undefined {
+  const policy = resources.find((p) => p.type === "aws:ecr/lifecyclePolicy:LifecyclePolicy" && p.inputs.repository === repository.inputs.name);
+  if (typeof policy?.inputs.policy !== "string") return undefined;
+  const rules = (JSON.parse(policy.inputs.policy) as { rules?: { selection?: { countType?: string; countNumber?: number } }[] }).rules ?? [];
+  return rules.find((rule) => rule.selection?.countType === "imageCountMoreThan")?.selection?.countNumber;
 }
 
 type AddLine = (resource: BillableResource, item: string, priceKey: string, quantity: number | undefined, extra?: { freeTier?: string | undefined; note?: string | undefined; scaledOut?: boolean }) => void;

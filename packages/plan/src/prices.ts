@@ -28,8 +28,13 @@ import { existsSync, readFileSync } from "node:fs";
  *   amp-ingest                              per 10 million metric samples ingested (Amazon Managed Service for Prometheus, first 2 billion a month)
  *   amp-storage                             per GB-month of metric samples stored
  *   amp-query                               per billion query samples processed (rule evaluations, dashboards)
+ *   kms-key                                 per customer managed KMS key-month
+ *   s3-storage:standard                     per GB-month of S3 Standard
+ *   s3-requests:put                         per 1,000 PUT, COPY, POST or LIST requests
+ *   s3-requests:get                         per 1,000 GET and other requests
+ *   ecr-storage                             per GB-month of private ECR images
  */
-export type PriceUnit = "hour" | "GB-month" | "vCPU-hour" | "month" | "GB" | "LCU-hour" | "notification" | "10M samples" | "billion samples";
+export type PriceUnit = "hour" | "GB-month" | "vCPU-hour" | "month" | "GB" | "LCU-hour" | "notification" | "10M samples" | "billion samples" | "1000 requests";
 
 export interface Price {
   usd: number;
@@ -129,6 +134,12 @@ const SEOUL: PriceTable = {
   "amp-storage": price(0.03, "GB-month", "Amazon Managed Service for Prometheus, metric samples and metadata stored (150 days kept by default)", "aws.amazon.com/prometheus/pricing us-east-1 rate, assumed for Seoul", "2026-12", "medium"),
   "amp-query": price(0.1, "billion samples", "Amazon Managed Service for Prometheus, query samples processed (rules, dashboards)", "aws.amazon.com/prometheus/pricing us-east-1 rate, assumed for Seoul", "2026-12", "medium"),
   "sns-email": price(0.00002, "notification", "SNS e-mail notification (USD 2.00 per 100,000; first 1,000 a month free)", "AWS SNS pricing (factualminds 2026-06 summary)", "2026-06", "medium"),
+  // The ci stack (packages/ci).
+  "kms-key": price(1, "month", "KMS customer managed key (each automatic rotation adds USD 1 a month, for the first two; requests USD 0.03 per 10,000 beyond 20,000 free)", "AWS KMS pricing, same in every commercial Region", "2026-12", "high"),
+  "s3-storage:standard": price(0.025, "GB-month", "S3 Standard storage, first 50 TB a month", "AWS S3 pricing, Asia Pacific (Seoul)", "2026-12", "medium"),
+  "s3-requests:put": price(0.0045, "1000 requests", "S3 Standard PUT, COPY, POST, LIST requests", "AWS S3 pricing, Asia Pacific (Seoul)", "2026-12", "medium"),
+  "s3-requests:get": price(0.00035, "1000 requests", "S3 Standard GET, SELECT and other requests", "AWS S3 pricing, Asia Pacific (Seoul)", "2026-12", "medium"),
+  "ecr-storage": price(0.1, "GB-month", "ECR private repository storage (500 MB a month free for 12 months on new accounts; transfer within the Region free)", "AWS ECR pricing, same in every Region", "2026-12", "high"),
 };
 
 /** The regions the repo has researched prices for. */
@@ -154,14 +165,19 @@ const KEY_PATTERNS = [
   /^cloudwatch-logs-(ingest|storage)$/,
   /^data-transfer-(out|cross-az|cross-az-alb)$/,
   /^amp-(ingest|storage|query)$/,
+  /^kms-key$/,
+  /^s3-storage:(standard)$/,
+  /^s3-requests:(put|get)$/,
+  /^ecr-storage$/,
 ];
 
 const UNIT_OF_KEY: [RegExp, PriceUnit][] = [
-  [/^(ebs|rds-storage):|^rds-backup$|^cloudwatch-logs-storage$|^amp-storage$/, "GB-month"],
+  [/^(ebs|rds-storage|s3-storage):|^rds-backup$|^cloudwatch-logs-storage$|^amp-storage$|^ecr-storage$/, "GB-month"],
   [/^amp-ingest$/, "10M samples"],
   [/^amp-query$/, "billion samples"],
+  [/^s3-requests:/, "1000 requests"],
   [/^rds-extended-support$/, "vCPU-hour"],
-  [/^secretsmanager-secret$|^ssm-parameter-|^acm-public-certificate$|^cloudwatch-alarm$/, "month"],
+  [/^secretsmanager-secret$|^ssm-parameter-|^acm-public-certificate$|^cloudwatch-alarm$|^kms-key$/, "month"],
   [/^sns-email$/, "notification"],
   [/^nat-gateway-gb$|^data-transfer-|^cloudwatch-logs-ingest$/, "GB"],
   [/^alb-lcu$/, "LCU-hour"],

@@ -17,14 +17,20 @@ export interface RecordedStack extends StackUnderMocks {
 }
 
 /**
- * Stand-ins for the settings that have no default because each user must choose them (who may
- * SSH in, which image to run). Neither changes what is created or what it costs, so the plan
- * can run on a fresh clone; each use is reported. 192.0.2.0/24 is a documentation range (RFC 5737).
+ * Stand-ins for the settings each user must choose (who may SSH in, which image to run, which
+ * repository the CI roles trust): Pulumi.yaml gives them an empty default so the CLI requires
+ * them of no stack, and stacks/config.ts requires each where its hosting reads it. None changes
+ * what is created or what it costs, so the plan can run on a fresh clone; each use is reported.
+ * 192.0.2.0/24 is a documentation range (RFC 5737).
  */
 export const PLAN_STAND_INS: Readonly<Record<string, string>> = {
   sshAllowedCidrs: JSON.stringify(["192.0.2.10/32"]),
   apiImage: "example/trafficlab-api:plan",
+  githubRepository: "example-org/trafficlab",
 };
+
+/** The hosting modes that read each stand-in's setting: a fleet opens no SSH, the ci stack runs no API and only it trusts a repository. */
+const STAND_IN_HOSTING: Readonly<Record<string, readonly string[]>> = { sshAllowedCidrs: ["single"], apiImage: ["single", "fleet"], githubRepository: ["ci"] };
 
 /**
  * Runs the stack program under the project's AWS-like mocks with the values of
@@ -38,10 +44,10 @@ export async function recordStack(stack: string, values: Record<string, string> 
   const hosting = values[`${files.project}:hosting`] ?? files.values[`${files.project}:hosting`];
   for (const [key, value] of Object.entries(PLAN_STAND_INS)) {
     const fullKey = `${files.project}:${key}`;
-    if (key === "sshAllowedCidrs" && hosting === "fleet") continue; // a fleet opens no SSH
+    if (!(STAND_IN_HOSTING[key] ?? []).includes(hosting ?? "single")) continue;
     // Only for a setting the program still reads: a stale stand-in must not become an unknown key.
-    // An empty list is Pulumi.yaml's default of sshAllowedCidrs: still the user's to give.
-    const unset = (value: string | undefined) => value === undefined || value === "[]";
+    // An empty list or string is Pulumi.yaml's default of these: still the user's to give.
+    const unset = (value: string | undefined) => value === undefined || value === "[]" || value === "";
     if (key in STACK_SETTINGS && unset(files.values[fullKey]) && unset(values[fullKey])) {
       withStandIns[fullKey] = value;
       standIns.push({ key: fullKey, value });

@@ -100,7 +100,7 @@ describe("plan: deploy critical path", () => {
       expect(["aws-docs", "provider", "observed", "local", "assumed"]).to.include(entry.source);
     }
     expect(createTimeOf({ type: "trafficlab:database:Database", name: "db", custom: false })).to.deep.equal({ seconds: 0, known: true });
-    expect(createTimeOf({ type: "aws:s3/bucket:Bucket", name: "b", custom: true })).to.include({ known: false });
+    expect(createTimeOf({ type: "aws:sqs/queue:Queue", name: "q", custom: true })).to.include({ known: false });
     expect(createTimeOf({ type: "command:remote:Command", name: "dev-api-install-docker", custom: true }).seconds).to.equal(90);
     expect(createTimeOf({ type: "command:remote:Command", name: "dev-api-file-compose-yaml", custom: true }).seconds).to.equal(3);
   });

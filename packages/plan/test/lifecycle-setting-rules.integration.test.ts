@@ -11,7 +11,7 @@ import { PROVIDER_KEY_CASES, SECRET_RULES, SETTING_RULES, type SettingCase } fro
  * tier (the fast tier checks the table is complete and the reports the issue names).
  */
 
-const MODES = { single: "dev", fleet: "prod" } as const;
+const MODES = { single: "dev", fleet: "prod", ci: "ci" } as const;
 const recorded: Partial<Record<string, RecordedStack>> = {};
 /** The running stack: its file, or its file plus the settings a case starts from (recorded once each). */
 async function before(stack: string, from: Record<string, string> = {}): Promise<RecordedStack> {
@@ -23,11 +23,11 @@ function describeCase(c: SettingCase): string {
   return `${c.from ? `from ${Object.entries(c.from).map(([k, v]) => `${k}=${v}`).join(" ")}: ` : ""}${Object.entries(c.set).map(([k, v]) => `${k}=${k.endsWith("Password") ? "(secret)" : v}`).join(" ")} -> ${c.verdict}`;
 }
 
-for (const [mode, stack] of Object.entries(MODES) as ["single" | "fleet", string][]) {
+for (const [mode, stack] of Object.entries(MODES) as ["single" | "fleet" | "ci", string][]) {
   describe(`--change verdicts on ${stack} (hosting ${mode}): every setting's case through the real plan`, () => {
     const all = [...Object.entries({ ...SETTING_RULES, ...SECRET_RULES }), ...Object.entries(PROVIDER_KEY_CASES)];
     for (const [key, rule] of all) {
-      for (const c of rule[mode]) {
+      for (const c of rule[mode] ?? []) {
         it(`${key}: ${describeCase(c)}`, async () => {
           const base = await before(stack, c.from);
           // `pulumi config set` keeps what the running stack had: the after program has `from` too.

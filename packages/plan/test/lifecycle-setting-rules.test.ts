@@ -39,6 +39,11 @@ describe("--change verdicts: the rule table covers every setting", () => {
         expect(rule[mode], `${key} ${mode}`).to.have.length.above(0);
         for (const c of rule[mode]) expect(c.set, `${key} ${mode}`).to.have.property(key);
       }
+      for (const c of rule.ci ?? []) expect(c.set, `${key} ci`).to.have.property(key);
+    }
+    // The ci stack's own settings say what they do to it.
+    for (const key of Object.keys(STACK_SETTINGS).filter((k) => STACK_SETTINGS[k as keyof typeof STACK_SETTINGS].description.startsWith("ci:"))) {
+      expect(SETTING_RULES[key]!.ci, `${key} ci`).to.have.length.above(0);
     }
     for (const rule of Object.values(AWS_PROVIDER_CONFIG_RULES)) expect(rule.source).to.have.length.above(5);
   });

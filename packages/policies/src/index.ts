@@ -30,10 +30,13 @@ export {
   prodCacheReplica,
   publicIpWithoutElasticIp,
   privateSubnetsWithoutNat,
+  githubOidcTrustNarrow,
+  IAM_ROLE,
   NO_SECRETS_IN_PLAIN_INPUTS,
   DEFAULT_DATA_PORTS,
   MIN_PROD_BACKUP_DAYS,
 } from "./policies";
+export { githubTrustProblems, GITHUB_OIDC_HOST } from "./github-trust";
 export { runPolicies, mandatoryViolations, type RecordedResource, type RunPoliciesOptions, type Violation } from "./run-policies";
 export { environmentOf, stackOfUrn, ENVIRONMENT_CONFIG_SCHEMA, type Environment } from "./environment";
 export { composeImages, floatingImageProblem, holdsComposeFile } from "./image-references";

@@ -12,6 +12,7 @@ import { admitsTcpPort, ingressRulesOf, internetCidrs, INGRESS_RULE, LEGACY_RULE
 import { gunzipSync } from "node:zlib";
 import { secretLookingValues } from "./secret-patterns";
 import { withoutCloudConfigHostKeys } from "./host-keys";
+import { githubTrustProblems } from "./github-trust";
 
 export const RDS_INSTANCE = "aws:rds/instance:Instance";
 export const CACHE_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup";
@@ -628,6 +629,22 @@ export const dataTierOnlyFromFleet: StackValidationPolicy = {
   },
 };
 
+// ---------------------------------------------------------------------------------------------
+// Roles GitHub Actions assumes
+
+export const IAM_ROLE = "aws:iam/role:Role";
+
+export const githubOidcTrustNarrow: ResourceValidationPolicy = {
+  name: "github-oidc-trust-narrow",
+  description: "A role that trusts GitHub's OIDC provider checks aud (sts.amazonaws.com) and a sub naming one repository, with no wildcard.",
+  enforcementLevel: "mandatory",
+  validateResource: forTypes([IAM_ROLE], (props, args, reportViolation) => {
+    const policy = known(() => props.assumeRolePolicy);
+    if (policy === UNKNOWN) return;
+    for (const problem of githubTrustProblems(policy)) reportViolation(`IAM role "${args.name}": ${problem}.`);
+  }),
+};
+
 /** Every trafficlab policy, in the order the README lists them. */
 export const trafficlabPolicies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   noPublicDatabase,
@@ -652,4 +669,5 @@ export const trafficlabPolicies: (ResourceValidationPolicy | StackValidationPoli
   prodCacheReplica,
   publicIpWithoutElasticIp,
   privateSubnetsWithoutNat,
+  githubOidcTrustNarrow,
 ];

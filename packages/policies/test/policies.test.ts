@@ -43,6 +43,23 @@ const goodHost: aws.ec2.InstanceArgs = {
   rootBlockDevice: { encrypted: true, volumeType: "gp3" },
 };
 
+const AUD = "token.actions.githubusercontent.com:aud";
+const SUB = "token.actions.githubusercontent.com:sub";
+/** A trust policy of GitHub's OIDC provider with these conditions. */
+function githubTrust(condition: Record<string, Record<string, string | string[]>> | undefined) {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Federated: "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" },
+        Action: "sts:AssumeRoleWithWebIdentity",
+        ...(condition ? { Condition: condition } : {}),
+      },
+    ],
+  };
+}
+
 interface BadCase {
   /** what is wrong */
   title: string;
@@ -380,6 +397,24 @@ const BAD_CASES: BadCase[] = [
       new aws.ec2.Subnet("private", { vpcId: vpc.id, cidrBlock: "10.0.128.0/20" });
     },
     fragments: ["1 private subnet(s) (private) have no NAT gateway"],
+  },
+  {
+    title: "a role trusting GitHub's OIDC provider for any repository (StringLike repo:*)",
+    policy: "github-oidc-trust-narrow",
+    build: () => new aws.iam.Role("ci", { assumeRolePolicy: JSON.stringify(githubTrust({ StringEquals: { [AUD]: "sts.amazonaws.com" }, StringLike: { [SUB]: "repo:*" } })) }),
+    fragments: ['IAM role "ci"', "trusts any repository", '"repo:*"'],
+  },
+  {
+    title: "a role trusting GitHub without an aud check",
+    policy: "github-oidc-trust-narrow",
+    build: () => new aws.iam.Role("ci", { assumeRolePolicy: JSON.stringify(githubTrust({ StringEquals: { [SUB]: "repo:octo-org/trafficlab:pull_request" } })) }),
+    fragments: ["without an aud check"],
+  },
+  {
+    title: "a role trusting every branch of a repository with a StringLike wildcard",
+    policy: "github-oidc-trust-narrow",
+    build: () => new aws.iam.Role("ci", { assumeRolePolicy: JSON.stringify(githubTrust({ StringEquals: { [AUD]: "sts.amazonaws.com" }, StringLike: { [SUB]: "repo:octo-org/trafficlab:*" } })) }),
+    fragments: ["wildcard sub", '"repo:octo-org/trafficlab:*"'],
   },
 ];
 

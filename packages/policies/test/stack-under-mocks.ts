@@ -14,10 +14,10 @@ interface StackRun {
  * own tests do (stacks/test/dev-stack.ts). Loaded at run time rather than imported: stacks/ is
  * not a composite project, so `tsc --build` of this package must not pull its sources in.
  */
-export async function runTrafficlabStack(stack: "dev" | "prod"): Promise<StackRun> {
+export async function runTrafficlabStack(stack: "dev" | "prod" | "ci", values: Record<string, string> = {}): Promise<StackRun> {
   const stackFile = join(projectDir, `Pulumi.${stack}.yaml`);
   if (!existsSync(stackFile)) throw new Error(`${stackFile} does not exist; the policy tests run every stack the repository defines`);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { runStack } = require(join(projectDir, "stacks", "test", "dev-stack")) as { runStack: (stack: string) => Promise<StackRun> };
-  return runStack(stack);
+  const { runStack } = require(join(projectDir, "stacks", "test", "dev-stack")) as { runStack: (stack: string, extra?: Record<string, string>) => Promise<StackRun> };
+  return runStack(stack, values);
 }

@@ -24,6 +24,12 @@ describe("@trafficlab/policies over our stacks (Pulumi.<stack>.yaml under mocks)
     expect(summary(violations)).to.deep.equal(["advisory private-subnets-without-nat prod-network-vpc"]);
   });
 
+  it("ci: zero violations; its roles trust GitHub narrowly (github-oidc-trust-narrow)", async () => {
+    const { graph } = await runTrafficlabStack("ci", { "trafficlab:githubRepository": "octo-org/trafficlab" });
+    expect(graph.ofType("aws:iam/role:Role").map((r) => r.name).sort()).to.deep.equal(["ci-github-deploy", "ci-github-preview"]);
+    expect(summary(await runPolicies(graph.resources, { environment: "dev" }))).to.deep.equal([]);
+  });
+
   it("prod: the production rules do look at the stack (dev's settings under prod rules fail)", async () => {
     // Guards against a prod run that passes because the rules never saw a prod resource.
     const { graph } = await runTrafficlabStack("dev");

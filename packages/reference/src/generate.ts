@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { API_HOST_DEFAULTS } from "@trafficlab/api-host";
+import { API_IMAGE_REPOSITORY_DEFAULTS, GITHUB_DEPLOY_ROLES_DEFAULTS } from "@trafficlab/ci";
 import { DATABASE_DEFAULTS } from "@trafficlab/database";
 import { EDGE_PROXY_SERVICE_DEFAULTS, NGINX_DEFAULTS } from "@trafficlab/edge-proxy";
 import { FLEET_DEFAULTS, fleetAlarmsTable } from "@trafficlab/fleet";
@@ -231,7 +232,17 @@ const READMES: Record<string, Table[]> = {
     { id: "cost summary", render: costSummary },
     { id: "plan dev", render: () => planSample("dev") },
     { id: "plan prod", render: () => planSample("prod") },
+    { id: "plan ci", render: () => planSample("ci") },
     { id: "plan json keys", render: planJsonKeys },
+  ],
+  "packages/ci/README.md": [
+    { id: "install today", render: () => installToday("ci") },
+    { id: "args GithubDeployRolesArgs", render: () => argsTable(pkg("ci", "deploy-roles.ts"), "GithubDeployRolesArgs", GITHUB_DEPLOY_ROLES_DEFAULTS) },
+    { id: "args ApiImageRepositoryArgs", render: () => argsTable(pkg("ci", "image-repository.ts"), "ApiImageRepositoryArgs", API_IMAGE_REPOSITORY_DEFAULTS) },
+    { id: "args StateBackendArgs", render: () => argsTable(pkg("ci", "state-backend.ts"), "StateBackendArgs") },
+    { id: "outputs GithubDeployRoles", render: () => outputsTable(pkg("ci", "deploy-roles.ts"), "GithubDeployRoles") },
+    { id: "outputs ApiImageRepository", render: () => outputsTable(pkg("ci", "image-repository.ts"), "ApiImageRepository") },
+    { id: "outputs StateBackend", render: () => outputsTable(pkg("ci", "state-backend.ts"), "StateBackend") },
   ],
   "packages/edge-proxy/README.md": [
     { id: "install today", render: () => installToday("edge-proxy") },

@@ -35,6 +35,7 @@ const AUTO_NAMED_PROPERTY: Record<string, string> = {
   "aws:ec2/keyPair:KeyPair": "keyName",
   "aws:rds/instance:Instance": "identifier",
   "aws:elasticache/replicationGroup:ReplicationGroup": "replicationGroupId",
+  "aws:s3/bucket:Bucket": "bucket",
 };
 
 /** The state AWS (or another provider) would report back for a new resource of this type. */
@@ -164,6 +165,23 @@ export function awsLikeState(
     case "aws:autoscaling/group:Group":
       state.arn = `arn:aws:autoscaling:${region}:${MOCK_ACCOUNT_ID}:autoScalingGroup:${stableHex(name, 8)}-0000-0000-0000-${stableHex(`${name}/asg`, 12)}:autoScalingGroupName/${String(state.name)}`;
       break;
+    // @trafficlab/ci: the OIDC provider, ECR repository, state bucket and key, as AWS reports them.
+    case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+      state.arn = `arn:aws:iam::${MOCK_ACCOUNT_ID}:oidc-provider/${String(inputs.url ?? "").replace(/^https:\/\//, "")}`;
+      break;
+    case "aws:ecr/repository:Repository":
+      state.arn = `arn:aws:ecr:${region}:${MOCK_ACCOUNT_ID}:repository/${String(state.name)}`;
+      state.repositoryUrl = `${MOCK_ACCOUNT_ID}.dkr.ecr.${region}.amazonaws.com/${String(state.name)}`;
+      state.registryId = MOCK_ACCOUNT_ID;
+      break;
+    case "aws:s3/bucket:Bucket":
+      state.arn = `arn:aws:s3:::${String(state.bucket)}`;
+      break;
+    case "aws:kms/key:Key": {
+      const keyId = `${stableHex(`${name}/key`, 8)}-0000-4000-8000-${stableHex(`${name}/key-id`, 12)}`;
+      Object.assign(state, { keyId, arn: `arn:aws:kms:${region}:${MOCK_ACCOUNT_ID}:key/${keyId}` });
+      break;
+    }
     case "tls:index/privateKey:PrivateKey":
       Object.assign(state, {
         privateKeyOpenssh: `-----BEGIN OPENSSH PRIVATE KEY-----\nmock-${stableHex(name, 32)}\n-----END OPENSSH PRIVATE KEY-----\n`,

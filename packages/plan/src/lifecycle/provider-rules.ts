@@ -455,6 +455,36 @@ export const REPLACE_RULES: Readonly<Record<string, readonly ReplaceRule[]>> = {
     { property: "multiRegion", source: "tf-aws v6.58.0 kms/func.resourceKey#L100" },
     { property: "xksKeyId", source: "tf-aws v6.58.0 kms/func.resourceKey#L115" },
   ],
+  // The ci stack (packages/ci), read in lonegunmanb/terraform-provider-aws-index v6.58.0 (commit 2f6e22c4).
+  "aws:iam/openIdConnectProvider:OpenIdConnectProvider": [{ property: "url", source: "tf-aws v6.58.0 iam/func.resourceOpenIDConnectProvider#L53-L56" }],
+  "aws:ecr/repository:Repository": [
+    { property: "name", source: "tf-aws v6.58.0 ecr/func.resourceRepository#L119-L122" },
+    { property: "encryptionConfigurations", source: "tf-aws v6.58.0 ecr/func.resourceRepository#L46-L67 (the block and encryption_type, kms_key)" },
+  ],
+  "aws:ecr/lifecyclePolicy:LifecyclePolicy": [
+    { property: "policy", note: "ForceNew: a new policy is a delete and a PutLifecyclePolicy; nothing is lost between them", source: "tf-aws v6.58.0 ecr/func.resourceLifecyclePolicy#L33-L36" },
+    { property: "repository", source: "tf-aws v6.58.0 ecr/func.resourceLifecyclePolicy#L49-L52" },
+  ],
+  "aws:kms/alias:Alias": [
+    { property: "name", source: "tf-aws v6.58.0 kms/func.resourceAlias#L33-L37" },
+    { property: "namePrefix", source: "tf-aws v6.58.0 kms/func.resourceAlias#L41-L45" },
+  ],
+  "aws:s3/bucket:Bucket": [
+    { property: "bucket", source: "tf-aws v6.58.0 s3/func.resourceBucket#L88-L92" },
+    { property: "bucketPrefix", source: "tf-aws v6.58.0 s3/func.resourceBucket#L110-L114" },
+    { property: "bucketNamespace", source: "tf-aws v6.58.0 s3/func.resourceBucket#L103-L107" },
+    { property: "objectLockEnabled", source: "tf-aws v6.58.0 s3/func.resourceBucket#L388-L392" },
+  ],
+  "aws:s3/bucketVersioning:BucketVersioning": [
+    { property: "bucket", source: "tf-aws v6.58.0 s3/func.resourceBucketVersioning#L34-L37" },
+    { property: "expectedBucketOwner", source: "tf-aws v6.58.0 s3/func.resourceBucketVersioning#L104 (CustomizeDiff ForceNew)" },
+  ],
+  "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": [
+    { property: "bucket", source: "tf-aws v6.58.0 s3/func.resourceBucketServerSideEncryptionConfiguration#L32-L35" },
+    { property: "expectedBucketOwner", source: "tf-aws v6.58.0 s3/func.resourceBucketServerSideEncryptionConfiguration#L101 (CustomizeDiff ForceNew)" },
+  ],
+  "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": [{ property: "bucket", source: "tf-aws v6.58.0 s3/func.resourceBucketPublicAccessBlock#L37-L40" }],
+  "aws:s3/bucketPolicy:BucketPolicy": [{ property: "bucket", source: "tf-aws v6.58.0 s3/func.resourceBucketPolicy#L30-L33" }],
   "aws:secretsmanager/secret:Secret": [
     { property: "name", source: "tf-aws v6.58.0 secretsmanager/func.resourceSecret#L60" },
     { property: "namePrefix", source: "tf-aws v6.58.0 secretsmanager/func.resourceSecret#L68" },
@@ -761,4 +791,8 @@ export const STATEFUL_TYPES: readonly string[] = [
   "aws:elasticache/replicationGroup:ReplicationGroup",
   // The fleet's metrics: 150 days of samples, gone with the workspace.
   "aws:amp/workspace:Workspace",
+  // The ci stack: the state, the key every stack's secrets are encrypted with, the images.
+  "aws:s3/bucket:Bucket",
+  "aws:kms/key:Key",
+  "aws:ecr/repository:Repository",
 ];

@@ -31,6 +31,8 @@ export interface SettingRule {
   /** Representative changes of the dev stack (hosting single) and the prod stack (hosting fleet). */
   single: readonly SettingCase[];
   fleet: readonly SettingCase[];
+  /** ... and of the ci stack (hosting ci), for the settings it reads. */
+  ci?: readonly SettingCase[];
 }
 
 const PROTECTED = "prod's protectData: Pulumi refuses to replace a protected resource (pulumi/pulumi step_generator.go, protect)";
@@ -279,6 +281,8 @@ export const SETTING_RULES: Readonly<Record<string, SettingRule>> = {
     source: "stacks/program.ts; lifecycle model (creates before deletes)",
     single: [{ set: { hosting: "fleet" }, verdict: "DOWNTIME" }],
     fleet: [{ set: { hosting: "single" }, verdict: "DOWNTIME" }],
+    // The ci stack holds no API: turning it into one deletes the state backend, which is protected.
+    ci: [{ set: { hosting: "single" }, verdict: "FAILS" }],
   },
   fleetInstanceType: {
     does: "fleet: a new launch template version and an instance refresh (min healthy 100 %). Unused by a single host",
@@ -400,6 +404,87 @@ export const SETTING_RULES: Readonly<Record<string, SettingRule>> = {
       { set: { fleetMetricsScrapeSeconds: "4" }, verdict: "REFUSED", refusal: "allowed: 5 to 300 seconds" },
     ],
   },
+  // hosting: ci (stacks/ci.ts, packages/ci). The API's stacks do not read these.
+  githubRepository: {
+    does: "ci: the repository in both roles' trust (the sub condition) and their descriptions, updated in place (iam:UpdateAssumeRolePolicy, UpdateRole): the role ARNs stay; the old repository's workflows can no longer assume them. Required, in OWNER/NAME form",
+    source: "tf-aws v6.58.0 iam/func.resourceRole (assume_role_policy, description updatable; name ForceNew only); packages/ci github.ts (GitHub's name rules)",
+    single: UNUSED_IN_SINGLE("githubRepository", "other-org/trafficlab"),
+    fleet: UNUSED_IN_FLEET("githubRepository", "other-org/trafficlab"),
+    ci: [
+      { set: { githubRepository: "other-org/trafficlab" }, verdict: "OK" },
+      { set: { githubRepository: "trafficlab" }, verdict: "REFUSED", refusal: "OWNER/NAME" },
+    ],
+  },
+  deployEnvironment: {
+    does: "ci: the environment in the deploy role's trust, updated in place; jobs of the old environment can no longer deploy",
+    source: "tf-aws v6.58.0 iam/func.resourceRole (assume_role_policy updatable); docs.github.com, Managing environments for deployment (255 characters)",
+    single: UNUSED_IN_SINGLE("deployEnvironment", "staging"),
+    fleet: UNUSED_IN_FLEET("deployEnvironment", "staging"),
+    ci: [
+      { set: { deployEnvironment: "staging" }, verdict: "OK" },
+      { set: { deployEnvironment: "prod;eu" }, verdict: "REFUSED", refusal: "GitHub environment name" },
+    ],
+  },
+  deployStacks: {
+    does: "ci: the stacks in both roles' permissions (tags and name prefixes), the inline policies updated in place (iam:PutRolePolicy); naming the ci stack itself is refused",
+    source: "tf-aws v6.58.0 iam/func.resourceRolePolicy (policy updatable; name and role ForceNew); stacks/config.ts",
+    single: UNUSED_IN_SINGLE("deployStacks", JSON.stringify(["dev", "prod", "staging"])),
+    fleet: UNUSED_IN_FLEET("deployStacks", JSON.stringify(["dev", "prod", "staging"])),
+    ci: [
+      { set: { deployStacks: JSON.stringify(["dev", "prod", "staging"]) }, verdict: "OK" },
+      { set: { deployStacks: JSON.stringify(["prod", "ci"]) }, verdict: "REFUSED", refusal: "it names this stack" },
+    ],
+  },
+  previewBranches: {
+    does: "ci: a stack output the workflows read (on.pull_request.branches); no resource changes. A pattern with a space (or anything git refuses) is refused",
+    source: "stacks/ci.ts outputs; docs.github.com, Workflow syntax (filter patterns); git check-ref-format",
+    single: [{ set: { previewBranches: JSON.stringify(["main", "release/*"]) }, verdict: "NO-OP" }],
+    fleet: [{ set: { previewBranches: JSON.stringify(["main", "release/*"]) }, verdict: "NO-OP" }],
+    ci: [
+      { set: { previewBranches: JSON.stringify(["main", "release/*"]) }, verdict: "NO-OP" },
+      { set: { previewBranches: JSON.stringify(["main branch"]) }, verdict: "REFUSED", refusal: "contains a space" },
+    ],
+  },
+  deployBranch: {
+    does: "ci: a stack output the workflows read (on.push.branches; set the deploy environment's deployment branch rule to it in GitHub); no resource changes. A branch with a space is refused",
+    source: "stacks/ci.ts outputs; git check-ref-format",
+    single: [{ set: { deployBranch: "release" }, verdict: "NO-OP" }],
+    fleet: [{ set: { deployBranch: "release" }, verdict: "NO-OP" }],
+    ci: [
+      { set: { deployBranch: "release" }, verdict: "NO-OP" },
+      { set: { deployBranch: "main branch" }, verdict: "REFUSED", refusal: "contains a space" },
+    ],
+  },
+  githubOidcProviderArn: {
+    does: "ci: an existing provider's ARN deletes the one the stack made (the roles trust the given one, updated in place); back to \"\" creates one, which fails if the account has one already (one per URL: EntityAlreadyExists)",
+    source: "tf-aws v6.58.0 iam/func.resourceOpenIDConnectProvider (url ForceNew); AWS IAM User Guide, Creating OIDC identity providers (one provider per URL)",
+    single: UNUSED_IN_SINGLE("githubOidcProviderArn", "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"),
+    fleet: UNUSED_IN_FLEET("githubOidcProviderArn", "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"),
+    ci: [
+      { set: { githubOidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }, verdict: "OK" },
+      { set: { githubOidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/gitlab.com" }, verdict: "REFUSED", refusal: "githubOidcProviderArn" },
+    ],
+  },
+  ecrRetainImages: {
+    does: "ci: the ECR lifecycle policy's count; its policy is force-new, so the policy is replaced (put again): no image is touched until ECR's next lifecycle evaluation expires the ones beyond the new count",
+    source: "tf-aws v6.58.0 ecr/func.resourceLifecyclePolicy#L33-L36 (policy ForceNew); AWS ECR User Guide, Lifecycle policies (evaluated within 24 hours)",
+    single: UNUSED_IN_SINGLE("ecrRetainImages", "50"),
+    fleet: UNUSED_IN_FLEET("ecrRetainImages", "50"),
+    ci: [
+      { set: { ecrRetainImages: "50" }, verdict: "OK" },
+      { set: { ecrRetainImages: "0" }, verdict: "REFUSED", refusal: "ecrRetainImages" },
+    ],
+  },
+  ecrUntaggedExpiryDays: {
+    does: "ci: the lifecycle policy's untagged rule, the policy replaced as for ecrRetainImages",
+    source: "tf-aws v6.58.0 ecr/func.resourceLifecyclePolicy#L33-L36 (policy ForceNew)",
+    single: UNUSED_IN_SINGLE("ecrUntaggedExpiryDays", "14"),
+    fleet: UNUSED_IN_FLEET("ecrUntaggedExpiryDays", "14"),
+    ci: [
+      { set: { ecrUntaggedExpiryDays: "14" }, verdict: "OK" },
+      { set: { ecrUntaggedExpiryDays: "400" }, verdict: "REFUSED", refusal: "ecrUntaggedExpiryDays" },
+    ],
+  },
 };
 
 /** The secrets (stacks/settings.ts SECRET_SETTINGS): never printed, same table. */
@@ -419,8 +504,13 @@ export const SECRET_RULES: Readonly<Record<string, SettingRule>> = {
 };
 
 /** The AWS provider's keys (provider-rules.ts AWS_PROVIDER_CONFIG_RULES has the why and source of each). */
-export const PROVIDER_KEY_CASES: Readonly<Record<string, { single: readonly SettingCase[]; fleet: readonly SettingCase[] }>> = {
-  "aws:region": { single: [{ set: { "aws:region": "ap-northeast-1" }, verdict: "DATA LOSS" }], fleet: [{ set: { "aws:region": "ap-northeast-1" }, verdict: "FAILS" }] },
+export const PROVIDER_KEY_CASES: Readonly<Record<string, { single: readonly SettingCase[]; fleet: readonly SettingCase[]; ci?: readonly SettingCase[] }>> = {
+  "aws:region": {
+    single: [{ set: { "aws:region": "ap-northeast-1" }, verdict: "DATA LOSS" }],
+    fleet: [{ set: { "aws:region": "ap-northeast-1" }, verdict: "FAILS" }],
+    // The state bucket and key are protected.
+    ci: [{ set: { "aws:region": "ap-northeast-1" }, verdict: "FAILS" }],
+  },
   "aws:profile": { single: [{ set: { "aws:profile": "other" }, verdict: "NO-OP" }], fleet: [{ set: { "aws:profile": "other" }, verdict: "NO-OP" }] },
   "aws:defaultTags": {
     single: [{ set: { "aws:defaultTags": JSON.stringify({ tags: { team: "api" } }) }, verdict: "OK" }],

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { GITHUB_DEPLOY_ROLES_TYPE } from "@trafficlab/ci";
 import { FLEET_TYPE } from "@trafficlab/fleet";
 import { readStackConfigFiles } from "@trafficlab/testing";
 import { STACK_SETTINGS, type SettingSpec } from "@trafficlab/stacks/settings";
@@ -22,7 +23,7 @@ export interface SettingsChange {
 /** A changed setting that nothing in the stack reads in its hosting mode. */
 export interface UnusedSetting {
   key: string;
-  hosting: "single" | "fleet";
+  hosting: "single" | "fleet" | "ci";
 }
 
 export interface ChangePlan {
@@ -57,8 +58,9 @@ function providerConfigChanges(stack: string, qualified: Readonly<Record<string,
     });
 }
 
-/** Which hosting the recorded program runs: the fleet component is there or it is not. */
-function hostingOf(recorded: RecordedStack): "single" | "fleet" {
+/** Which hosting the recorded program runs: the fleet component, the CI roles, or neither. */
+function hostingOf(recorded: RecordedStack): "single" | "fleet" | "ci" {
+  if (recorded.graph.resources.some((r) => r.type === GITHUB_DEPLOY_ROLES_TYPE)) return "ci";
   return recorded.graph.resources.some((r) => r.type === FLEET_TYPE) ? "fleet" : "single";
 }
 
