@@ -102,6 +102,8 @@ export interface ApiHostTransforms {
   eip?: ChildTransform<aws.ec2.EipArgs>;
   /** Every host step (install, file copies, pull). */
   command?: ChildTransform<command.remote.CommandArgs>;
+  /** The local host key check before them. */
+  hostKeyCheck?: ChildTransform<command.local.CommandArgs>;
 }
 
 export const API_HOST_DEFAULTS = {
