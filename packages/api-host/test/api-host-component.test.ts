@@ -438,5 +438,11 @@ describe("@trafficlab/api-host ApiHost + AppDeployment", () => {
     it("a plain registry password", () =>
       reject({ app: { image: "example/api:1.0.0", registry: { server: "docker.io", username: "u", password: "plain-pass" } } }, "app.registry.password", "Pulumi secret"));
     it("a relative project directory", () => reject({ projectDirectory: "opt/app" }, 'projectDirectory = "opt/app"', "absolute path"));
+    const login = (username: string) => ({ app: { image: "example/api:1.0.0", registry: { server: "docker.io", username, password: pulumi.secret("Registry-Secret-9") } } });
+    it("a registry user name with a space", () => reject(login("deploy user"), 'app.registry.username = "deploy user"', "no space"));
+    it("a registry user name with a colon, which HTTP Basic authentication cannot send", () => reject(login("deploy:er"), 'app.registry.username = "deploy:er"', "RFC 7617"));
+    it("accepts robot accounts' punctuation", async () => {
+      for (const username of ["robot$ci", "org+bot", "ops@example.com", "AWS"]) expect(() => new ApiHost(`api-${username.length}`, { ...base, ...login(username) }), username).to.not.throw();
+    });
   });
 });
