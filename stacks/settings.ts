@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { API_HOST_DEFAULTS, API_HOST_TYPE } from "@trafficlab/api-host";
+import { API_HOST_DEFAULTS, API_HOST_TYPE, BUILD_CONTEXT_ALLOWED, buildContextProblem } from "@trafficlab/api-host";
+import { isRegistryUsername, REGISTRY_USERNAME_ALLOWED } from "@trafficlab/validation";
 import { DATABASE_DEFAULTS, DATABASE_TYPE } from "@trafficlab/database";
 import { ACME_DEFAULTS } from "@trafficlab/edge-proxy";
 import { API_IMAGE_REPOSITORY_DEFAULTS, API_IMAGE_REPOSITORY_TYPE, GITHUB_DEPLOY_ROLES_DEFAULTS, GITHUB_DEPLOY_ROLES_TYPE } from "@trafficlab/ci";
@@ -29,6 +30,11 @@ export interface SettingSpec {
 const text = z.string();
 const whole = z.number().int();
 const flag = z.boolean();
+// Checked here, before any resource: @pulumi/docker would find out during the up (issue 17).
+const buildContext = text.superRefine((context, issues) => {
+  const problem = context === "" ? undefined : buildContextProblem(context);
+  if (problem) issues.addIssue({ code: "custom", message: `${problem}; allowed: "" (run apiImage as it is) or ${BUILD_CONTEXT_ALLOWED}` });
+});
 
 /** Keeps each setting's own schema type, so StackSettings is typed key by key. */
 function setting<S extends z.ZodType>(spec: SettingSpec & { schema: S }): SettingSpec & { schema: S } {
@@ -107,7 +113,7 @@ export const STACK_SETTINGS = {
   // Empty by default, so the CLI does not require it of the ci stack, which runs no API;
   // stacks/config.ts requires it for hosting: single and fleet.
   apiImage: setting({ type: "string", default: "", schema: text, description: "single and fleet: required, the API image, user/image:tag or a digest (latest is refused)", becomes: [{ component: API_HOST_TYPE, argument: "app.image" }, { component: FLEET_TYPE, argument: "app.image" }] }),
-  apiBuildContext: setting({ type: "string", default: "", schema: text, description: 'a local directory to build and push apiImage from (docker build --platform linux/amd64); "" to run apiImage as it is' }),
+  apiBuildContext: setting({ type: "string", default: "", schema: buildContext, description: 'a local directory to build and push apiImage from (docker build --platform linux/amd64); "" to run apiImage as it is' }),
   springProfile: setting({ type: "string", default: API_HOST_DEFAULTS.springProfile, schema: text, description: "SPRING_PROFILES_ACTIVE of the API", becomes: [{ component: API_HOST_TYPE, argument: "app.springProfile" }, { component: FLEET_TYPE, argument: "app.springProfile" }] }),
   apiHealthPath: setting({ type: "string", default: API_HOST_DEFAULTS.healthPath, schema: text, description: "the API's health path, for its container health check (and the load balancer's, through nginx)", becomes: [{ component: API_HOST_TYPE, argument: "app.healthPath" }, { component: FLEET_TYPE, argument: "app.healthPath" }] }),
   nginxImage: setting({ type: "string", default: API_HOST_DEFAULTS.proxyImage, schema: text, description: "the nginx image in front of the API, a tag or digest (never latest)", becomes: [{ component: API_HOST_TYPE, argument: "proxyImage" }, { component: FLEET_TYPE, argument: "proxyImage" }] }),
@@ -220,7 +226,7 @@ export const STACK_SETTINGS = {
   registryUsername: setting({
     type: "string",
     default: "",
-    schema: text,
+    schema: text.refine((name) => name === "" || isRegistryUsername(name), { message: `allowed: "" (no login) or ${REGISTRY_USERNAME_ALLOWED}` }),
     description: 'the registry user to log in as; "" for no login (then registryPassword, a secret, is required)',
     becomes: [{ component: API_HOST_TYPE, argument: "app.registry.username" }, { component: FLEET_TYPE, argument: "app.registry.username" }],
   }),

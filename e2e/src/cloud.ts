@@ -25,6 +25,8 @@ type Inputs = Record<string, unknown>;
 
 export class CloudStandIns {
   private dataTier = false;
+  /** The next instance boots with a cloud-config that installs no host key (cloud-init generates its own), once. */
+  bootWithoutHostKey = false;
 
   /** `log` prints what the stand-ins do; `note` only records what they had nothing to do for. */
   constructor(
@@ -70,7 +72,11 @@ export class CloudStandIns {
     const keyPairs = afterGraph.ofType("aws:ec2/keyPair:KeyPair");
     const keyPair = keyPairs.find((k) => k.outputs.keyName === keyName) ?? (keyPairs.length === 1 ? keyPairs[0] : undefined);
     if (!keyPair) throw new Error(`cloud: no key pair ${String(keyName)} for ${operation.name}`);
-    const userData = typeof after!.inputs.userData === "string" ? after!.inputs.userData : "";
+    const given = typeof after!.inputs.userData === "string" ? after!.inputs.userData : "";
+    // A machine that is not the one the stack made answers at the address: cloud-init makes its own keys.
+    const userData = this.bootWithoutHostKey ? "#cloud-config\nssh_deletekeys: true\n" : given;
+    if (this.bootWithoutHostKey) this.log(`cloud: ${operation.name} boots WITHOUT the stack's user data (the scenario's foreign host): its sshd presents keys of its own`);
+    this.bootWithoutHostKey = false;
     const host = await this.world.startHost(ip, {
       instanceId: after!.id,
       userData,
@@ -196,6 +202,9 @@ export class CloudStandIns {
   private async removeContainer(container: string, what: string): Promise<void> {
     await run(DOCKER, ["rm", "-f", "-v", container]);
     this.log(`cloud: deleted the ${what} (${container} removed)`);
+    // Both gone (a destroy): the next up from nothing starts a new data tier, as it creates new RDS and ElastiCache.
+    const left = await Promise.all([this.world.mysqlContainer, this.world.valkeyContainer].map(async (c) => (await run(DOCKER, ["inspect", c])).code === 0));
+    if (!left.includes(true)) this.dataTier = false;
   }
 
   /** A real TLS login to MariaDB as the graph's user with `password` (lib/data-tier.sh mysql-check). */

@@ -26,6 +26,7 @@ import { run, type E2eRun } from "./world";
  *   key mismatch"); nothing ran on the host;
  * - the first failure ends the `up`: nothing after it is started, the failed resource keeps its
  *   old state; the error carries the command's stdout and stderr, as Pulumi prints them.
+ * A local command runs on this machine as its local.Command would (runLocal).
  * Steps on anything else go to the cloud stand-ins. Pulumi would run independent steps in
  * parallel; one at a time in the model's order is one of the orders it may take.
  *
@@ -52,15 +53,35 @@ export interface CommandRun {
   pinnedHostKey?: string;
 }
 
+/** A command.local.Command's run on this machine. */
+export interface LocalRun {
+  urn: string;
+  name: string;
+  step: Operation["step"];
+  script: CommandScript;
+  /** The command line it ran (`create`/`update`), as @pulumi/command's error quotes it. */
+  command: string;
+  exitCode: number;
+  /** stdout and stderr as they came, as @pulumi/command's error carries them. */
+  output: string;
+  stdout: string;
+  stderr: string;
+  seconds: number;
+}
+
 export interface StepRecord {
   operation: Operation;
   seconds: number;
   command?: CommandRun;
+  local?: LocalRun;
 }
 
 export interface Execution extends UpProgress {
   steps: StepRecord[];
+  /** The remote commands that ran (over SSH on a host). */
   commandRuns: CommandRun[];
+  /** The local commands that ran (on this machine). */
+  localRuns: LocalRun[];
   /** Why the `up` failed, as Pulumi would print it; undefined when it succeeded. */
   failure?: string;
   failedStep?: StepRecord;
@@ -189,6 +210,7 @@ export class Executor {
     const commandOutputs = new Map<string, { stdout: string; stderr: string }>();
     const steps: StepRecord[] = [];
     const commandRuns: CommandRun[] = [];
+    const localRuns: LocalRun[] = [];
     appendFileSync(this.logFile, `\n######## ${label}: ${plan.lifecycle.operations.length} step(s)\n`);
     for (const [index, operation] of plan.lifecycle.operations.entries()) {
       await hooks.beforeStep?.(operation);
@@ -210,18 +232,33 @@ export class Executor {
               step.seconds = (Date.now() - started) / 1000;
               const failure = `${operation.name} (command:remote:Command): ${operation.step} failed: ${command.dialError}`;
               this.say(`  ✗ ${operation.step} ${operation.name}: ${command.dialError} (${command.dials} dials in ${step.seconds.toFixed(1)} s)`);
-              return { completed, commandOutputs, steps, commandRuns, failure, failedStep: step };
+              return { completed, commandOutputs, steps, commandRuns, localRuns, failure, failedStep: step };
             }
             if (command.exitCode !== 0) {
               step.seconds = (Date.now() - started) / 1000;
               const failure = `${operation.name} (command:remote:Command): ${operation.step} failed: Process exited with status ${command.exitCode}: running the ${script} script on ${command.host}\nstdout:\n${command.stdout}\nstderr:\n${command.stderr}`;
               this.say(`  ✗ ${operation.step} ${operation.name}: exit ${command.exitCode} after ${step.seconds.toFixed(1)} s`);
-              return { completed, commandOutputs, steps, commandRuns, failure, failedStep: step };
+              return { completed, commandOutputs, steps, commandRuns, localRuns, failure, failedStep: step };
             }
             if (forward) commandOutputs.set(operation.urn, { stdout: command.stdout, stderr: command.stderr });
           }
+        } else if (operation.type === "command:local:Command") {
+          const record = forward ? next! : previous!;
+          const script = operation.runs;
+          if (script !== undefined && typeof record.inputs[script] === "string") {
+            const local = await this.runLocal(record, operation, script);
+            step.local = local;
+            localRuns.push(local);
+            if (local.exitCode !== 0) {
+              step.seconds = (Date.now() - started) / 1000;
+              // @pulumi/command's local error: "<exit error>: running <command %q>:\n<stdout and stderr>".
+              const failure = `${operation.name} (command:local:Command): ${operation.step} failed: exit status ${local.exitCode}: running ${JSON.stringify(local.command)}:\n${local.output}`;
+              this.say(`  ✗ ${operation.step} ${operation.name}: exit ${local.exitCode} after ${step.seconds.toFixed(1)} s`);
+              return { completed, commandOutputs, steps, commandRuns, localRuns, failure, failedStep: step };
+            }
+          }
         } else if (operation.type.startsWith("command:")) {
-          throw new Error(`executor: ${operation.type} is not modelled (the program has remote commands only)`);
+          throw new Error(`executor: ${operation.type} is not modelled (the program has remote and local commands only)`);
         } else {
           await this.cloud.apply({ operation, before: previous, after: next, beforeGraph: before, afterGraph: after });
         }
@@ -229,14 +266,42 @@ export class Executor {
         step.seconds = (Date.now() - started) / 1000;
         const failure = `${operation.name} (${operation.type}): ${operation.step} failed: ${error instanceof Error ? error.message : String(error)}`;
         this.say(`  ✗ ${operation.step} ${operation.name}: ${failure.split("\n")[0]}`);
-        return { completed, commandOutputs, steps, commandRuns, failure, failedStep: step };
+        return { completed, commandOutputs, steps, commandRuns, localRuns, failure, failedStep: step };
       }
       step.seconds = (Date.now() - started) / 1000;
       completed.add(index);
       if (step.command) this.say(`  ✓ ${operation.step} ${operation.name} (${step.command.script} on ${step.command.host}) ${step.seconds.toFixed(1)} s`);
+      if (step.local) this.say(`  ✓ ${operation.step} ${operation.name} (${step.local.script}, local) ${step.seconds.toFixed(1)} s`);
     }
-    return { completed, commandOutputs, steps, commandRuns };
+    return { completed, commandOutputs, steps, commandRuns, localRuns };
   }
+
+  /**
+   * One command on this machine, as @pulumi/command's local.Command runs it (v1.2.1
+   * local/commandOutputs.go): `interpreter` (default `/bin/sh -c`) with the command, this
+   * process's environment plus `environment`, `stdin` written and closed; PULUMI_COMMAND_STDOUT
+   * and _STDERR of the last run unless `addPreviousOutputInEnv` is false.
+   */
+  private async runLocal(record: RegisteredResource, operation: Operation, script: CommandScript): Promise<LocalRun> {
+    const inputs = record.inputs;
+    const commandLine = String(inputs[script]);
+    const interpreter = Array.isArray(inputs.interpreter) && inputs.interpreter.length > 0 ? inputs.interpreter.map(String) : ["/bin/sh", "-c"];
+    const environment = { ...process.env, ...((inputs.environment as Record<string, string> | undefined) ?? {}) };
+    if (inputs.addPreviousOutputInEnv !== false) {
+      const last = this.localOutputs.get(record.urn);
+      if (last) Object.assign(environment, { PULUMI_COMMAND_STDOUT: last.stdout, PULUMI_COMMAND_STDERR: last.stderr });
+    }
+    const started = Date.now();
+    const result = await run(interpreter[0]!, [...interpreter.slice(1), commandLine], { input: typeof inputs.stdin === "string" ? inputs.stdin : "", env: environment, timeoutMs: 900_000 });
+    const seconds = (Date.now() - started) / 1000;
+    if (result.code === 0) this.localOutputs.set(record.urn, { stdout: result.stdout, stderr: result.stderr });
+    const output = `${result.stdout}${result.stderr}`;
+    this.lastOutputs.set(record.name, `${output}(exit ${result.code} in ${seconds.toFixed(1)} s)`);
+    appendFileSync(this.logFile, `\n==== ${operation.step} ${record.name}: ${script} on this machine (local)\n${output}==== exit ${result.code} in ${seconds.toFixed(1)} s\n`);
+    return { urn: record.urn, name: record.name, step: operation.step, script, command: commandLine, exitCode: result.code, output, stdout: result.stdout, stderr: result.stderr, seconds };
+  }
+
+  private readonly localOutputs = new Map<string, { stdout: string; stderr: string }>();
 
   /** One command over real SSH, as @pulumi/command's remote.Command runs it (dials retried as it does). */
   private async runCommand(record: RegisteredResource, operation: Operation, script: CommandScript): Promise<CommandRun> {

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { spawn } from "node:child_process";
-import { X509Certificate } from "node:crypto";
+import { createHash, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { requireTools } from "@trafficlab/testing";
@@ -61,10 +61,6 @@ const REF = {
 const DOMAIN = "api.trafficlab.test";
 const ACME_EMAIL = "ops@trafficlab.test";
 const COMPOSE_WAIT_SECONDS = 300;
-/** @pulumi/command's retries of a refused dial on a running host: @trafficlab/api-host SSH_DIAL_BUDGET.runningHost. */
-const DIAL_ERROR_LIMIT = 12;
-/** How long a refused host key may take to fail the up (issue 17; before: 268 s). */
-const HOST_KEY_REFUSAL_SECONDS = 30;
 const say = (line: string) => console.log(`      ${line}`);
 const numbers: string[] = [];
 function record(scenario: string, text: string): void {
@@ -90,6 +86,8 @@ function sameNginx(before: NginxProcesses, after: NginxProcesses, what: string):
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 /** The first two fields of an OpenSSH public key line: type and key. */
 const keyOnly = (line: string) => line.trim().split(/\s+/).slice(0, 2).join(" ");
+/** `ssh-keygen -l`'s SHA256 fingerprint of a public key line. */
+const fingerprint = (line: string) => `SHA256:${createHash("sha256").update(Buffer.from(keyOnly(line).split(" ")[1]!, "base64")).digest("base64").replace(/=+$/, "")}`;
 
 describe("e2e: the dev stack's pulumi up, day 1 and day 2, on a real engine", function () {
   let world: E2eRun | undefined;
@@ -150,6 +148,21 @@ describe("e2e: the dev stack's pulumi up, day 1 and day 2, on a real engine", fu
   async function presentedHostKey(h: HostContainer): Promise<string> {
     const scan = await run("ssh-keyscan", ["-T", "5", "-t", "ed25519", h.ip]);
     return keyOnly(scan.stdout.split("\n").find((line) => line.includes("ssh-ed25519"))?.split(/\s+/).slice(1).join(" ") ?? "");
+  }
+
+  /**
+   * The host key check's refusal, as the up prints it: which host, that the key CHANGED, the
+   * pinned and the presented fingerprints, and the command that accepts a new key, with the URN
+   * the state holds for the host key.
+   */
+  function expectHostKeyChanged(failure: string, h: HostContainer, pinned: string, presented: string): void {
+    expect(failure).to.match(/^dev-api-host-key-check \(command:local:Command\): (create|update) failed: exit status 1: running "bash -s":\n/);
+    expect(failure).to.include(`check-host-key: the host key of ${h.ip}:22 CHANGED`);
+    expect(failure).to.include(`: ${fingerprint(pinned)} (ED25519)`);
+    expect(failure).to.match(new RegExp(`presented now:\\n(?: {4}SHA256:\\S+ \\(\\w+\\)\\n)*? {4}${fingerprint(presented).replace(/[+/]/g, "\\$&")} \\(ED25519\\)\\n`));
+    const urn = stack.resource("dev-api-host-key").urn;
+    expect(urn).to.equal("urn:pulumi:dev::trafficlab::trafficlab:api-host:ApiHost$tls:index/privateKey:PrivateKey::dev-api-host-key");
+    expect(failure).to.include(`\n  pulumi up --replace '${urn}'\n`);
   }
 
   /** Makes the host's sshd present another key (or `restore` the saved one) and waits until it does. */
@@ -435,18 +448,19 @@ describe("e2e: the dev stack's pulumi up, day 1 and day 2, on a real engine", fu
     const apiBefore = (await deployContainers(world!, h)).api;
     const refused = await failingUp("v3 on a host with another key", { set: { apiImage: REF.v3 } });
     const step = refused.report.execution.failedStep!;
-    expect(step.operation.name, "the first command of the up").to.equal("dev-api-pull-images");
-    expect(refused.report.execution.failure).to.include(`after ${DIAL_ERROR_LIMIT} failed attempts: ssh: handshake failed: ssh: host key mismatch`);
-    expect(step.command?.dials, "dials: the first and dialErrorLimit retries").to.equal(DIAL_ERROR_LIMIT + 1);
-    expect(step.seconds, "seconds until the refused host key fails the up").to.be.below(HOST_KEY_REFUSAL_SECONDS);
-    expect(refused.report.execution.commandRuns, "commands that ran").to.have.length(1);
+    const failure = refused.report.execution.failure!;
+    // The local host key check runs before the pull (a new image is in its stamp): ssh-keyscan, no login.
+    expect(step.operation.name, "the step that stopped the up").to.equal("dev-api-host-key-check");
+    expectHostKeyChanged(failure, h, pinned, foreign);
+    expect(failure, "the fast path: refused at the first scan").to.match(/check-host-key: refused at scan 1 of at most 61, \d+ s after the first/);
+    expect(refused.report.execution.commandRuns, "SSH commands that ran").to.have.length(0);
     expect(await acceptedLogins(world!, h), "logins the host accepted during the up").to.equal(loginsBefore);
     expect((await deployContainers(world!, h)).api, "the API container").to.equal(apiBefore);
     expect(await imagesOf(world!, h, REF.repository), "images on the host").to.not.include(REF.v3);
     if (standIn) expect(versionOf(await body())).to.equal("v2");
     record(
       "g. another host key",
-      `    refused: ${refused.report.execution.failure!.split("\n")[0]}; ${step.command?.dials} dials in ${step.seconds.toFixed(1)} s; logins accepted meanwhile: 0; nothing ran on the host`,
+      `    refused by ${step.operation.name} in ${step.seconds.toFixed(1)} s (${/refused at scan \d+/.exec(failure)?.[0]}), before any SSH dial; logins accepted meanwhile: 0; nothing ran on the host\n    ${failure.split("\n").slice(0, 8).join("\n    ")}`,
     );
 
     await swapHostKey(h, "restore");
@@ -462,6 +476,9 @@ describe("e2e: the dev stack's pulumi up, day 1 and day 2, on a real engine", fu
     const { result, reports } = await underLoad("g. apiImage v2 -> v3 (its own key back)", () => stack.up("v3, the host's own key back"));
     noErrors(reports);
     expect(result.execution.commandRuns.map((c) => `${c.name}:${c.script}`)).to.deep.equal(["dev-api-pull-images:create", "dev-app-api-deploy:update"]);
+    // The failed up left the check's old record: it runs again, and passes, before the pull.
+    expect(result.execution.localRuns.map((c) => `${c.name}:${c.script}`)).to.deep.equal(["dev-api-host-key-check:create"]);
+    expect(result.execution.localRuns[0]!.stdout).to.match(/presents the pinned host key \(scan 1,/);
     serving = "v3";
     if (standIn) expect(versionOf(await body())).to.equal(serving);
     const images = await imagesOf(world!, h, REF.repository);
@@ -724,5 +741,30 @@ describe("e2e: the dev stack's pulumi up, day 1 and day 2, on a real engine", fu
     expect(left).to.deep.equal([`tle2e-${world!.id}-pebble`, `tle2e-${world!.id}-registry`]);
     const volumes = (await mustRun(DOCKER, ["volume", "ls", "-q", "--filter", `label=org.trafficlab.e2e.run=${world!.id}`])).stdout.trim();
     expect(volumes).to.equal("");
+  });
+  it("l. a new instance that presents another key is refused by the host key check at once, before install-docker dials", async function () {
+    // From nothing again (k destroyed it all): the first host step on a new instance is where a
+    // booting host needs its long wait. This instance boots without the stack's user data, as a
+    // machine that is not the one the stack made would answer at the address: its keys are its own.
+    stack.cloud.bootWithoutHostKey = true;
+    const refused = await failingUp("first up, the instance presents its own key", {});
+    const step = refused.report.execution.failedStep!;
+    const failure = refused.report.execution.failure!;
+    expect(step.operation.name, "the step that stopped the up").to.equal("dev-api-host-key-check");
+    const h = host();
+    const pinned = String(stack.resource("dev-api-host-key").outputs.publicKeyOpenssh);
+    const presented = await presentedHostKey(h);
+    expect(keyOnly(presented)).to.not.equal(keyOnly(pinned));
+    expectHostKeyChanged(failure, h, pinned, presented);
+    expect(failure, "the fast path: refused at the first scan, not after the boot budget").to.match(/check-host-key: refused at scan 1 of at most 61, \d+ s after the first/);
+    expect(refused.report.execution.commandRuns, "SSH commands that ran (install-docker never dialled)").to.have.length(0);
+    expect(refused.report.execution.steps.some((s) => s.operation.name === "dev-api-install-docker"), "install-docker was not started").to.equal(false);
+    record(
+      "l. a new instance with another key",
+      `    refused by ${step.operation.name} in ${step.seconds.toFixed(1)} s (${/refused at scan \d+/.exec(failure)?.[0]}); before issue 17: install-docker's 61 dials in about 270 s; no SSH command ran\n    ${failure.split("\n").slice(0, 8).join("\n    ")}`,
+    );
+    const destroyed = await stack.destroy();
+    expect(destroyed.execution.commandRuns, "nothing to undo on the host: no command had run").to.have.length(0);
+    expect(stack.state.empty, "the state is empty").to.equal(true);
   });
 });

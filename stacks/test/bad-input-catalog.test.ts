@@ -114,6 +114,13 @@ const CATALOG: Case[] = [
   { case: "an ACME directory without a domain", config: { [k("acmeServer")]: "https://acme-staging-v02.api.letsencrypt.org/directory" }, says: ["trafficlab:acmeServer", "there is no domain"] },
   { case: "registry user without its secret", config: { [k("registryUsername")]: "deployer" }, says: ["trafficlab:registryPassword (missing)", "pulumi config set --secret registryPassword"] },
   { case: "registry that is not a host name", config: { [k("registryUsername")]: "deployer", [k("registryPassword")]: "s3cret-Registry-1", [k("registryServer")]: "https://registry.example.com" }, says: ['trafficlab:registryServer = "https://registry.example.com"', "host name"] },
+  // the API image built here, and the registry login (issue 17: accepted until then)
+  { case: "a build context that does not exist", config: { [k("apiBuildContext")]: "./no-such-api" }, says: ['trafficlab:apiBuildContext = "./no-such-api" is not allowed', "no such directory", "a directory with a Dockerfile"] },
+  { case: "a build context without a Dockerfile", config: { [k("apiBuildContext")]: "stacks" }, says: ['trafficlab:apiBuildContext = "stacks" is not allowed', "has no Dockerfile", "a directory with a Dockerfile"] },
+  { case: "a build context that is a file", config: { [k("apiBuildContext")]: "package.json" }, says: ['trafficlab:apiBuildContext = "package.json" is not allowed', "is a file, not a directory"] },
+  { case: "a registry user name with a space", config: { [k("registryUsername")]: "deploy user", [k("registryPassword")]: "s3cret-Registry-1" }, says: ['trafficlab:registryUsername = "deploy user" is not allowed', "no space"] },
+  { case: "a registry user name with a colon", config: { [k("registryUsername")]: "deploy:er", [k("registryPassword")]: "s3cret-Registry-1" }, says: ['trafficlab:registryUsername = "deploy:er" is not allowed', "':'", "RFC 7617"] },
+  { case: "a registry user name with a space and no password", config: { [k("registryUsername")]: "deploy user" }, says: ['trafficlab:registryUsername = "deploy user" is not allowed', "no space"] },
   // database
   { case: "MySQL 5.7", config: { [k("dbEngineVersion")]: "5.7" }, says: ['trafficlab:dbEngineVersion = "5.7"', "8.4"] },
   { case: "MySQL 8.5, which RDS does not offer", config: { [k("dbEngineVersion")]: "8.5" }, says: ['trafficlab:dbEngineVersion = "8.5"', "8.4 (LTS, default)"] },

@@ -101,7 +101,8 @@ describe("dev stack with a domain", () => {
 
 describe("dev stack with the API built from a local directory", () => {
   it("builds and pushes the image, and the host pulls and runs the pushed digest", async () => {
-    const { graph } = await runStack("dev", { "trafficlab:apiBuildContext": "../trafficlab-api" });
+    // A directory with a Dockerfile (the e2e tier's stand-in API): the stack refuses one without.
+    const { graph } = await runStack("dev", { "trafficlab:apiBuildContext": "e2e/images/api" });
     const digest = String(graph.one("docker:index/image:Image").outputs.repoDigest);
     expect(digest).to.match(/^example\/trafficlab-api@sha256:/);
     expect(String(graph.one("command:remote:Command", "pull-images").inputs.create)).to.include(digest);

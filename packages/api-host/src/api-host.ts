@@ -9,7 +9,7 @@ import { componentLabel, requirePinnedImage, transformed } from "@trafficlab/val
 import { installDockerScript } from "./install-docker";
 import { pullImagesScript, removeFileScript, writeFileScript } from "./deploy-scripts";
 import { STAMPS, stampedScript } from "./host-step";
-import { hostKeyUserData } from "./host-key";
+import { hostKeyCheckScript, hostKeyUserData } from "./host-key";
 import { AMI_PARAMETERS, API_HOST_DEFAULTS, API_HOST_TYPE, resolveApiHostSettings, type ApiHostDeployArgs, type ApiHostSettings } from "./host-settings";
 
 /** How often @pulumi/command dials before it gives up, and how long each dial may take. */
@@ -21,14 +21,13 @@ export interface SshDialBudget {
 /**
  * @pulumi/command retries every failed dial alike (pulumi-command v1.2.1, remote/connection.go
  * dialWithRetry: 100 ms apart, growing 1.5x to 5 s), a host key mismatch as much as a refused
- * connection. Only the first step on a new instance waits for its boot; every other step
- * depends on it, so it meets an sshd that answered moments ago, and a refusal there is the
- * host's answer: 12 retries fail a mismatch in about 25 s instead of about 4.5 min.
+ * connection. So no step waits for a boot over SSH: the host key check (a local ssh-keyscan,
+ * HOST_KEY_SCAN_BUDGET) waits for sshd and tells silence from another key; every SSH step comes
+ * after it and meets an sshd that answered moments ago, so a refusal there is the host's
+ * answer: 12 retries fail a mismatch in about 25 s instead of about 4.5 min.
  */
 export const SSH_DIAL_BUDGET = {
-  /** install-docker: a new instance takes a minute or two before sshd answers. */
-  newHost: { dialErrorLimit: 60, perDialTimeout: 10 },
-  /** Every other step: retries over about 21 s cover an sshd restart, not a boot. */
+  /** Every step, install-docker included: retries over about 21 s cover an sshd restart, not a boot. */
   runningHost: { dialErrorLimit: 12, perDialTimeout: 10 },
 } as const satisfies Record<string, SshDialBudget>;
 
@@ -55,6 +54,8 @@ export class ApiHost extends pulumi.ComponentResource {
     keyPair: aws.ec2.KeyPair | undefined;
     instance: aws.ec2.Instance;
     eip: aws.ec2.Eip | undefined;
+    /** The local ssh-keyscan that runs before the host steps: waits for sshd, refuses another host key at once. */
+    hostKeyCheck: command.local.Command;
     /** Docker install, file copies, image pull. */
     commands: command.remote.Command[];
   };
@@ -76,7 +77,7 @@ export class ApiHost extends pulumi.ComponentResource {
   readonly sshKeyFile: string;
   /** The host's SSH public key (`ssh-ed25519 AAAA...`), installed at first boot; every connection pins it. */
   readonly hostKey: pulumi.Output<string>;
-  /** The SSH connection of every step after install-docker, with its short dial budget (secret: holds the private key). */
+  /** The SSH connection of every host step, with its short dial budget (secret: holds the private key). */
   readonly connection: pulumi.Output<command.types.input.remote.ConnectionArgs>;
   /** Where the compose project lives on the host. */
   readonly projectDirectory: string;
@@ -125,18 +126,17 @@ export class ApiHost extends pulumi.ComponentResource {
       { family: "ipv4", cidr: { cidrIpv4: "0.0.0.0/0" } },
       { family: "ipv6", cidr: { cidrIpv6: "::/0" } },
     ] as const;
-    const securityGroupRules = [
-      // 443 only with a domain: without one nothing listens there.
-      ...(https ? [80, 443] : [80]).flatMap((port) =>
-        everywhere.map(({ family, cidr }) => rule("ingress", `${port === 443 ? "https" : "http"}-${family}`, { description: `HTTP${port === 443 ? "S" : ""} to nginx`, ipProtocol: "tcp", fromPort: port, toPort: port, ...cidr })),
-      ),
-      // Named by the CIDR, so adding or removing one address touches only its rule.
-      ...[...settings.sshCidrsV4.map((cidr) => ({ cidrIpv4: cidr })), ...settings.sshCidrsV6.map((cidr) => ({ cidrIpv6: cidr }))].map((cidr) =>
-        rule("ingress", `ssh-${(cidr as { cidrIpv4?: string }).cidrIpv4 ?? (cidr as { cidrIpv6: string }).cidrIpv6}`.replace(/[^A-Za-z0-9-]+/g, "-"), { description: "SSH from an allowed address", ipProtocol: "tcp", fromPort: 22, toPort: 22, ...cidr }),
-      ),
-      // The host pulls images and packages from the internet.
-      ...everywhere.map(({ family, cidr }) => rule("egress", `egress-${family}`, { description: "All outbound", ipProtocol: "-1", ...cidr })),
-    ];
+    // 443 only with a domain: without one nothing listens there.
+    const httpRules = (https ? [80, 443] : [80]).flatMap((port) =>
+      everywhere.map(({ family, cidr }) => rule("ingress", `${port === 443 ? "https" : "http"}-${family}`, { description: `HTTP${port === 443 ? "S" : ""} to nginx`, ipProtocol: "tcp", fromPort: port, toPort: port, ...cidr })),
+    );
+    // Named by the CIDR, so adding or removing one address touches only its rule.
+    const sshRules = [...settings.sshCidrsV4.map((cidr) => ({ cidrIpv4: cidr })), ...settings.sshCidrsV6.map((cidr) => ({ cidrIpv6: cidr }))].map((cidr) =>
+      rule("ingress", `ssh-${(cidr as { cidrIpv4?: string }).cidrIpv4 ?? (cidr as { cidrIpv6: string }).cidrIpv6}`.replace(/[^A-Za-z0-9-]+/g, "-"), { description: "SSH from an allowed address", ipProtocol: "tcp", fromPort: 22, toPort: 22, ...cidr }),
+    );
+    // The host pulls images and packages from the internet.
+    const egressRules = everywhere.map(({ family, cidr }) => rule("egress", `egress-${family}`, { description: "All outbound", ipProtocol: "-1", ...cidr }));
+    const securityGroupRules = [...httpRules, ...sshRules, ...egressRules];
 
     let keyName: pulumi.Input<string>;
     let privateKey: pulumi.Output<string>;
@@ -206,31 +206,58 @@ export class ApiHost extends pulumi.ComponentResource {
 
     // Every script names the instance it is for: a new host is a changed script, so each step runs again there.
     const onThisHost = (script: pulumi.Input<string>, stamps: Record<string, pulumi.Input<string>> = {}) => stampedScript(script, { [STAMPS.host]: instance.id, ...stamps });
+    const installScript = onThisHost(installDockerScript());
+    const files = project.files;
+    const fileScripts = files.map((file) => onThisHost(writeFileScript(file.path, file.mode ?? "644")));
+    this.image = pulumi.output(args.app.image).apply((image) => requirePinnedImage(component, "app.image", image));
+    const registry = args.app.registry;
+    const pullScript = onThisHost(
+      this.image.apply((image) => pullImagesScript({ projectDir: settings.projectDirectory, registry: registry?.server, username: registry?.username, images: [image] })),
+      { [STAMPS.composeFile]: project.composeHash },
+    );
+
+    // Before any step below runs, a local ssh-keyscan tells a host still booting (waited for) from
+    // one that answers with another key (fails at once, saying so and how to accept a new key):
+    // @pulumi/command retries both alike. It runs again whenever one of those steps will (their
+    // scripts and file contents are in its stamp); the registry password (pull's stdin) is not.
+    const hostSteps = pulumi
+      .all([installScript, ...fileScripts, ...files.map((file) => file.content), pullScript])
+      .apply((parts) => sha256(JSON.stringify(parts)));
+    const hostKeyCheck = new command.local.Command(
+      `${name}-host-key-check`,
+      ...transformed(
+        transform.hostKeyCheck,
+        {
+          // The script comes on stdin, so a failure prints "running \"bash -s\"" and the message, not the whole script.
+          create: "bash -s",
+          stdin: stampedScript(
+            pulumi.all([this.publicIp, this.hostKey, hostKey.urn]).apply(([host, pinned, urn]) => hostKeyCheckScript({ host, pinnedHostKey: pinned, hostKeyUrn: urn })),
+            { [STAMPS.host]: instance.id, [STAMPS.hostSteps]: hostSteps },
+          ),
+          // Its output (the scan's one line) is no use as an environment variable of a later run.
+          addPreviousOutputInEnv: false,
+        },
+        // sshd answers only once the security group admits this machine.
+        { parent: this, dependsOn: sshRules },
+      ),
+    );
+
     // dnf and the Compose download need the internet: wait for the subnet's route, not just the instance.
-    const install = remote("install-docker", { create: onThisHost(installDockerScript()) }, { dependsOn: args.internetAccess ?? [] }, connectionWith(SSH_DIAL_BUDGET.newHost));
+    const install = remote("install-docker", { create: installScript }, { dependsOn: [hostKeyCheck, ...(args.internetAccess ?? [])] });
 
     const timeZone = settings.timeZone;
-    const files = project.files;
-    const copied = files.map((file) =>
+    const copied = files.map((file, i) =>
       remote(
         `file-${file.path.slice(settings.projectDirectory.length + 1).replace(/[^A-Za-z0-9]+/g, "-")}`,
-        { create: onThisHost(writeFileScript(file.path, file.mode ?? "644")), delete: removeFileScript(file.path), stdin: file.content },
+        { create: fileScripts[i]!, delete: removeFileScript(file.path), stdin: file.content },
         // An explicit --replace would otherwise remove the file right after writing it again.
         { dependsOn: [install], deleteBeforeReplace: true },
       ),
     );
 
-    this.image = pulumi.output(args.app.image).apply((image) => requirePinnedImage(component, "app.image", image));
-    const registry = args.app.registry;
     const pull = remote(
       "pull-images",
-      {
-        create: onThisHost(
-          this.image.apply((image) => pullImagesScript({ projectDir: settings.projectDirectory, registry: registry?.server, username: registry?.username, images: [image] })),
-          { [STAMPS.composeFile]: project.composeHash },
-        ),
-        stdin: registry ? pulumi.secret(registry.password) : undefined,
-      },
+      { create: pullScript, stdin: registry ? pulumi.secret(registry.password) : undefined },
       // compose pull reads compose.yaml only; the nginx config files need not be there yet.
       { dependsOn: [install, copied[0]!] },
     );
@@ -242,7 +269,7 @@ export class ApiHost extends pulumi.ComponentResource {
     this.proxyConfigHash = project.proxyConfigHash;
     this.proxyServiceHash = project.proxyServiceHash;
     this.logs = args.logs;
-    this.nodes = { securityGroup, securityGroupRules, keyPair, instance, eip: address, commands: [install, ...copied, pull] };
+    this.nodes = { securityGroup, securityGroupRules, keyPair, instance, eip: address, hostKeyCheck, commands: [install, ...copied, pull] };
     this.instanceId = instance.id;
     this.securityGroupId = securityGroup.id;
     this.registerOutputs({

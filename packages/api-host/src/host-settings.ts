@@ -3,7 +3,7 @@ import * as ipaddr from "ipaddr.js";
 import { NGINX_IMAGE, requireAcmeCaCertificates, type NginxOptions } from "@trafficlab/edge-proxy";
 import type * as aws from "@pulumi/aws";
 import type * as command from "@pulumi/command";
-import { ArgumentChecks, componentLabel, explainRefusedType, isTimeZone, requireIntegerInRange, requireOneOf, requirePinnedImage, requireSecretInput, type AllowList, type ChildTransform } from "@trafficlab/validation";
+import { ArgumentChecks, componentLabel, explainRefusedType, isRegistryUsername, isTimeZone, REGISTRY_USERNAME_ALLOWED, requireIntegerInRange, requireOneOf, requirePinnedImage, requireSecretInput, type AllowList, type ChildTransform } from "@trafficlab/validation";
 import type { CentralLogsOptions } from "./compose-project";
 
 export const API_HOST_TYPE = "trafficlab:api-host:ApiHost";
@@ -102,6 +102,8 @@ export interface ApiHostTransforms {
   eip?: ChildTransform<aws.ec2.EipArgs>;
   /** Every host step (install, file copies, pull). */
   command?: ChildTransform<command.remote.CommandArgs>;
+  /** The local host key check before them. */
+  hostKeyCheck?: ChildTransform<command.local.CommandArgs>;
 }
 
 export const API_HOST_DEFAULTS = {
@@ -292,7 +294,7 @@ export function resolveApiHostSettings(name: string, args: ApiHostDeployArgs): A
     if (!/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?$/.test(registry.server ?? "")) {
       checks.refuse("app.registry.server", registry.server, "Allowed: a registry host name with an optional port, e.g. docker.io or 123456789012.dkr.ecr.ap-northeast-2.amazonaws.com (no https://).");
     }
-    if (!/^[^\s]{1,256}$/.test(registry.username ?? "")) checks.refuse("app.registry.username", registry.username, "Allowed: a registry user name with no whitespace, e.g. AWS for ECR.");
+    if (!isRegistryUsername(registry.username)) checks.refuse("app.registry.username", registry.username, `Allowed: ${REGISTRY_USERNAME_ALLOWED}.`);
     checks.take(() => requireSecretInput(component, "app.registry.password", registry.password), undefined);
   }
   const springProfile = args.app?.springProfile ?? API_HOST_DEFAULTS.springProfile;

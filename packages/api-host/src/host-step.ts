@@ -31,6 +31,8 @@ export const STAMPS = {
   proxyService: "nginx service sha256",
   /** The nginx config's hash: nginx reloads. */
   nginxConfig: "nginx config sha256",
+  /** What the host steps of ApiHost will run (scripts and file contents): the host key check runs again before any of them does. */
+  hostSteps: "host steps sha256",
 } as const;
 
 /** The value of a stamp in a script stampedScript made, or undefined. */

@@ -1,7 +1,7 @@
 export { ApiHost, sha256, SSH_DIAL_BUDGET, type HostFile, type SshDialBudget } from "./api-host";
-export { hostKeyUserData } from "./host-key";
+export { HOST_KEY_CHECK, HOST_KEY_SCAN_BUDGET, acceptNewHostKeyCommand, hostKeyChangedMessage, hostKeyCheckScript, hostKeyUserData, sshFingerprint, type HostKeyChangedMessageArgs, type HostKeyCheckOptions, type HostKeyScanBudget } from "./host-key";
 export { AppDeployment, APP_DEPLOYMENT_TYPE, type AppDeploymentArgs } from "./app-deployment";
-export { ApiImage, API_IMAGE_TYPE, type ApiImageArgs } from "./api-image";
+export { ApiImage, API_IMAGE_TYPE, BUILD_CONTEXT_ALLOWED, buildContextProblem, type ApiImageArgs } from "./api-image";
 export {
   AMI_PARAMETERS,
   API_HOST_DEFAULTS,

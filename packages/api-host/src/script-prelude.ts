@@ -39,9 +39,10 @@ const SHELL_DIRECTIVE = "# shellcheck shell=bash\n";
  * as `name=('a' 'b')`), then `prelude.sh`, the function files in `libraries` (`host-lock.sh`)
  * and `script`, read from HOST_SCRIPTS_DIR, each without its `# shellcheck shell=bash` line.
  * The values are all TypeScript puts in a script: each `.sh` file checks for the header
- * variables it expects (`: "${name:?}"`), so shellcheck reads it as it is.
+ * variables it expects (`: "${name:?}"`), so shellcheck reads it as it is. `prelude: false` leaves
+ * prelude.sh out, for a script that runs on the deploying machine (check-host-key.sh).
  */
-export function renderHostScript(script: string, header: Record<string, HostScriptValue>, libraries: readonly string[] = []): string {
+export function renderHostScript(script: string, header: Record<string, HostScriptValue>, libraries: readonly string[] = [], options: { prelude?: boolean } = {}): string {
   const assignments = Object.entries(header).map(([name, value]) => {
     if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`renderHostScript: ${JSON.stringify(name)} is not a lowercase shell variable name.`);
     const words = typeof value === "string" || typeof value === "number" ? [String(value)] : value;
@@ -49,7 +50,8 @@ export function renderHostScript(script: string, header: Record<string, HostScri
     // shellcheck takes `$`, a backquote or a final backslash in single quotes for a mistake; here they are the value.
     return words.some((word) => /[$`\\]/.test(word)) ? `${LITERAL_DIRECTIVE}\n${assignment}` : assignment;
   });
-  const parts = [...PRELUDE, ...libraries, script].map((name) => {
+  // A script that runs on the deploying machine, not the host, needs none of the host's functions.
+  const parts = [...(options.prelude === false ? [] : PRELUDE), ...libraries, script].map((name) => {
     const text = hostScriptFile(name);
     if (!text.startsWith(SHELL_DIRECTIVE) || !text.endsWith("\n")) throw new Error(`renderHostScript: ${name} must start with "${SHELL_DIRECTIVE.trim()}" and end with a newline.`);
     return text.slice(SHELL_DIRECTIVE.length);

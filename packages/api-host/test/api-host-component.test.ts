@@ -2,7 +2,7 @@ import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { parse as parseYaml } from "yaml";
-import { ApiHost, AppDeployment, SSH_DIAL_BUDGET, type ApiHostDeployArgs } from "@trafficlab/api-host";
+import { ApiHost, AppDeployment, HOST_KEY_SCAN_BUDGET, SSH_DIAL_BUDGET, STAMPS, stampOf, type ApiHostDeployArgs } from "@trafficlab/api-host";
 import { awsLikeState, expectRejected, installMocks, resolveOutput, type MockedProgram, type RegisteredResource, type ResourceGraph } from "@trafficlab/testing";
 
 const COMMAND = "command:remote:Command";
@@ -347,22 +347,64 @@ describe("@trafficlab/api-host ApiHost + AppDeployment", () => {
       expect(graph.plainUsesOf(String(hostKey.outputs.privateKeyOpenssh))).to.deep.equal([]);
     });
 
-    it("waits for a booting instance only in the first step: every later one gives up on a refused dial in seconds", async () => {
+    it("waits for a booting instance only in the local host key check: every SSH step after it gives up on a refused dial in seconds", async () => {
       const { host, graph } = await deploy();
-      const budgets = Object.fromEntries(
-        graph.ofType(COMMAND).map((step) => {
-          const { dialErrorLimit, perDialTimeout } = step.inputs.connection as { dialErrorLimit?: number; perDialTimeout?: number };
-          return [step.name, { dialErrorLimit, perDialTimeout }];
-        }),
-      );
-      expect(budgets["api-install-docker"]).to.deep.equal(SSH_DIAL_BUDGET.newHost);
-      const later = Object.keys(budgets).filter((name) => name !== "api-install-docker");
-      expect(later).to.include("api-pull-images");
-      for (const name of later) expect(budgets[name], name).to.deep.equal(SSH_DIAL_BUDGET.runningHost);
-      // Each later step comes after install-docker, so sshd has answered before it dials.
-      const install = graph.named("api-install-docker");
-      for (const name of later) expect(graph.waitsFor(graph.named(name), install), `${name} waits for install-docker`).to.equal(true);
+      const check = graph.one("command:local:Command", "api-host-key-check");
+      const steps = graph.ofType(COMMAND);
+      expect(steps.map((s) => s.name)).to.include.members(["api-install-docker", "api-pull-images"]);
+      for (const step of steps) {
+        const { dialErrorLimit, perDialTimeout } = step.inputs.connection as { dialErrorLimit?: number; perDialTimeout?: number };
+        expect({ dialErrorLimit, perDialTimeout }, step.name).to.deep.equal(SSH_DIAL_BUDGET.runningHost);
+        // Each step comes after the check, so sshd has answered, with the pinned key, before it dials.
+        expect(graph.waitsFor(step, check), `${step.name} waits for the host key check`).to.equal(true);
+      }
+      // The check itself waits for the rule that lets this machine reach sshd.
+      expect(graph.waitsFor(check, graph.named("api-sg-ssh-198-51-100-7-32")), "the check waits for the SSH rule").to.equal(true);
       expect((await resolveOutput(host.connection)).dialErrorLimit).to.equal(SSH_DIAL_BUDGET.runningHost.dialErrorLimit);
+    });
+
+    it("checks the host key from the deploying machine with the whole boot budget, against the pinned key, naming the key's URN", async () => {
+      const { host, graph } = await deploy();
+      const check = graph.one("command:local:Command", "api-host-key-check");
+      expect(check.inputs.create).to.equal("bash -s");
+      expect(check.inputs.addPreviousOutputInEnv).to.equal(false);
+      expect(check.inputs.delete, "nothing to undo").to.equal(undefined);
+      const script = String(check.inputs.stdin);
+      const pinned = await resolveOutput(host.hostKey);
+      const instance = graph.one("aws:ec2/instance:Instance");
+      expect(script).to.include(`host='${String(instance.outputs.publicIp)}'`);
+      expect(script).to.include(`pinned_host_key='${pinned}'`);
+      expect(script).to.include(`scans='${HOST_KEY_SCAN_BUDGET.scans}'`);
+      expect(script).to.include(`per_scan_timeout='${HOST_KEY_SCAN_BUDGET.perScanTimeout}'`);
+      // In the message the script prints (hostKeyChangedMessage, tested on its own); shell-quoted here.
+      expect(script).to.include(graph.named("api-host-key").urn);
+      expect(graph.named("api-host-key").urn).to.match(/::api-host-key$/);
+      expect(stampOf(script, STAMPS.host)).to.equal(instance.id);
+      expect(stampOf(script, STAMPS.hostSteps)).to.match(/^[0-9a-f]{64}$/);
+      // Neither private key travels with it: it holds public facts only.
+      expect(script).to.not.include("PRIVATE KEY");
+      expect(await pulumi.isSecret(host.nodes.hostKeyCheck.stdin)).to.equal(false);
+    });
+
+    it("runs the check again exactly when a host step will run: a new image or file changes its stamp, AppDeployment's settings do not", async () => {
+      const stampIn = async (args: Partial<ApiHostDeployArgs>) => {
+        const { graph } = await deploy(args);
+        return stampOf(String(graph.one("command:local:Command", "api-host-key-check").inputs.stdin), STAMPS.hostSteps);
+      };
+      const first = await stampIn({});
+      expect(await stampIn({}), "the same program: no change").to.equal(first);
+      expect(await stampIn({ app: { image: "example/trafficlab-api:2.0.0" } }), "a new image: pull-images runs").to.not.equal(first);
+      expect(await stampIn({ proxyImage: "nginx:1.29.3-alpine" }), "a new compose file: its file step runs").to.not.equal(first);
+      expect(await stampIn({ app: { image: "example/trafficlab-api:1.0.0", registry: { server: "registry.example.com", username: "deploy", password: pulumi.secret("other-Password-1") } } }), "a registry login: pull's script").to.not.equal(first);
+    });
+
+    it("keeps the registry password out of the check's stamp (a changed password alone re-runs only the pull)", async () => {
+      const login = (password: string) => ({ app: { image: "example/trafficlab-api:1.0.0", registry: { server: "registry.example.com", username: "deploy", password: pulumi.secret(password) } } });
+      const one = await deploy(login("first-Password-1"));
+      const two = await deploy(login("second-Password-2"));
+      const stamp = (graph: ResourceGraph) => stampOf(String(graph.one("command:local:Command", "api-host-key-check").inputs.stdin), STAMPS.hostSteps);
+      expect(stamp(two.graph)).to.equal(stamp(one.graph));
+      expect(String(one.graph.one("command:local:Command", "api-host-key-check").inputs.stdin)).to.not.include("first-Password-1");
     });
   });
 
@@ -396,5 +438,11 @@ describe("@trafficlab/api-host ApiHost + AppDeployment", () => {
     it("a plain registry password", () =>
       reject({ app: { image: "example/api:1.0.0", registry: { server: "docker.io", username: "u", password: "plain-pass" } } }, "app.registry.password", "Pulumi secret"));
     it("a relative project directory", () => reject({ projectDirectory: "opt/app" }, 'projectDirectory = "opt/app"', "absolute path"));
+    const login = (username: string) => ({ app: { image: "example/api:1.0.0", registry: { server: "docker.io", username, password: pulumi.secret("Registry-Secret-9") } } });
+    it("a registry user name with a space", () => reject(login("deploy user"), 'app.registry.username = "deploy user"', "no space"));
+    it("a registry user name with a colon, which HTTP Basic authentication cannot send", () => reject(login("deploy:er"), 'app.registry.username = "deploy:er"', "RFC 7617"));
+    it("accepts robot accounts' punctuation", async () => {
+      for (const username of ["robot$ci", "org+bot", "ops@example.com", "AWS"]) expect(() => new ApiHost(`api-${username.length}`, { ...base, ...login(username) }), username).to.not.throw();
+    });
   });
 });

@@ -1,4 +1,5 @@
 import {
+  hostKeyCheckScript,
   composeDownScript,
   composeUpScript,
   installDockerScript,
@@ -76,5 +77,27 @@ export const HOST_SCRIPT_CASES: HostScriptCase[] = [
     name: "rolling-teardown.options",
     file: "rolling-teardown.sh",
     render: () => rollingTeardownScript({ projectDir: "/srv/app", envFile: "secrets/app.env", network: "app-net", containerPrefix: "app", stateDir: "state", lockFile: "/run/lock/app.lock", lockTimeoutSeconds: 60 }),
+  },
+  {
+    name: "check-host-key.defaults",
+    file: "check-host-key.sh",
+    render: () =>
+      hostKeyCheckScript({
+        host: "203.0.113.10",
+        pinnedHostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
+        hostKeyUrn: "urn:pulumi:dev::trafficlab::trafficlab:api-host:ApiHost$tls:index/privateKey:PrivateKey::dev-api-host-key",
+      }),
+  },
+  {
+    name: "check-host-key.options",
+    file: "check-host-key.sh",
+    render: () =>
+      hostKeyCheckScript({
+        host: "ec2-203-0-113-10.ap-northeast-2.compute.amazonaws.com",
+        port: 2222,
+        pinnedHostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl host",
+        hostKeyUrn: "urn:pulumi:prod::trafficlab::trafficlab:api-host:ApiHost$tls:index/privateKey:PrivateKey::prod-api-host-key",
+        budget: { scans: 5, perScanTimeout: 3 },
+      }),
   },
 ];

@@ -3,7 +3,7 @@ import type * as aws from "@pulumi/aws";
 import type * as command from "@pulumi/command";
 import { HOST_INSTANCE_TYPES, architectureOf, hostInstanceAllowList, type RegistryCredentials } from "@trafficlab/api-host";
 import { NGINX_IMAGE, type NginxOptions } from "@trafficlab/edge-proxy";
-import { ArgumentChecks, componentLabel, explainRefusedType, isTimeZone, requireIntegerInRange, requireOneOf, requirePinnedImage, requireSecretInput, type ChildTransform } from "@trafficlab/validation";
+import { ArgumentChecks, componentLabel, explainRefusedType, isRegistryUsername, isTimeZone, REGISTRY_USERNAME_ALLOWED, requireIntegerInRange, requireOneOf, requirePinnedImage, requireSecretInput, type ChildTransform } from "@trafficlab/validation";
 import { ALARM_KEYS, type AlarmKey } from "./alarm-specs";
 import { checkAlarmRouting } from "./alarms";
 import { FLEET_METRICS_DEFAULTS, type FleetMetricsArgs } from "./managed-prometheus";
@@ -409,7 +409,7 @@ export function resolveFleetSettings(name: string, args: FleetArgs, stack: strin
     if (!/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?$/.test(registry.server ?? "")) {
       checks.refuse("app.registry.server", registry.server, "Allowed: a registry host name with an optional port, e.g. docker.io (no https://).");
     }
-    if (!/^[^\s]{1,256}$/.test(registry.username ?? "")) checks.refuse("app.registry.username", registry.username, "Allowed: a registry user name with no whitespace.");
+    if (!isRegistryUsername(registry.username)) checks.refuse("app.registry.username", registry.username, `Allowed: ${REGISTRY_USERNAME_ALLOWED}.`);
     checks.take(() => requireSecretInput(component, "app.registry.password", registry.password), undefined);
   }
   if (args.database) {

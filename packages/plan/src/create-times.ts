@@ -58,6 +58,13 @@ export const CREATE_TIMES: readonly CreateTime[] = [
     source: "observed",
     why: "waits for cloud-init, dnf installs Docker, downloads the pinned compose plugin; 60-120 s on a t3.micro",
   },
+  {
+    type: "command:local:Command",
+    name: /host-key-check$/,
+    seconds: 20,
+    source: "assumed",
+    why: "ssh-keyscan from this machine until sshd answers: a new instance's sshd starts 20-60 s after EC2 reports it running; a running host answers the first scan in under a second",
+  },
   { type: "command:remote:Command", name: /-file-[^/]*$/, seconds: 3, source: "observed", why: "one SSH session writing a small file from stdin" },
   {
     type: "command:remote:Command",

@@ -92,14 +92,15 @@ describe("the second `pulumi up`: what each routine change does to a running sta
   it("a new API image pulls it and redeploys the API, nothing else", async () => {
     const { lifecycle } = await plan("dev", { set: { apiImage: "example/trafficlab-api:plan-2" } });
     expectSafe(lifecycle);
-    expect(actions(lifecycle)).to.deep.equal({ "dev-api-pull-images": "update", "dev-app-api-deploy": "update" });
+    // The local host key check runs before any host step of ApiHost does (it sends nothing to the host).
+    expect(actions(lifecycle)).to.deep.equal({ "dev-api-host-key-check": "update", "dev-api-pull-images": "update", "dev-app-api-deploy": "update" });
   });
 
   it("a new nginx image rewrites compose.yaml, pulls, and updates nginx's compose project in place", async () => {
     const changePlan = await plan("dev", { set: { nginxImage: "nginx:1.30.0-alpine" } });
     const { lifecycle } = changePlan;
     expectSafe(lifecycle);
-    expect(actions(lifecycle)).to.deep.equal({ "dev-api-file-compose-yaml": "update", "dev-api-pull-images": "update", "dev-app-compose-up": "update" });
+    expect(actions(lifecycle)).to.deep.equal({ "dev-api-file-compose-yaml": "update", "dev-api-host-key-check": "update", "dev-api-pull-images": "update", "dev-app-compose-up": "update" });
     // compose recreates nginx: the plan says so, where only the compose-up step runs it.
     expect(named(lifecycle, "dev-app-compose-up").effects).to.have.length(1);
     expect(named(lifecycle, "dev-app-compose-up").effects[0]).to.include("DOWNTIME: nginx's compose service changed, so docker compose recreates it");

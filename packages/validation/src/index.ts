@@ -12,3 +12,4 @@ export { isTimeZone } from "./time-zone";
 export { transformed, type ChildTransform } from "./child-transform";
 export { editDistance, closestMatch, didYouMean } from "./closest";
 export { explainRefusedType, nearestAllowed, parseInstanceType, type AllowList } from "./instance-types";
+export { isRegistryUsername, REGISTRY_USERNAME_ALLOWED } from "./registry-login";

@@ -224,9 +224,10 @@ export const SETTING_RULES: Readonly<Record<string, SettingRule>> = {
   },
   apiBuildContext: {
     does: "builds and pushes apiImage from a local directory (a local command); the image it names is what deploys",
-    source: "stacks/program.ts ApiImage",
-    single: [{ set: { apiBuildContext: "./api" }, verdict: "OK" }],
-    fleet: [{ set: { apiBuildContext: "./api" }, verdict: "OK" }],
+    source: "stacks/program.ts ApiImage; packages/api-host api-image.ts buildContextProblem (checked before any resource)",
+    // A directory with a Dockerfile (e2e's stand-in API); one without is refused before any resource.
+    single: [{ set: { apiBuildContext: "e2e/images/api" }, verdict: "OK" }, { set: { apiBuildContext: "./no-such-api" }, verdict: "REFUSED", refusal: "apiBuildContext" }],
+    fleet: [{ set: { apiBuildContext: "e2e/images/api" }, verdict: "OK" }],
   },
   springProfile: {
     does: "the API's environment: single redeploys it blue/green; fleet refreshes",
@@ -379,8 +380,12 @@ export const SETTING_RULES: Readonly<Record<string, SettingRule>> = {
   },
   registryUsername: {
     does: "a registry login before pulls (with registryPassword, required then): single pulls and redeploys; fleet refreshes",
-    source: "packages/api-host registry login; stacks/config.ts",
-    single: [{ set: { registryUsername: "bot", registryPassword: "plan-registry-password" }, verdict: "OK" }, { set: { registryUsername: "bot" }, verdict: "REFUSED", refusal: "registryPassword" }],
+    source: "packages/api-host registry login; stacks/config.ts; packages/validation registry-login.ts (RFC 7617 section 2: a user-id with ':' is invalid in HTTP Basic authentication)",
+    single: [
+      { set: { registryUsername: "bot", registryPassword: "plan-registry-password" }, verdict: "OK" },
+      { set: { registryUsername: "bot" }, verdict: "REFUSED", refusal: "registryPassword" },
+      { set: { registryUsername: "deploy:er", registryPassword: "plan-registry-password" }, verdict: "REFUSED", refusal: "registryUsername" },
+    ],
     fleet: [{ set: { registryUsername: "bot", registryPassword: "plan-registry-password" }, verdict: "OK" }],
   },
   fleetMetrics: {
