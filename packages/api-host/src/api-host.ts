@@ -91,9 +91,11 @@ export class ApiHost extends pulumi.ComponentResource {
   readonly healthPath: string;
   /** Hash of the compose project (nginx): restarts it when it changes. */
   readonly composeHash: string;
-  /** Hash of the nginx config: reloads nginx when it changes. */
+  /** Hash of the nginx config: a change rolls a new nginx colour behind the edge front. */
   readonly proxyConfigHash: string;
-  /** sha256 of nginx's compose service: a change recreates nginx. */
+  /** CloudWatch Logs of the stack, for the nginx colours (the front's group); undefined: json-file. */
+  readonly logs: ApiHostDeployArgs["logs"];
+  /** sha256 of nginx's compose service (the edge front): a change recreates it. */
   readonly proxyServiceHash: string;
 
   constructor(name: string, args: ApiHostDeployArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -101,7 +103,8 @@ export class ApiHost extends pulumi.ComponentResource {
     const settings = resolveApiHostSettings(name, args);
     const component = componentLabel(API_HOST_TYPE, name);
     const https = settings.https;
-    const project = renderHostProject({ projectDirectory: settings.projectDirectory, proxyImage: settings.proxyImage, proxy: args.proxy, https, logs: args.logs });
+    // The edge front: a new nginx image or config rolls a colour behind it and resets no connection.
+    const project = renderHostProject({ projectDirectory: settings.projectDirectory, proxyImage: settings.proxyImage, proxy: args.proxy, https, logs: args.logs, edgeFront: true });
     super(API_HOST_TYPE, name, {}, opts);
     this.settings = settings;
     this.projectDirectory = settings.projectDirectory;
@@ -223,7 +226,8 @@ export class ApiHost extends pulumi.ComponentResource {
       "pull-images",
       {
         create: onThisHost(
-          this.image.apply((image) => pullImagesScript({ projectDir: settings.projectDirectory, registry: registry?.server, username: registry?.username, images: [image] })),
+          // The colours' nginx runs outside compose (edgeDeployScript): pulled here with the API's image.
+          this.image.apply((image) => pullImagesScript({ projectDir: settings.projectDirectory, registry: registry?.server, username: registry?.username, images: [image, settings.proxyImage] })),
           { [STAMPS.composeFile]: project.composeHash },
         ),
         stdin: registry ? pulumi.secret(registry.password) : undefined,
@@ -237,6 +241,7 @@ export class ApiHost extends pulumi.ComponentResource {
     this.healthPath = settings.healthPath;
     this.composeHash = project.composeHash;
     this.proxyConfigHash = project.proxyConfigHash;
+    this.logs = args.logs;
     this.proxyServiceHash = project.proxyServiceHash;
     this.nodes = { securityGroup, securityGroupRules, keyPair, instance, eip: address, commands: [install, ...copied, pull] };
     this.instanceId = instance.id;
