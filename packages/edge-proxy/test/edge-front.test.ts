@@ -76,9 +76,9 @@ describe("@trafficlab/edge-proxy renderNginxConf behind the edge front (frontSoc
   it("answers through @draining, with keep-alive off, while the deploy's draining flag exists; the same proxying either way", () => {
     const conf = site();
     expect(conf).to.include("    location / {\n        if (-f /run/trafficlab-edge/draining) { return 418; }\n        error_page 418 = @draining;\n        proxy_pass http://api_upstream;");
-    const named = /    location @draining \{\n        keepalive_timeout 0;\n([\s\S]*?)    \}\n/.exec(conf);
+    const named = / {4}location @draining \{\n {8}keepalive_timeout 0;\n([\s\S]*?) {4}\}\n/.exec(conf);
     expect(named, "@draining location").to.not.equal(null);
-    const main = /    location \/ \{\n(?:        if .*\n        error_page .*\n)([\s\S]*?)    \}\n/.exec(conf);
+    const main = / {4}location \/ \{\n(?: {8}if .*\n {8}error_page .*\n)([\s\S]*?) {4}\}\n/.exec(conf);
     expect(named![1]).to.equal(main![1]);
   });
 
