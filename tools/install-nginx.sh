@@ -9,9 +9,11 @@ set -euo pipefail
 
 PREFIX="${NGINX_PREFIX:-/opt/trafficlab-nginx}"
 WRAPPER=/usr/local/sbin/nginx
-PACKAGES=(nginx nginx-common libc6 libpcre2-8-0 libssl3t64 libzstd1 zlib1g libcrypt1)
+PACKAGES=(nginx nginx-common libnginx-mod-stream libc6 libpcre2-8-0 libssl3t64 libzstd1 zlib1g libcrypt1)
 
-if [ -x "$WRAPPER" ] && "$WRAPPER" -v 2>&1 | grep -q 'nginx/1\.\(2[89]\|[3-9][0-9]\)\.'; then
+# The stream module too: the single host's edge front is an nginx `stream` proxy (Debian builds it as a module).
+STREAM_MODULE="$PREFIX/usr/lib/nginx/modules/ngx_stream_module.so"
+if [ -x "$WRAPPER" ] && [ -f "$STREAM_MODULE" ] && "$WRAPPER" -v 2>&1 | grep -q 'nginx/1\.\(2[89]\|[3-9][0-9]\)\.'; then
   "$WRAPPER" -v
   exit 0
 fi

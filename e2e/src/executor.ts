@@ -161,6 +161,19 @@ export function withLocalApiLogging(script: string): string {
   return local;
 }
 
+/**
+ * A host script (edge-deploy.sh) with Docker's local log driver where its header names awslogs, for
+ * the same reason as withLocalLogging: the nginx colours run with `docker run`, and their logging
+ * comes in the header's `log_driver` and `log_options` lines. Throws if those lines moved.
+ */
+export function withLocalLoggingScript(script: string): string {
+  const headerEnd = script.indexOf("\n\n");
+  const header = script.slice(0, headerEnd);
+  const local = header.replace(/^log_driver='awslogs'$/m, "log_driver='local'").replace(/^log_options=\(.*\)$/m, "log_options=()");
+  if (local.includes("awslogs")) throw new Error("executor: the script's header still names awslogs after log_driver and log_options were made local; the rendered shape changed");
+  return local + script.slice(headerEnd);
+}
+
 /** The install script with the host image's Compose plugin pinned instead of v2.40.3; throws if the pin's lines moved. */
 export function withHostComposePin(script: string, pin: ComposePin): string {
   const lines: [RegExp, string][] = [
@@ -309,7 +322,9 @@ export class Executor {
     const connection = inputs.connection as Connection;
     let text = String(inputs[script]);
     if (/^compose_sha256_x86_64=/m.test(text)) text = withHostComposePin(text, this.composePin);
-    if (text.includes("'awslogs")) text = withLocalApiLogging(text);
+    // edge-deploy.sh names its driver in the header; the rolling deploy passes awslogs flags.
+    if (/^log_driver='awslogs'$/m.test(text)) text = withLocalLoggingScript(text);
+    else if (text.includes("'awslogs")) text = withLocalApiLogging(text);
     const given = typeof inputs.stdin === "string" ? inputs.stdin : undefined;
     const stdin = given?.includes("driver: awslogs") ? withLocalLogging(given) : given;
     const port = connection.port ?? 22;

@@ -80,14 +80,15 @@ export function secretSightings(texts: Record<string, string>, secrets: Record<s
 }
 
 /** The containers of the deploy on a host: nginx (compose) and the active API colour. */
-export async function deployContainers(world: E2eRun, host: HostContainer): Promise<{ nginx: string; api: string }> {
+export async function deployContainers(world: E2eRun, host: HostContainer): Promise<{ nginx: string; edge: string; api: string }> {
   const nginx = (await world.onHost(host, "docker ps -a --filter label=com.docker.compose.service=nginx --format '{{.Names}}'")).stdout.trim();
+  const edge = (await world.onHost(host, "docker ps -a --filter label=trafficlab.role=edge --format '{{.Names}}'")).stdout.trim();
   const api = (await world.onHost(host, "docker ps -a --filter label=trafficlab.role=api --format '{{.Names}}'")).stdout.trim();
-  if (!nginx || !api || api.includes("\n")) throw new Error(`expected one nginx and one API container on ${host.name}, found nginx [${nginx}] api [${api}]`);
-  return { nginx, api };
+  if (!nginx || !edge || !api || edge.includes("\n") || api.includes("\n")) throw new Error(`expected one edge front (compose nginx), one nginx colour and one API container on ${host.name}, found nginx [${nginx}] edge [${edge}] api [${api}]`);
+  return { nginx, edge, api };
 }
 
-/** The nginx container of the deploy and its processes: the same three after a change means no restart and no reload. */
+/** One nginx container and its processes: the same three after a change means no restart and no reload. */
 export interface NginxProcesses {
   containerId: string;
   /** The master, as the host's process namespace numbers it (`docker inspect .State.Pid`). */
@@ -96,16 +97,27 @@ export interface NginxProcesses {
   workerPids: number[];
 }
 
-export async function nginxProcesses(world: E2eRun, host: HostContainer): Promise<NginxProcesses> {
-  const { nginx } = await deployContainers(world, host);
+/** The edge front (compose service nginx) and the nginx colour behind it. */
+export interface EdgeProcesses {
+  front: NginxProcesses;
+  colour: NginxProcesses & { name: string; image: string };
+}
+
+async function processesOf(world: E2eRun, host: HostContainer, container: string): Promise<NginxProcesses> {
   const out = (
-    await world.onHost(host, `set -e; read -r id pid < <(docker inspect --format '{{.Id}} {{.State.Pid}}' ${nginx}); echo "$id $pid"; ps -o pid= --ppid "$pid" | tr -s ' \\n' ' '`)
+    await world.onHost(host, `set -e; read -r id pid < <(docker inspect --format '{{.Id}} {{.State.Pid}}' ${container}); echo "$id $pid"; ps -o pid= --ppid "$pid" | tr -s ' \\n' ' '`)
   ).stdout.trim();
   const [first, workers = ""] = out.split("\n");
   const [containerId, master] = (first ?? "").split(" ");
   const workerPids = workers.trim().split(/\s+/).filter(Boolean).map(Number).sort((a, b) => a - b);
-  if (!containerId || !master || workerPids.length === 0) throw new Error(`no nginx master and workers on ${host.name}: ${out}`);
+  if (!containerId || !master || workerPids.length === 0) throw new Error(`no nginx master and workers in ${container} on ${host.name}: ${out}`);
   return { containerId, masterPid: Number(master), workerPids };
+}
+
+export async function nginxProcesses(world: E2eRun, host: HostContainer): Promise<EdgeProcesses> {
+  const { nginx, edge } = await deployContainers(world, host);
+  const image = (await world.onHost(host, `docker inspect --format '{{.Config.Image}}' ${edge}`)).stdout.trim();
+  return { front: await processesOf(world, host, nginx), colour: { ...(await processesOf(world, host, edge)), name: edge, image } };
 }
 
 /** How many SSH logins the host's sshd accepted so far (its log). */

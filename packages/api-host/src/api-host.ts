@@ -93,9 +93,11 @@ export class ApiHost extends pulumi.ComponentResource {
   readonly healthPath: string;
   /** Hash of the compose project (nginx): restarts it when it changes. */
   readonly composeHash: string;
-  /** Hash of the nginx config: reloads nginx when it changes. */
+  /** Hash of the nginx config: a change rolls a new nginx colour behind the edge front. */
   readonly proxyConfigHash: string;
-  /** sha256 of nginx's compose service: a change recreates nginx. */
+  /** CloudWatch Logs of the stack, for the nginx colours (the front's group); undefined: json-file. */
+  readonly logs: ApiHostDeployArgs["logs"];
+  /** sha256 of nginx's compose service (the edge front): a change recreates it. */
   readonly proxyServiceHash: string;
   /** Where the containers' logs go (args.logs): the app deployment sends the API's there too. */
   readonly logs: CentralLogsOptions | undefined;
@@ -105,7 +107,8 @@ export class ApiHost extends pulumi.ComponentResource {
     const settings = resolveApiHostSettings(name, args);
     const component = componentLabel(API_HOST_TYPE, name);
     const https = settings.https;
-    const project = renderHostProject({ projectDirectory: settings.projectDirectory, proxyImage: settings.proxyImage, proxy: args.proxy, https, logs: args.logs });
+    // The edge front: a new nginx image or config rolls a colour behind it and resets no connection.
+    const project = renderHostProject({ projectDirectory: settings.projectDirectory, proxyImage: settings.proxyImage, proxy: args.proxy, https, logs: args.logs, edgeFront: true });
     super(API_HOST_TYPE, name, {}, opts);
     this.settings = settings;
     this.projectDirectory = settings.projectDirectory;
@@ -211,8 +214,9 @@ export class ApiHost extends pulumi.ComponentResource {
     const fileScripts = files.map((file) => onThisHost(writeFileScript(file.path, file.mode ?? "644")));
     this.image = pulumi.output(args.app.image).apply((image) => requirePinnedImage(component, "app.image", image));
     const registry = args.app.registry;
+    // The colours' nginx runs outside compose (edgeDeployScript): pulled here with the API's image.
     const pullScript = onThisHost(
-      this.image.apply((image) => pullImagesScript({ projectDir: settings.projectDirectory, registry: registry?.server, username: registry?.username, images: [image] })),
+      this.image.apply((image) => pullImagesScript({ projectDir: settings.projectDirectory, registry: registry?.server, username: registry?.username, images: [image, settings.proxyImage] })),
       { [STAMPS.composeFile]: project.composeHash },
     );
 
@@ -267,6 +271,7 @@ export class ApiHost extends pulumi.ComponentResource {
     this.healthPath = settings.healthPath;
     this.composeHash = project.composeHash;
     this.proxyConfigHash = project.proxyConfigHash;
+    this.logs = args.logs;
     this.proxyServiceHash = project.proxyServiceHash;
     this.logs = args.logs;
     this.nodes = { securityGroup, securityGroupRules, keyPair, instance, eip: address, hostKeyCheck, commands: [install, ...copied, pull] };

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { nginxReloadCommand } from "@trafficlab/edge-proxy";
 import { transformed, type ChildTransform } from "@trafficlab/validation";
 import { composeDownScript, composeUpScript } from "./deploy-scripts";
+import { edgeDeployScript, edgeTeardownScript } from "./edge-deploy";
 import { STAMPS, stampedScript } from "./host-step";
 import { ROLLING_DEPLOY_DEFAULTS, parsePreviousImage, renderContainerEnvFile, rollingDeployScript, rollingTeardownScript } from "./rolling-deploy";
 import { sha256, type ApiHost } from "./api-host";
@@ -29,9 +29,10 @@ export interface AppDeploymentArgs {
 /**
  * The steps that need the database and cache: the API's blue/green deploy, carrying its env file
  * on stdin (a new container beside the old, healthy before nginx switches to it; the old one
- * keeps serving if the new one never gets healthy), then nginx's compose project, then an nginx
- * reload when only its config changed. Every step re-runs as an update when its input changes;
- * `pulumi destroy` stops nginx, then the API containers. Give it `dependsOn` on the data tier so their security-group rules exist before the app starts.
+ * keeps serving if the new one never gets healthy), then the HTTP nginx blue/green behind the edge
+ * front (a new image or config: a new colour, no connection reset), then the compose project (the
+ * front, the ACME client). Every step re-runs as an update when its input changes;
+ * `pulumi destroy` stops the front, then the nginx colours, then the API containers. Give it `dependsOn` on the data tier so their security-group rules exist before the app starts.
  */
 export class AppDeployment extends pulumi.ComponentResource {
   /** The env file's hash (secret): what made the last deploy. */
@@ -39,7 +40,7 @@ export class AppDeployment extends pulumi.ComponentResource {
   /** The image the API ran before the last deploy, kept on the host: set it back to roll back. Empty on a first deploy. */
   readonly previousImage: pulumi.Output<string>;
   /** The child resources, for what the arguments do not cover (escape hatch). */
-  readonly nodes: { apiDeploy: command.remote.Command; composeUp: command.remote.Command; reloadProxy: command.remote.Command };
+  readonly nodes: { apiDeploy: command.remote.Command; edgeDeploy: command.remote.Command; composeUp: command.remote.Command };
 
   constructor(name: string, args: AppDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super(APP_DEPLOYMENT_TYPE, name, {}, opts);
@@ -75,6 +76,18 @@ export class AppDeployment extends pulumi.ComponentResource {
       { dependsOn: host.deployPrerequisites, deleteBeforeReplace: true },
     );
 
+    // The HTTP nginx behind the edge front, blue/green: a new image or config is a new colour,
+    // switched to without a reset. Before compose-up, so the front has a colour to send to.
+    const edgeScript = stampedScript(edgeDeployScript({ projectDir: directory, image: host.settings.proxyImage, https: host.settings.https !== undefined, logs: host.logs }), {
+      [STAMPS.host]: host.instanceId,
+      [STAMPS.nginxConfig]: host.proxyConfigHash,
+    });
+    const edge = remote(
+      "edge-deploy",
+      { create: edgeScript, update: edgeScript, delete: edgeTeardownScript({ projectDir: directory }) },
+      { dependsOn: [api, ...host.deployPrerequisites], deleteBeforeReplace: true },
+    );
+
     const upScript = stampedScript(composeUpScript({ projectDir: directory }), {
       [STAMPS.host]: host.instanceId,
       [STAMPS.composeFile]: host.composeHash,
@@ -83,13 +96,10 @@ export class AppDeployment extends pulumi.ComponentResource {
     const proxy = remote(
       "compose-up",
       { create: upScript, update: upScript, delete: composeDownScript({ projectDir: directory }) },
-      // After the API: nginx's upstream file and network exist once the first API container does.
-      { dependsOn: [api, ...host.deployPrerequisites], deleteBeforeReplace: true },
+      // After the colours: the front's health check, and the ACME client after it, need one serving.
+      { dependsOn: [api, edge, ...host.deployPrerequisites], deleteBeforeReplace: true },
     );
-
-    const reload = stampedScript(`cd ${directory} && ${nginxReloadCommand()}`, { [STAMPS.host]: host.instanceId, [STAMPS.nginxConfig]: host.proxyConfigHash });
-    const reloadProxy = remote("reload-proxy", { create: reload, update: reload }, { dependsOn: [proxy] });
-    this.nodes = { apiDeploy: api, composeUp: proxy, reloadProxy };
+    this.nodes = { apiDeploy: api, edgeDeploy: edge, composeUp: proxy };
 
     // An empty string on a first deploy rather than undefined, which a stack output would drop with a warning.
     this.previousImage = api.stdout.apply((stdout) => parsePreviousImage(stdout) ?? "");

@@ -1,5 +1,20 @@
 import { createHash } from "node:crypto";
-import { ACME_CA_FILE, acmeClientService, configHash, edgeProxyService, NGINX_IMAGE, renderAcmeScripts, renderNginxConf, type NginxConfFiles, type NginxOptions } from "@trafficlab/edge-proxy";
+import {
+  ACME_CA_FILE,
+  acmeClientService,
+  configHash,
+  EDGE_FRONT_CONF,
+  EDGE_FRONT_DEFAULTS,
+  EDGE_SOCKET_DIR,
+  edgeFrontService,
+  edgeProxyService,
+  NGINX_IMAGE,
+  renderAcmeScripts,
+  renderEdgeFrontConf,
+  renderNginxConf,
+  type NginxConfFiles,
+  type NginxOptions,
+} from "@trafficlab/edge-proxy";
 import type { HostFile } from "./api-host";
 import { renderComposeProject, type CentralLogsOptions } from "./compose-project";
 import { DEPLOY_SCRIPT_DEFAULTS } from "./deploy-scripts";
@@ -21,11 +36,19 @@ export interface HostProjectOptions {
   https?: HttpsArgs;
   /** CloudWatch Logs for nginx (and the ACME client), through compose's `logging:`. Default none. */
   logs?: CentralLogsOptions;
+  /**
+   * The single host's zero-reset edge: compose runs only the edge front (nginx `stream`, pinned
+   * image, ports 80/443) as `nginx`; the HTTP nginx with proxyImage runs blue/green behind it
+   * (edgeDeployScript), so a new image or config resets no connection. false: nginx with
+   * proxyImage itself is the compose service (a fleet instance, replaced rather than changed).
+   * Default false.
+   */
+  edgeFront?: boolean;
 }
 
 /** What a host needs on disk before the API and nginx start: the compose project and nginx's config. */
 export interface HostProject {
-  /** Every file with its absolute path: compose.yaml first, then nginx/…, then acme/… (HTTPS only). */
+  /** Every file with its absolute path: compose.yaml first, then nginx/…, then nginx-front/front.conf (edgeFront), then acme/… (HTTPS only). */
   files: HostFile[];
   /** compose.yaml's text. */
   compose: string;
@@ -35,8 +58,10 @@ export interface HostProject {
   composeHash: string;
   /** sha256 of nginx's service in compose.yaml: a change recreates nginx; the rest of the project (the ACME client) can change without it. */
   proxyServiceHash: string;
-  /** Hash of the nginx config: a change reloads nginx. */
+  /** Hash of the nginx config: a change reloads nginx (with edgeFront: rolls a new colour). */
   proxyConfigHash: string;
+  /** With edgeFront: the front's config (`nginx-front/front.conf`); else undefined. */
+  frontConf: string | undefined;
 }
 
 /**
@@ -51,13 +76,18 @@ export function renderHostProject(options: HostProjectOptions = {}): HostProject
   const https = options.https;
   // One upstream server per color's container name: the blue/green deploy adds the new color by
   // joining the network and takes the old one out by renaming it, before it stops (rolling-deploy.sh).
+  const edgeFront = options.edgeFront ?? false;
   const nginxFiles = renderNginxConf({
     ...options.proxy,
     upstreamHosts: apiColorContainers(),
     upstreamPort: ROLLING_DEPLOY_DEFAULTS.apiPort,
     tls: https ? { domain: https.domain } : null,
+    ...(edgeFront ? { frontSocketDir: EDGE_SOCKET_DIR } : {}),
   });
-  const proxyService = edgeProxyService({ image: options.proxyImage ?? NGINX_IMAGE, listenPort: 80, upstreamService: null, networks: ["default", "api"], https: https ? {} : undefined });
+  const frontConf = edgeFront ? renderEdgeFrontConf({ httpsPort: https ? 443 : null }) : undefined;
+  const proxyService = frontConf
+    ? edgeFrontService({ config: frontConf, https: Boolean(https) })
+    : edgeProxyService({ image: options.proxyImage ?? NGINX_IMAGE, listenPort: 80, upstreamService: null, networks: ["default", "api"], https: https ? {} : undefined });
   const compose = renderComposeProject({
     services: {
       nginx: proxyService,
@@ -69,9 +99,10 @@ export function renderHostProject(options: HostProjectOptions = {}): HostProject
   const files: HostFile[] = [
     { path: `${projectDirectory}/compose.yaml`, content: compose },
     ...Object.entries(nginxFiles).map(([file, content]) => ({ path: `${projectDirectory}/nginx/${file}`, content })),
+    ...(frontConf ? [{ path: `${projectDirectory}/${EDGE_FRONT_DEFAULTS.configDir.replace(/^\.\//, "")}/${EDGE_FRONT_CONF}`, content: frontConf }] : []),
     ...(https ? Object.entries(renderAcmeScripts()).map(([file, content]) => ({ path: `${projectDirectory}/acme/${file}`, content, mode: "755" as const })) : []),
     // Public certificates, 644: lego in its container reads them at each order.
     ...(https?.acmeCaCertificates ? [{ path: `${projectDirectory}/acme/${ACME_CA_FILE}`, content: https.acmeCaCertificates }] : []),
   ];
-  return { files, compose, nginxFiles, composeHash: createHash("sha256").update(compose).digest("hex"), proxyServiceHash: createHash("sha256").update(JSON.stringify(proxyService)).digest("hex"), proxyConfigHash: configHash(nginxFiles) };
+  return { files, compose, nginxFiles, composeHash: createHash("sha256").update(compose).digest("hex"), proxyServiceHash: createHash("sha256").update(JSON.stringify(proxyService)).digest("hex"), proxyConfigHash: configHash(nginxFiles), frontConf };
 }

@@ -72,3 +72,4 @@ export {
 } from "./rolling-deploy";
 export { HOST_PROJECT, renderHostProject, type HostProject, type HostProjectOptions } from "./host-project";
 export { STAMPS, stampOf, stampedScript } from "./host-step";
+export { EDGE_DEPLOY, EDGE_DEPLOY_DEFAULTS, edgeDeployScript, edgeTeardownScript, type EdgeDeployOptions } from "./edge-deploy";

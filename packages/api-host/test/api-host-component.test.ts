@@ -115,7 +115,7 @@ describe("@trafficlab/api-host ApiHost + AppDeployment", () => {
     it("installs Docker, copies files and pulls images without waiting for the database or cache", async () => {
       const { graph, database, cache } = await deploy();
       const early = graph.ofType(COMMAND).filter((c) => /install-docker|-file-|pull-images/.test(c.name));
-      expect(early.map((c) => c.name).sort()).to.deep.equal(["api-file-compose-yaml", "api-file-nginx-conf-d-default-conf", "api-file-nginx-nginx-conf", "api-install-docker", "api-pull-images"]);
+      expect(early.map((c) => c.name).sort()).to.deep.equal(["api-file-compose-yaml", "api-file-nginx-conf-d-default-conf", "api-file-nginx-front-front-conf", "api-file-nginx-nginx-conf", "api-install-docker", "api-pull-images"]);
       for (const step of early) {
         expect(graph.waitsFor(step, database), `${step.name} waits for RDS`).to.equal(false);
         expect(graph.waitsFor(step, cache), `${step.name} waits for ElastiCache`).to.equal(false);
@@ -135,15 +135,17 @@ describe("@trafficlab/api-host ApiHost + AppDeployment", () => {
       expect(graph.waitsFor(command(graph, "install-docker"), graph.named("public-default-route"))).to.equal(true);
     });
 
-    it("runs compose up after the API deploy, the files, the pull and the data tier", async () => {
+    it("runs compose up after the API deploy, the nginx colour, the files, the pull and the data tier", async () => {
       const { graph, database, cache } = await deploy();
       const up = command(graph, "app-compose-up");
-      for (const step of graph.ofType(COMMAND).filter((c) => c !== up && !c.name.endsWith("reload-proxy"))) {
+      for (const step of graph.ofType(COMMAND).filter((c) => c !== up)) {
         expect(graph.waitsFor(up, step), `up waits for ${step.name}`).to.equal(true);
       }
       expect(graph.waitsFor(up, database)).to.equal(true);
       expect(graph.waitsFor(up, cache)).to.equal(true);
-      expect(graph.waitsFor(command(graph, "app-reload-proxy"), up)).to.equal(true);
+      // The colour comes before the front: the front's health check, and the ACME client, need one serving.
+      expect(graph.waitsFor(command(graph, "app-edge-deploy"), command(graph, "app-api-deploy"))).to.equal(true);
+      expect(graph.ofType(COMMAND).map((c) => c.name)).not.to.include("app-reload-proxy");
     });
 
     it("deploys the API blue/green in place when the image or env changes, and tears it down only on delete", async () => {
@@ -170,7 +172,7 @@ describe("@trafficlab/api-host ApiHost + AppDeployment", () => {
     it("removes each file it wrote when the file leaves the project or the stack is destroyed", async () => {
       const { graph } = await deploy();
       const files = graph.ofType(COMMAND).filter((c) => c.name.includes("-file-"));
-      expect(files).to.have.length(3);
+      expect(files).to.have.length(4);
       for (const file of files) {
         const target = /^target='([^']+)'$/m.exec(String(file.inputs.create))?.[1];
         expect(target, file.name).to.match(/^\/opt\/trafficlab\//);
@@ -183,7 +185,8 @@ describe("@trafficlab/api-host ApiHost + AppDeployment", () => {
     it("pulls the API image with the compose images, before the data tier exists", async () => {
       const { graph } = await deploy();
       const pull = String(command(graph, "pull-images").inputs.create);
-      expect(pull).to.include("images=('example/trafficlab-api:1.0.0')").and.include('docker pull --quiet "$image"');
+      // The nginx colours run outside compose: their image is pulled with the API's.
+      expect(pull).to.include("images=('example/trafficlab-api:1.0.0' 'nginx:1.28.0-alpine')").and.include('docker pull --quiet "$image"');
     });
 
     it("exposes the image the API ran before, as the deploy reported it, for a rollback", async () => {
@@ -202,14 +205,21 @@ describe("@trafficlab/api-host ApiHost + AppDeployment", () => {
       await program.settled();
     });
 
-    it("reloads nginx, not restarts it, when its config changes", async () => {
+    it("rolls a new nginx colour behind the edge front, never a reload or a restart, when nginx's image or config changes", async () => {
       const { graph } = await deploy();
-      const reload = command(graph, "app-reload-proxy");
-      expect(String(reload.inputs.create)).to.include("nginx -s reload");
-      expect(String(reload.inputs.create)).not.to.include("restart");
+      const edge = command(graph, "app-edge-deploy");
+      const script = String(edge.inputs.create);
+      expect(script).to.include("image='nginx:1.28.0-alpine'").and.include("prefix='trafficlab-nginx'").and.include("network='trafficlab-api'");
+      expect(script).not.to.include("nginx -s reload").and.not.to.include("docker restart");
       // The config's hash is in the script, so a new config re-runs it as an update.
-      expect(String(reload.inputs.create)).to.match(/^# nginx config sha256: [0-9a-f]{64}$/m);
-      expect(reload.inputs.update).to.equal(reload.inputs.create);
+      expect(script).to.match(/^# nginx config sha256: [0-9a-f]{64}$/m);
+      expect(edge.inputs.update).to.equal(edge.inputs.create);
+      expect(String(edge.inputs.delete)).to.include("edge-teardown");
+      expect(edge.deleteBeforeReplace).to.equal(true);
+      // A new image changes this step's script and the pull's, not compose.yaml: the front stays.
+      const other = await deploy({ proxyImage: "nginx:1.29.3-alpine" });
+      expect(String(command(other.graph, "app-edge-deploy").inputs.create)).to.include("image='nginx:1.29.3-alpine'");
+      expect(String(command(other.graph, "file-compose-yaml").inputs.stdin)).to.equal(String(command(graph, "file-compose-yaml").inputs.stdin));
     });
   });
 
@@ -302,14 +312,16 @@ describe("@trafficlab/api-host ApiHost + AppDeployment", () => {
       expect(await resolveOutput(host.url)).to.equal("https://api.example.com/");
       const compose = String(command(graph, "file-compose-yaml").inputs.stdin);
       expect(compose).to.include("goacme/lego:v4.26.0").and.include("ACME_DOMAIN: api.example.com").and.include("https://acme-v02.api.letsencrypt.org/directory");
-      expect(compose).to.include("443:443").and.include("./tls:/etc/nginx/tls:ro");
+      expect(compose).to.include("443:443");
+      // The colour mounts the certificates (edge-deploy.sh), the front passes TLS on as it is.
+      expect(String(command(graph, "app-edge-deploy").inputs.create)).to.include("https='1'").and.include("tls_dir='tls'");
       const files = graph.ofType(COMMAND).map((c) => c.name).filter((n) => n.includes("-file-acme-"));
       expect(files.sort()).to.deep.equal(["api-file-acme-install-sh", "api-file-acme-renew-sh"]);
       // Executable: lego runs its hook (install.sh) directly, and a 644 file is "permission denied".
       for (const file of files) expect(String(command(graph, file.slice("api-".length)).inputs.create)).to.include("mode='755'");
       expect(String(command(graph, "file-compose-yaml").inputs.create)).to.include("mode='644'");
       const site = String(command(graph, "file-nginx-conf-d-default-conf").inputs.stdin);
-      expect(site).to.include("listen 443 ssl default_server;").and.include("Strict-Transport-Security").and.include("return 301 https://api.example.com$request_uri;");
+      expect(site).to.include("listen unix:/run/trafficlab-edge/https.sock ssl proxy_protocol default_server;").and.include("Strict-Transport-Security").and.include("return 301 https://api.example.com$request_uri;");
     });
 
     it("serves plain HTTP without one, and says so in the URL", async () => {

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { ROLLING_DEPLOY_DEFAULTS, renderHostProject } from "@trafficlab/api-host";
-import { configHash, renderNginxConf } from "@trafficlab/edge-proxy";
+import { configHash, NGINX_IMAGE, renderEdgeFrontConf, renderNginxConf } from "@trafficlab/edge-proxy";
 
 describe("@trafficlab/api-host renderHostProject: a host's compose project and nginx config, as text", () => {
   it("renders compose.yaml (nginx on the API's external network) and nginx's files under the project directory", () => {
@@ -48,6 +48,26 @@ describe("@trafficlab/api-host renderHostProject: a host's compose project and n
     expect(services(withCa).nginx).to.deep.equal(services(without).nginx);
     expect(withCa.proxyConfigHash).to.equal(without.proxyConfigHash);
     expect(services(withCa).acme!.environment).to.include({ LEGO_CA_CERTIFICATES: "/acme/ca-certificates.pem" });
+  });
+
+  it("with edgeFront, runs only the edge front in compose (pinned image, its own config directory) and points nginx's config at the colours' sockets", () => {
+    const project = renderHostProject({ projectDirectory: "/srv/api", proxyImage: "nginx:1.29.3-alpine", edgeFront: true });
+    expect(project.files.map((f) => f.path)).to.deep.equal(["/srv/api/compose.yaml", "/srv/api/nginx/nginx.conf", "/srv/api/nginx/conf.d/default.conf", "/srv/api/nginx-front/front.conf"]);
+    const compose = parse(project.compose) as { services: Record<string, { image: string; ports: string[]; volumes: string[]; networks?: string[] }> };
+    expect(Object.keys(compose.services)).to.deep.equal(["nginx"]);
+    // The user's nginx image is the colours' (edgeDeployScript), never the front's: a new one leaves compose.yaml as it is.
+    expect(compose.services.nginx!.image).to.equal(NGINX_IMAGE);
+    expect(project.compose).not.to.include("1.29.3");
+    expect(renderHostProject({ projectDirectory: "/srv/api", proxyImage: "nginx:1.30.0-alpine", edgeFront: true }).compose).to.equal(project.compose);
+    expect(compose.services.nginx!.ports).to.deep.equal(["80:80"]);
+    expect(compose.services.nginx!.volumes).to.deep.equal(["./nginx-front:/etc/nginx/trafficlab:ro", "./edge:/run/trafficlab-edge:ro"]);
+    expect(project.frontConf).to.equal(renderEdgeFrontConf({ httpsPort: null }));
+    expect(project.nginxFiles["conf.d/default.conf"]).to.include("listen unix:/run/trafficlab-edge/http.sock proxy_protocol default_server;");
+    expect(project.proxyServiceHash).to.equal(createHash("sha256").update(JSON.stringify(compose.services.nginx)).digest("hex"));
+    // HTTPS: the front passes 443 on; the colour terminates TLS.
+    const secured = renderHostProject({ edgeFront: true, https: { domain: "api.example.com", email: "ops@example.com" } });
+    expect((parse(secured.compose) as { services: Record<string, { ports: string[] }> }).services.nginx!.ports).to.deep.equal(["80:80", "443:443"]);
+    expect(secured.frontConf).to.include("proxy_pass unix:/run/trafficlab-edge/live/https.sock;");
   });
 
   it("refuses a project directory that is not an absolute path", () => {

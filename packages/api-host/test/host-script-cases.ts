@@ -2,6 +2,8 @@ import {
   hostKeyCheckScript,
   composeDownScript,
   composeUpScript,
+  edgeDeployScript,
+  edgeTeardownScript,
   installDockerScript,
   pullImagesScript,
   removeFileScript,
@@ -72,6 +74,15 @@ export const HOST_SCRIPT_CASES: HostScriptCase[] = [
       }),
   },
   { name: "rolling-deploy.awslogs", file: "rolling-deploy.sh", render: () => rollingDeployScript({ image: "trafficlab/api:1.4.0", logs: { region: "ap-northeast-2", stack: "prod" } }) },
+  { name: "edge-deploy.defaults", file: "edge-deploy.sh", render: () => edgeDeployScript({ image: "nginx:1.28.0-alpine" }) },
+  {
+    name: "edge-deploy.options",
+    file: "edge-deploy.sh",
+    render: () =>
+      edgeDeployScript({ image: "nginx:1.29.3-alpine", projectDir: "/srv/app", https: true, logs: { region: "ap-northeast-2", stack: "prod" }, drainSeconds: 0, healthTimeoutSeconds: 10, stopTimeoutSeconds: 0 }),
+  },
+  { name: "edge-teardown.defaults", file: "edge-teardown.sh", render: () => edgeTeardownScript() },
+  { name: "edge-teardown.options", file: "edge-teardown.sh", render: () => edgeTeardownScript({ projectDir: "/srv/app" }) },
   { name: "rolling-teardown.defaults", file: "rolling-teardown.sh", render: () => rollingTeardownScript() },
   {
     name: "rolling-teardown.options",

@@ -11,3 +11,15 @@ export {
 } from "./compose-service";
 export { configHash } from "./config-hash";
 export { ACME_CA_FILE, ACME_CLIENT, ACME_DEFAULTS, NGINX_TLS_MOUNT, acmeClientService, renderAcmeScripts, requireAcmeCaCertificates, type AcmeClientOptions, type AcmeComposeService } from "./acme";
+export {
+  EDGE_FRONT,
+  EDGE_FRONT_CONF,
+  EDGE_FRONT_CONFIG_LABEL,
+  EDGE_FRONT_DEFAULTS,
+  EDGE_SOCKET_DIR,
+  edgeFrontService,
+  renderEdgeFrontConf,
+  type EdgeFrontComposeService,
+  type EdgeFrontOptions,
+  type EdgeFrontServiceOptions,
+} from "./edge-front";

@@ -83,8 +83,8 @@ export function renderNginxConf(options: NginxOptions = {}): NginxConfFiles {
     '        return 200 "ok\\n";',
     "    }",
   ];
-  const proxy = [
-    "    location / {",
+  const front = o.frontSocketDir === null ? null : o.frontSocketDir.replace(/\/+$/, "");
+  const proxyDirectives = [
     `        proxy_pass http://${UPSTREAM_NAME};`,
     // Upstream keepalive needs HTTP/1.1 and no "Connection: close" passed on.
     "        proxy_http_version 1.1;",
@@ -104,8 +104,30 @@ export function renderNginxConf(options: NginxOptions = {}): NginxConfFiles {
     // then tries the next address of the API's name; nothing was sent, so even a POST is safe.
     "        proxy_next_upstream error timeout;",
     "        proxy_next_upstream_tries 3;",
-    "    }",
   ];
+  const proxy = front === null
+    ? ["    location / {", ...proxyDirectives, "    }"]
+    : [
+        "    location / {",
+        // The deploy made the flag: this colour is on its way out. The answer goes through
+        // @draining, which says Connection: close, so the client's next request opens a new
+        // connection, which the front sends to the new colour; no idle connection is left to
+        // close when this nginx quits. Named, so the method and body are kept.
+        `        if (-f ${front}/draining) { return 418; }`,
+        "        error_page 418 = @draining;",
+        ...proxyDirectives,
+        "    }",
+        "",
+        "    location @draining {",
+        "        keepalive_timeout 0;",
+        ...proxyDirectives,
+        "    }",
+      ];
+  // Behind the front: its connections, each opened with a PROXY protocol header, on a UNIX socket
+  // only it reaches; the health check's on loopback inside the container.
+  const plainListen = front === null
+    ? [`    listen ${o.listenPort} default_server;`]
+    : [`    listen unix:${front}/http.sock proxy_protocol default_server;`, `    listen 127.0.0.1:${o.listenPort};`];
   const tls = o.tls;
   const tlsDir = tls ? (tls.certificateDir ?? NGINX_TLS_DEFAULTS.certificateDir).replace(/\/+$/, "") : "";
   const hsts = tls ? (tls.hstsMaxAgeSeconds ?? NGINX_TLS_DEFAULTS.hstsMaxAgeSeconds) : 0;
@@ -113,7 +135,7 @@ export function renderNginxConf(options: NginxOptions = {}): NginxConfFiles {
   const plainServer = tls
     ? [
         "server {",
-        `    listen ${o.listenPort} default_server;`,
+        ...plainListen,
         "    server_name _;",
         "",
         ...health,
@@ -129,7 +151,7 @@ export function renderNginxConf(options: NginxOptions = {}): NginxConfFiles {
         "    }",
         "}",
       ]
-    : ["server {", `    listen ${o.listenPort} default_server;`, "    server_name _;", "", `    client_max_body_size ${o.clientMaxBodySize};`, "", ...health, "", ...proxy, "}"];
+    : ["server {", ...plainListen, "    server_name _;", "", `    client_max_body_size ${o.clientMaxBodySize};`, "", ...health, "", ...proxy, "}"];
   const tlsServer = tls
     ? [
         "",
@@ -138,7 +160,7 @@ export function renderNginxConf(options: NginxOptions = {}): NginxConfFiles {
         `map $ssl_server_name $tls_dir { default ${tlsDir}; }`,
         "",
         "server {",
-        `    listen ${o.tlsListenPort} ssl default_server;`,
+        front === null ? `    listen ${o.tlsListenPort} ssl default_server;` : `    listen unix:${front}/https.sock ssl proxy_protocol default_server;`,
         "    http2 on;",
         `    server_name ${tls.domain};`,
         "",
@@ -166,6 +188,9 @@ export function renderNginxConf(options: NginxOptions = {}): NginxConfFiles {
   const defaultConf = [
     "# Rendered by @trafficlab/edge-proxy; edit the options, not this file.",
     ...(o.resolver === null ? [] : [`resolver ${o.resolver} valid=${o.resolverValid} ipv6=off;`, ""]),
+    // Behind the edge front: the client's address from the PROXY protocol header the front sends
+    // (only it connects to the UNIX sockets; loopback health checks carry no header and stay as they are).
+    ...(front === null ? [] : ["set_real_ip_from unix:;", "real_ip_header proxy_protocol;", ""]),
     // Behind a load balancer: the client's address from its X-Forwarded-For, its scheme from X-Forwarded-Proto.
     ...(behindProxy
       ? [

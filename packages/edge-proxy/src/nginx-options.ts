@@ -96,6 +96,14 @@ export interface NginxOptions {
    * to HTTPS except the ACME challenge and the health location. null: HTTP only.
    */
   tls?: NginxTls | null;
+  /**
+   * Behind the edge front (renderEdgeFrontConf): listen on UNIX sockets in this directory
+   * (`http.sock`, `https.sock` with tls) with the PROXY protocol, so `$remote_addr` is the client's
+   * address the front saw, plus 127.0.0.1:listenPort for the health check only; while a file
+   * `draining` exists there, every proxied answer says `Connection: close`, so keep-alive clients
+   * move to a new connection (the new colour) before this nginx quits. null: listen on TCP ports.
+   */
+  frontSocketDir?: string | null;
 }
 
 export type ResolvedNginxOptions = Required<NginxOptions>;
@@ -127,6 +135,7 @@ export const NGINX_DEFAULTS: ResolvedNginxOptions = {
   resolverValid: "1s",
   trustedProxyCidrs: [],
   tls: null,
+  frontSocketDir: null,
 };
 
 // Anything that could end a directive, open a block or start a comment in nginx.conf.
@@ -176,6 +185,13 @@ export function resolveNginxOptions(options: NginxOptions = {}): ResolvedNginxOp
     requirePath("tls.acmeWebroot", o.tls.acmeWebroot ?? NGINX_TLS_DEFAULTS.acmeWebroot);
     requireIntegerInRange(c, "tls.hstsMaxAgeSeconds", o.tls.hstsMaxAgeSeconds ?? NGINX_TLS_DEFAULTS.hstsMaxAgeSeconds, 0, 63072000);
     requireIntegerInRange(c, "tls.certificateCacheSeconds", o.tls.certificateCacheSeconds ?? NGINX_TLS_DEFAULTS.certificateCacheSeconds, 1, 86400);
+  }
+  if (o.frontSocketDir !== null) {
+    requirePath("frontSocketDir", o.frontSocketDir, "Or null to listen on TCP ports.");
+    // Behind the front the client's address comes in the PROXY protocol header, not in X-Forwarded-For.
+    if (o.trustedProxyCidrs.length > 0) {
+      throw new InvalidArgumentError(c, "frontSocketDir", o.frontSocketDir, "Allowed: null while trustedProxyCidrs is set (a load balancer's X-Forwarded-For and the edge front's PROXY protocol are two ways to learn the client's address; use one).");
+    }
   }
   return o;
 }

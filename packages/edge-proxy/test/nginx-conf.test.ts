@@ -58,6 +58,7 @@ describe("@trafficlab/edge-proxy renderNginxConf", () => {
         resolverValid: "1s",
         trustedProxyCidrs: [],
         tls: null,
+        frontSocketDir: null,
       });
     });
 

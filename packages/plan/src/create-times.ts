@@ -85,9 +85,15 @@ export const CREATE_TIMES: readonly CreateTime[] = [
     name: /compose-up$/,
     seconds: 10,
     source: "assumed",
-    why: "docker compose up -d --wait of nginx alone, which is healthy in seconds",
+    why: "docker compose up -d --wait of the edge front (and the ACME client), healthy in seconds",
   },
-  { type: "command:remote:Command", name: /reload-proxy$/, seconds: 3, source: "observed", why: "nginx -t and reload in the running container" },
+  {
+    type: "command:remote:Command",
+    name: /edge-deploy$/,
+    seconds: 3,
+    source: "assumed",
+    why: "the first nginx colour starts and answers its health location (nothing to drain on a first deploy)",
+  },
   { type: "command:remote:Command", seconds: 10, source: "assumed", why: "another remote command: one SSH session" },
   { type: "command:remote:CopyToRemote", seconds: 5, source: "assumed", why: "one SFTP copy" },
   // Database.

@@ -52,7 +52,7 @@ describe("`pnpm plan` as a command", function () {
   for (const [args, code, verdict] of [
     [["dev", "--change", "timeZone=UTC"], 0, "OK"],
     [["prod", "--change", "hostInstanceType=t3.small"], 0, "UNUSED"],
-    [["dev", "--change", "nginxImage=nginx:1.30.0-alpine"], 3, "DOWNTIME"],
+    [["dev", "--change", "hostInstanceType=t3.small"], 3, "DOWNTIME"],
     [["dev", "--change", "cacheEngine=redis"], 4, "DATA LOSS"],
     [["dev", "--change", "dbEngineVersion=8.0"], 5, "FAILS"],
     [["prod", "--change", "aws:region=eu-west-3", "--json"], 5, "FAILS"],

@@ -585,7 +585,7 @@ export const DISRUPTIVE_UPDATES: Readonly<Record<string, readonly DisruptiveUpda
   "command:remote:Command": ["create", "update"].map((property) => ({
     property,
     effect:
-      "DOWNTIME: nginx's compose service changed, so docker compose recreates it: nginx serves nothing for a moment and open connections drop (e2e: a 1.6 s outage for a new nginx image)",
+      "DOWNTIME: nginx's compose service changed, so docker compose recreates it: nginx serves nothing for a moment and open connections drop (on a single host the edge front: its ports, e.g. a domain set, or once, on the first up after the move to the edge front; e2e before it: a 1.4 s outage). A new nginx image or config alone is a blue/green switch behind the front, no outage",
     source: "Docker Compose: `up` recreates a container whose configuration changed; @trafficlab/api-host stamps compose-up with the compose file's hash and nginx's service hash",
     when: recreatesComposeServices,
   })),

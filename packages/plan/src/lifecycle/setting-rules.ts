@@ -242,9 +242,9 @@ export const SETTING_RULES: Readonly<Record<string, SettingRule>> = {
     fleet: [{ set: { apiHealthPath: "/health" }, verdict: "OK" }],
   },
   nginxImage: {
-    does: "single: compose recreates nginx (a few seconds without the edge); fleet: an instance refresh, one instance at a time",
-    source: "Docker Compose up (recreates changed services); tf-aws autoscaling instance refresh",
-    single: [{ set: { nginxImage: "nginx:1.30.0-alpine" }, verdict: "DOWNTIME" }],
+    does: "single: a new nginx colour blue/green behind the edge front, no connection reset (the front and compose.yaml stay); fleet: an instance refresh, one instance at a time",
+    source: "packages/api-host edge-deploy.sh (blue/green behind the edge front; e2e scenario e: 0 errors); tf-aws autoscaling instance refresh",
+    single: [{ set: { nginxImage: "nginx:1.30.0-alpine" }, verdict: "OK" }],
     fleet: [{ set: { nginxImage: "nginx:1.30.0-alpine" }, verdict: "OK" }],
   },
   domain: {
