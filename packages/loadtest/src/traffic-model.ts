@@ -121,6 +121,6 @@ export function resolveProfile(profile: ProfileName, options: { dau?: number | u
 
 /** How many instances serve `rps` when each serves `rpsPerInstance` at full CPU and is kept at `cpuTargetPercent`. */
 export function instancesFor(rps: number, rpsPerInstance: number, cpuTargetPercent: number): number {
-  // The epsilon keeps 35 / (50 x 0.7) = 1.0000000000000002 from asking for a second instance.
+  // The epsilon keeps 1.8 / (3 x 0.6) = 1.0000000000000002 from asking for a second instance.
   return Math.max(1, Math.ceil(rps / (rpsPerInstance * (cpuTargetPercent / 100)) - 1e-9));
 }

@@ -1,7 +1,6 @@
 import { expect } from "chai";
 import { Pool } from "undici";
 import { runLoad } from "../src/run";
-import { newHistogram, summarise } from "../src/statistics";
 import { startLoopback } from "./loopback";
 
 const STALL_MS = 200;
@@ -50,12 +49,11 @@ describe("loadtest open model: no coordinated omission", () => {
       expect(open.p99Ms).to.be.at.least(STALL_MS * 0.8);
       expect(open.maxMs).to.be.at.least(STALL_MS * 0.9);
       expect(open.verdict).to.equal("PASS"); // 500 ms target still met by a 200 ms stall
-      const histogram = newHistogram();
-      for (const ms of closed) histogram.recordValue(Math.max(1, Math.round(ms * 1000)));
-      // the closed model sent nothing while it waited: the stall is one sample among many
+      // the ~20 requests due in the stall's first 100 ms all waited more than 100 ms: over 10 % of them
+      expect(open.p90Ms).to.be.at.least(STALL_MS / 2);
+      // the closed model sent nothing while it waited: the stall is one sample, whatever the machine's speed
       expect(closed.filter((ms) => ms >= STALL_MS / 2)).to.have.length.at.most(1);
-      expect(summarise(histogram).p50Ms).to.be.below(STALL_MS / 4);
-      expect(closed.filter((ms) => ms >= STALL_MS / 2).length / closed.length).to.be.below(0.05);
+      expect(closed.length).to.be.above(1);
     } finally {
       await Promise.all([openServer.close(), closedServer.close()]);
     }
