@@ -303,6 +303,13 @@ export const STACK_SETTINGS = {
     description: "ci: days the ECR repository keeps an untagged image, 1 to 365",
     becomes: [{ component: API_IMAGE_REPOSITORY_TYPE, argument: "untaggedExpiryDays" }],
   }),
+  // Read only by pnpm plan's capacity line (packages/plan/src/capacity.ts); 0 until someone measures.
+  measuredRpsPerInstance: setting({
+    type: "integer",
+    default: 0,
+    schema: whole.refine((rps) => rps >= 0, { message: "allowed: 0 (not measured) or the requests/s one API instance serves with p99 within 500 ms, measured with pnpm loadtest (its kneeRps)" }),
+    description: "requests/s one API instance serves within the 500 ms target (pnpm loadtest --profile stress against one instance); pnpm plan sizes the stress DAU with it; 0 for not measured",
+  }),
 } as const;
 
 export type SettingKey = keyof typeof STACK_SETTINGS;

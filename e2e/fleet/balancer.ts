@@ -139,6 +139,11 @@ export class Balancer {
     await this.must(`set server tg/${target.name} state drain`);
   }
 
+  /** Puts a drained target back in rotation (it stays UP: its health checks never stopped). */
+  async ready(target: Instance): Promise<void> {
+    await this.must(`set server tg/${target.name} state ready`);
+  }
+
   /** Removes a (drained) target. */
   async deregister(target: Instance): Promise<void> {
     await this.must(`set server tg/${target.name} state maint`);

@@ -4,6 +4,8 @@ import { createHash, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { requireTools } from "@trafficlab/testing";
+import type { LoadResult } from "@trafficlab/loadtest";
+import { FIXTURES, controlScript, describeRun, rampToKnee, stressAt } from "../src/capacity";
 import { describeLoad, getOnce, request, servedCertificate, startLoad, type HttpsTarget, type Load, type LoadReport } from "../src/load";
 import {
   acceptedLogins,
@@ -60,6 +62,9 @@ const REF = {
 /** The HTTPS scenario's name and e-mail. */
 const DOMAIN = "api.trafficlab.test";
 const ACME_EMAIL = "ops@trafficlab.test";
+/** The knee ramp (a2): the stress profile's mix and users, its rate raised to this peak; it stops itself past the knee. */
+const KNEE_RAMP_PEAK_RPS = Number(process.env.E2E_KNEE_RAMP_PEAK_RPS ?? 1200);
+const KNEE_RAMP_SECONDS = 60;
 const say = (line: string) => console.log(`      ${line}`);
 const numbers: string[] = [];
 function record(scenario: string, text: string): void {
@@ -96,6 +101,9 @@ describe("e2e: the dev stack's pulumi up, day 1 and day 2, on a real engine", fu
   let load: Load | undefined;
   // From this suite's before(): mocha loads every file, then runs the suites one after another.
   let started = Date.now();
+
+  /** The stress profile's peak rate that passed in a2, run again with the stall in a3. */
+  let passRps = 62.5;
 
   /** The stand-in's version the stack runs now (v1, v2, v3). */
   let serving = "v1";
@@ -294,6 +302,52 @@ describe("e2e: the dev stack's pulumi up, day 1 and day 2, on a real engine", fu
     expect(sightings).to.deep.equal([]);
     // And the recorded graph sends them only as secrets.
     for (const value of Object.values(secrets)) expect(report.plan.after.plainUsesOf(value).map((u) => `${u.resource.name}.${u.path}`)).to.deep.equal([]);
+  });
+
+  it("a2. the stress profile through nginx: the knee measured on a ramp, PASS at the stress DAU's own rate", async function () {
+    if (!standIn) this.skip(); // the fixtures and the mix's routes are the stand-in's
+    const h = host();
+    const { api } = await deployContainers(world!, h);
+    const seeded = await world!.onHost(h, controlScript(api, "/e2e/fixtures"), JSON.stringify(FIXTURES));
+    expect(seeded.code, `fixtures: ${seeded.stdout}${seeded.stderr}`).to.equal(0);
+    const target = `http://127.0.0.1:${h.httpPort}`;
+    const knee = await rampToKnee({ target, peakRps: KNEE_RAMP_PEAK_RPS, seconds: KNEE_RAMP_SECONDS, maxRequests: 40_000, log: say });
+    record("a2. stress ramp (knee)", `    ramp 0 -> ${KNEE_RAMP_PEAK_RPS}/s over ${KNEE_RAMP_SECONDS * 0.75} s: ${describeRun(knee)}`);
+    expect(knee.kneeRps, `the ramp to ${KNEE_RAMP_PEAK_RPS}/s found no knee: raise KNEE_RAMP_PEAK_RPS`).to.not.equal(null);
+    // The stress profile at its own rate (DAU 45,000, the default model: 62.5 requests/s at peak),
+    // shortened: PASS, since that rate is well below the knee.
+    // (Below half the knee if the machine is too busy for that: "well below the knee" is the point.)
+    const own = await stressAt(target, knee.kneeRps! / 2, 30);
+    passRps = own.peakTargetRps;
+    record("a2. stress profile, DAU 45,000", `    ${describeRun(own)}`);
+    expect(own.peakTargetRps).to.be.at.most(knee.kneeRps! / 2);
+    expect(own.verdict, own.reasons.join("; ")).to.equal("PASS");
+    expect(own.errors).to.equal(0);
+  });
+
+  it("a3. the same profile with a 1 s stall every 4 s FAILS, and its p99 shows the stall (no coordinated omission)", async function () {
+    if (!standIn) this.skip();
+    const h = host();
+    const { api } = await deployContainers(world!, h);
+    const on = await world!.onHost(h, controlScript(api, "/e2e/stall"), JSON.stringify({ everySeconds: 4, stallMs: 1000 }));
+    expect(on.code, on.stdout + on.stderr).to.equal(0);
+    let stalled: LoadResult;
+    try {
+      stalled = await stressAt(`http://127.0.0.1:${h.httpPort}`, passRps, 30);
+    } finally {
+      const off = await world!.onHost(h, controlScript(api, "/e2e/stall"), JSON.stringify({ stallMs: 0 }));
+      expect(off.code, off.stdout + off.stderr).to.equal(0);
+    }
+    stalled = stalled!;
+    record("a3. stress profile, 1 s stall every 4 s", `    ${describeRun(stalled)}`);
+    expect(stalled.verdict).to.equal("FAIL");
+    // A quarter of the requests arrive in a stall and wait for its end, 0 to 1,000 ms: the 99th
+    // percentile of all is about 960 ms. A closed-model client would send little during a stall
+    // and report far less.
+    expect(stalled.p99Ms, "p99 (ms)").to.be.at.least(900);
+    expect(stalled.maxMs, "max (ms)").to.be.at.least(950);
+    expect(stalled.errors, "a stall slows requests; it fails none").to.equal(0);
+    await settled("a3. after the stall");
   });
 
   it("b. the same up again runs no command", async function () {

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { createHash } from "node:crypto";
 import { parse } from "yaml";
 import { requireTools } from "@trafficlab/testing";
+import { FIXTURES, controlScript, describeRun, rampToKnee } from "../src/capacity";
 import { describeLoad, startLoad, type Load, type LoadReport } from "../src/load";
 import { e2eImage, requireEngine, sleep } from "../src/world";
 import { Balancer, buildBalancerImage, type TargetGroupCheck } from "../fleet/balancer";
@@ -29,6 +30,9 @@ const CHECK_INTERVAL_SECONDS = 2;
 const DEREGISTRATION_SECONDS = Number(process.env.E2E_FLEET_DEREGISTRATION_SECONDS ?? 8);
 /** A boot (Docker already in the image, two pulls from the mirror, the API's start) must end within this. */
 const BOOT_LIMIT_SECONDS = 240;
+/** The capacity ramps: the stress profile's mix and users, the rate raised to this peak; each stops itself past its knee. */
+const FLEET_RAMP_PEAK_RPS = Number(process.env.E2E_FLEET_RAMP_PEAK_RPS ?? 1200);
+const FLEET_RAMP_SECONDS = 40;
 
 const say = (line: string) => console.log(`      ${line}`);
 const numbers: string[] = [];
@@ -270,5 +274,25 @@ describe("e2e fleet: ApiFleet instances boot from the recorded launch template, 
     const seen = new Set<string>();
     for (let i = 0; i < 10; i++) seen.add(versionOf((await get("127.0.0.1", balancer.port, LOAD_PATH))?.body) ?? "none");
     expect([...seen].sort()).to.deep.equal(["v1", "v2"]);
+  });
+
+  it("capacity: the stress ramp through the balancer, with one instance in rotation and then with two", async function () {
+    const w = world!;
+    const [first, second] = booted.filter((i) => i.name !== "i1") as [Instance, Instance];
+    const seeded = await w.on(first, controlScript('"$(docker ps -q --filter label=trafficlab.role=api | head -n 1)"', "/e2e/fixtures"), JSON.stringify(FIXTURES));
+    expect(seeded.code, `fixtures: ${seeded.stdout}${seeded.stderr}`).to.equal(0);
+    const target = `http://127.0.0.1:${balancer!.port}`;
+    await balancer!.drain(second);
+    const one = await rampToKnee({ target, peakRps: FLEET_RAMP_PEAK_RPS, seconds: FLEET_RAMP_SECONDS, maxRequests: 30_000, log: say });
+    await balancer!.ready(second);
+    await balancer!.untilHealthy(second, 30);
+    const two = await rampToKnee({ target, peakRps: FLEET_RAMP_PEAK_RPS, seconds: FLEET_RAMP_SECONDS, maxRequests: 30_000, log: say });
+    record(
+      "capacity: one instance vs two (stress ramp through HAProxy)",
+      [`    1 instance (${first.name}): ${describeRun(one)}`, `    2 instances (${first.name}, ${second.name}): ${describeRun(two)}`].join("\n"),
+    );
+    expect(one.kneeRps, `one instance: the ramp to ${FLEET_RAMP_PEAK_RPS}/s found no knee`).to.not.equal(null);
+    // Two instances held p99 <= 500 ms at the rate where one did not (or never crossed it).
+    expect(two.kneeRps ?? Infinity, "the knee with two instances (requests/s)").to.be.greaterThan(one.kneeRps!);
   });
 });

@@ -12,6 +12,22 @@ deploy depends on:
   and TZ, so a test sees which version serves; GET /api/slow?ms=N answers after N ms (<= 30 s);
   POST /api/echo (a body of at most 64 KiB) answers 200 with the info and the body's length: a
   request nginx must not retry on another container (not idempotent);
+- the routes the load profile's mix sends (packages/loadtest DEFAULT_MIX), each on the real data
+  tier: POST /api/auth/login {email, password} reads the user from MySQL (salted SHA-256; the
+  real API's BCrypt costs far more CPU), records the login (UPDATE) and writes a new refresh token
+  to the cache (SET ... EX 14 days); POST /api/auth/reissue {refreshToken} reads the refresh token
+  from the cache (401 when absent), slides its expiry (EXPIRE) and answers a new HS256 access
+  token; GET /api/places?page=N reads a page of places from MySQL; GET /api/plans/{owner} reads
+  an owner's latest plans; POST /api/plans {owner, title, days} inserts one (201). The tables are
+  created at the first data request (CREATE TABLE IF NOT EXISTS, as schema migration would).
+  MySQL connections come from a pool of E2E_API_DB_POOL (default 10, Hikari's maximumPoolSize),
+  the cache's from redis-py's own pool;
+- test controls, answered only to 127.0.0.1 (a `docker exec` into the container; never through
+  nginx, whose requests come from another container): POST /e2e/fixtures {users, email,
+  password, refreshToken} creates users 1..N (`{n}` in each pattern is the number) and their
+  refresh tokens; POST /e2e/stall {everySeconds, stallMs} makes every request that arrives in the
+  first stallMs of each everySeconds wait until that window ends, as a stop-the-world pause does
+  (stallMs 0 turns it off);
 - SIGTERM: graceful shutdown like Spring's: no new connections, requests in flight finish,
   idle keep-alive connections close, then exit 0 (at most 30 s).
 API_MODE (baked in per variant): healthy | never-healthy (health always 503) | crashing (exits 1
@@ -26,8 +42,14 @@ change does not affect a connection already open; E2E_API_CONNECTIONS=fresh open
 every check instead.
 """
 
+import base64
+import hashlib
+import hmac
 import json
 import os
+import queue
+import re
+import secrets
 import signal
 import socket
 import ssl
@@ -201,6 +223,143 @@ class Health:
             return self.result
 
 
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS users (
+        id BIGINT PRIMARY KEY, email VARCHAR(191) NOT NULL UNIQUE, salt CHAR(32) NOT NULL,
+        password_hash CHAR(64) NOT NULL, last_login_at DATETIME(3) NULL)""",
+    """CREATE TABLE IF NOT EXISTS places (
+        id BIGINT PRIMARY KEY, name VARCHAR(100) NOT NULL, city VARCHAR(50) NOT NULL, rating DECIMAL(2,1) NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS plans (
+        id BIGINT AUTO_INCREMENT PRIMARY KEY, owner BIGINT NOT NULL, title VARCHAR(100) NOT NULL,
+        days INT NOT NULL, created_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3), KEY owner_id (owner, id))""",
+)
+PLACE_COUNT = 200
+PAGE_SIZE = 20
+REFRESH_TOKEN_SECONDS = 14 * 24 * 3600
+ACCESS_TOKEN_SECONDS = 30 * 60
+# Signs the access tokens; a key per process is enough for a stand-in nobody verifies against.
+TOKEN_KEY = os.urandom(32)
+
+
+def password_hash(salt, password):
+    return hashlib.sha256((salt + password).encode()).hexdigest()
+
+
+def access_token(user_id):
+    def part(value):
+        return base64.urlsafe_b64encode(json.dumps(value, separators=(",", ":")).encode()).rstrip(b"=")
+
+    now = int(time.time())
+    signing_input = part({"alg": "HS256", "typ": "JWT"}) + b"." + part({"sub": str(user_id), "iat": now, "exp": now + ACCESS_TOKEN_SECONDS})
+    signature = base64.urlsafe_b64encode(hmac.new(TOKEN_KEY, signing_input, hashlib.sha256).digest()).rstrip(b"=")
+    return (signing_input + b"." + signature).decode()
+
+
+class Data:
+    """What the API routes use: a pool of MySQL connections (Hikari-like) and the cache's client."""
+
+    def __init__(self):
+        self.pool = queue.LifoQueue()
+        self.size = int(os.environ.get("E2E_API_DB_POOL", "10"))
+        self.opened = 0
+        self.lock = threading.Lock()
+        self.schema_ready = False
+        self.cache_client = None
+
+    def connection(self):
+        try:
+            return self.pool.get_nowait()
+        except queue.Empty:
+            pass
+        with self.lock:
+            grow = self.opened < self.size
+            if grow:
+                self.opened += 1
+        if not grow:
+            return self.pool.get(timeout=30)  # Hikari's connectionTimeout
+        try:
+            connection = Database().connect()
+            connection.autocommit(True)
+            return connection
+        except Exception:
+            with self.lock:
+                self.opened -= 1
+            raise
+
+    def query(self, sql, args=None, many=False):
+        """Runs one statement on a pooled connection: (rows, lastrowid). A broken connection is dropped."""
+        self.ensure_schema()
+        connection = self.connection()
+        try:
+            with connection.cursor() as cursor:
+                if many:
+                    cursor.executemany(sql, args)
+                else:
+                    cursor.execute(sql, args)
+                result = (cursor.fetchall(), cursor.lastrowid)
+        except Exception:
+            try:
+                connection.close()
+            except Exception:
+                pass
+            with self.lock:
+                self.opened -= 1
+            raise
+        self.pool.put(connection)
+        return result
+
+    def ensure_schema(self):
+        if self.schema_ready:
+            return
+        with self.lock:
+            if self.schema_ready:
+                return
+            connection = Database().connect()
+            try:
+                connection.autocommit(True)
+                with connection.cursor() as cursor:
+                    for statement in SCHEMA:
+                        cursor.execute(statement)
+                    cities = ("Seoul", "Busan", "Jeju", "Gyeongju", "Incheon")
+                    cursor.executemany(
+                        "INSERT IGNORE INTO places (id, name, city, rating) VALUES (%s, %s, %s, %s)",
+                        [(i, f"Place {i}", cities[i % len(cities)], 3 + (i % 20) / 10) for i in range(1, PLACE_COUNT + 1)],
+                    )
+            finally:
+                connection.close()
+            self.schema_ready = True
+
+    def cache(self):
+        with self.lock:
+            if self.cache_client is None:
+                self.cache_client = Cache().new_client()
+            return self.cache_client
+
+
+data = Data()
+
+
+class Stall:
+    """A stop-the-world pause: requests arriving in the first `stall` seconds of every `every` wait until it ends."""
+
+    def __init__(self):
+        self.every = 0.0
+        self.stall = 0.0
+        self.origin = time.monotonic()
+
+    def set(self, every_seconds, stall_ms):
+        self.origin = time.monotonic()
+        self.every, self.stall = float(every_seconds), float(stall_ms) / 1000
+
+    def wait(self):
+        if self.stall <= 0 or self.every <= 0:
+            return
+        into = (time.monotonic() - self.origin) % self.every
+        if into < self.stall:
+            time.sleep(self.stall - into)
+
+
+stall = Stall()
 health = Health()
 state = {"stopping": False, "active": 0}
 state_lock = threading.Lock()
@@ -215,6 +374,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def setup(self):
         super().setup()
+        # Tomcat's default (tcpNoDelay=true): headers and body go out as two writes, and Nagle
+        # would hold the body until the peer's delayed ACK, 40 ms on Linux.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with state_lock:
             connections.add(self.connection)
 
@@ -262,17 +424,96 @@ class Handler(BaseHTTPRequestHandler):
                 self.send_json(413, {"status": 413, "error": "Payload Too Large"})
                 return
             received = self.rfile.read(length)
-            if urllib.parse.urlsplit(self.path).path == "/api/echo":
+            path = urllib.parse.urlsplit(self.path).path
+            if path.startswith("/e2e/"):
+                self.control(path, received)
+                return
+            stall.wait()
+            if path == "/api/echo":
                 self.send_json(200, {**self.info(), "method": "POST", "receivedBytes": len(received)})
+            elif path in ("/api/auth/login", "/api/auth/reissue", "/api/plans"):
+                try:
+                    body = json.loads(received or b"{}")
+                except ValueError:
+                    self.send_json(400, {"status": 400, "error": "Bad Request", "message": "the body is not JSON"})
+                    return
+                self.data_route(lambda: self.post_data(path, body))
             else:
                 self.send_json(405, {"status": 405, "error": "Method Not Allowed", "path": self.path})
         finally:
             with state_lock:
                 state["active"] -= 1
 
+    def data_route(self, answer):
+        """Answers (status, body) from `answer`; the data tier failing is a 503, as Spring's would be a 5xx."""
+        try:
+            status, body = answer()
+        except Exception as error:
+            log(f"data route {self.path}: {type(error).__name__}: {error}")
+            status, body = 503, {"status": 503, "error": "Service Unavailable", "message": type(error).__name__}
+        self.send_json(status, body)
+
+    def post_data(self, path, body):
+        if path == "/api/auth/login":
+            email, password = str(body.get("email", "")), str(body.get("password", ""))
+            rows, _ = data.query("SELECT id, salt, password_hash FROM users WHERE email = %s", (email,))
+            if not rows or not hmac.compare_digest(rows[0][2], password_hash(rows[0][1], password)):
+                return 401, {"status": 401, "error": "Unauthorized"}
+            user_id = rows[0][0]
+            data.query("UPDATE users SET last_login_at = CURRENT_TIMESTAMP(3) WHERE id = %s", (user_id,))
+            refresh = secrets.token_urlsafe(32)
+            data.cache().set(f"refresh:{refresh}", user_id, ex=REFRESH_TOKEN_SECONDS)
+            return 200, {"userId": user_id, "accessToken": access_token(user_id), "refreshToken": refresh}
+        if path == "/api/auth/reissue":
+            key = f"refresh:{body.get('refreshToken', '')}"
+            cache = data.cache()
+            user_id = cache.get(key)
+            if user_id is None:
+                return 401, {"status": 401, "error": "Unauthorized"}
+            cache.expire(key, REFRESH_TOKEN_SECONDS)  # sliding: a used refresh token lives on
+            return 200, {"userId": int(user_id), "accessToken": access_token(user_id.decode())}
+        owner, title, days = body.get("owner"), body.get("title"), body.get("days")
+        if not isinstance(owner, int) or not isinstance(title, str) or not 0 < len(title) <= 100 or not isinstance(days, int) or not 0 < days <= 365:
+            return 400, {"status": 400, "error": "Bad Request", "message": "owner (a number), title (1 to 100 characters) and days (1 to 365) are required"}
+        _, plan_id = data.query("INSERT INTO plans (owner, title, days) VALUES (%s, %s, %s)", (owner, title, days))
+        return 201, {"id": plan_id, "owner": owner, "title": title, "days": days}
+
+    def control(self, path, received):
+        """Test controls: only from inside the container (nginx's requests come from another address)."""
+        if self.client_address[0] != "127.0.0.1":
+            self.send_json(403, {"status": 403, "error": "Forbidden"})
+            return
+        body = json.loads(received or b"{}")
+        if path == "/e2e/stall":
+            stall.set(body.get("everySeconds", 0), body.get("stallMs", 0))
+            log(f"stall: {stall.stall * 1000:g} ms every {stall.every:g} s")
+            self.send_json(200, {"everySeconds": stall.every, "stallMs": stall.stall * 1000})
+        elif path == "/e2e/fixtures":
+            self.data_route(lambda: (200, fixtures(int(body["users"]), body["email"], body["password"], body["refreshToken"])))
+        else:
+            self.send_json(404, {"status": 404, "error": "Not Found", "path": path})
+
     def route(self, head):
         url = urllib.parse.urlsplit(self.path)
-        if url.path == "/actuator/health":
+        if url.path.startswith("/api/"):
+            stall.wait()
+        plan = re.fullmatch(r"/api/plans/(\d+)", url.path)
+        if url.path == "/api/places":
+            page = max(1, int((urllib.parse.parse_qs(url.query).get("page") or ["1"])[0] or 1))
+
+            def places():
+                rows, _ = data.query("SELECT id, name, city, rating FROM places ORDER BY id LIMIT %s OFFSET %s", (PAGE_SIZE, (page - 1) * PAGE_SIZE))
+                return 200, {"page": page, "places": [{"id": r[0], "name": r[1], "city": r[2], "rating": float(r[3])} for r in rows]}
+
+            self.data_route(places)
+        elif plan:
+
+            def plans():
+                rows, _ = data.query("SELECT id, title, days FROM plans WHERE owner = %s ORDER BY id DESC LIMIT 10", (int(plan.group(1)),))
+                return 200, {"owner": int(plan.group(1)), "plans": [{"id": r[0], "title": r[1], "days": r[2]} for r in rows]}
+
+            self.data_route(plans)
+        elif url.path == "/actuator/health":
             result = health.check()
             self.send_json(200 if result["status"] == "UP" else 503, {"status": result["status"]}, head)
         elif url.path in ("/actuator/health/db", "/actuator/health/redis"):
@@ -300,6 +541,24 @@ class Handler(BaseHTTPRequestHandler):
             "forwardedFor": self.headers.get("X-Forwarded-For"),
             "realIp": self.headers.get("X-Real-IP"),
         }
+
+
+def fixtures(users, email, password, refresh_token):
+    """Users 1..N with their passwords and refresh tokens: the accounts a load test logs in as."""
+    if not 0 < users <= 1_000_000:
+        raise ValueError("users: 1 to 1,000,000")
+    batch = 2000
+    for start in range(1, users + 1, batch):
+        rows = []
+        for n in range(start, min(users, start + batch - 1) + 1):
+            salt = secrets.token_hex(16)
+            rows.append((n, email.replace("{n}", str(n)), salt, password_hash(salt, password.replace("{n}", str(n)))))
+        data.query("REPLACE INTO users (id, email, salt, password_hash) VALUES (%s, %s, %s, %s)", rows, many=True)
+        pipeline = data.cache().pipeline(transaction=False)
+        for n in range(start, min(users, start + batch - 1) + 1):
+            pipeline.set(f"refresh:{refresh_token.replace('{n}', str(n))}", n, ex=REFRESH_TOKEN_SECONDS)
+        pipeline.execute()
+    return {"users": users}
 
 
 class Server(ThreadingHTTPServer):

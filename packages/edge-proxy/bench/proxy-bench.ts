@@ -18,13 +18,17 @@
  * stock nginx.conf) and access_log off. The tuned config's upstream keepalive is sized to
  * the client connections (64), because every one of them can be in flight at once.
  *
+ * Each measured run also says where the CPU went, in µs per successful request: wrk (its own
+ * user+system time), the nginx workers, the API processes (from /proc), and the rest of the
+ * machine's busy time meanwhile (softirqs not charged to a process, and any neighbour).
+ *
  * Environment overrides: BENCH_ROUNDS (5), BENCH_SECONDS (4), BENCH_WARMUP_SECONDS (1),
  * BENCH_CONNECTIONS (64), BENCH_THREADS (2), BENCH_NGINX_WORKERS (auto),
  * BENCH_UPSTREAM_KEEPALIVE (the shipped default, 64).
  */
 import cluster from "node:cluster";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as http from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -48,12 +52,23 @@ const API_BODY = JSON.stringify({ id: 1, name: "Gyeongbokgung", city: "Seoul", r
 type Target = "tuned" | "seed" | "direct";
 const TARGETS: Target[] = ["tuned", "seed", "direct"];
 
+/** CPU microseconds per successful request, by who spent them, in one measured run. */
+interface CpuShare {
+  client: number;
+  proxy: number;
+  api: number;
+  /** Everything else busy on the machine meanwhile: interrupts and softirqs not charged to a process, neighbours. */
+  other: number;
+}
+
 interface WrkResult {
   requests: number;
   seconds: number;
   failed: number;
   requestsPerSecond: number;
   p99Ms: number;
+  /** CPU seconds wrk itself used (user + system), from its parent shell's cutime/cstime. */
+  clientCpuSeconds: number;
 }
 
 function numberFromEnv(name: string, fallback: number): number {
@@ -177,7 +192,7 @@ function parseDuration(value: string, unit: string): number {
   return Number(value) * f;
 }
 
-function parseWrk(output: string): WrkResult {
+function parseWrk(output: string): Omit<WrkResult, "clientCpuSeconds"> {
   const total = /(\d+) requests in ([\d.]+)(us|ms|s|m)/.exec(output);
   const p99 = /^\s*99%\s+([\d.]+)(us|ms|s|m)\s*$/m.exec(output);
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(output);
@@ -197,11 +212,52 @@ function parseWrk(output: string): WrkResult {
   };
 }
 
-/** Async, so the event loop stays free (a cluster primary must keep serving its workers). */
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ; 100 on every Linux this runs on). */
+const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
+
+/** user+system CPU seconds of a process, from /proc (0 once it has gone). */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid) children.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return children;
+}
+
+/** The whole machine's busy CPU seconds (all but idle and iowait), from /proc/stat. */
+function machineBusySeconds(): number {
+  const cpu = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = cpu.slice(0, 8).reduce((sum, n) => sum + n, 0);
+  return (total - cpu[3]! - cpu[4]!) / CLOCK_TICKS;
+}
+
+/**
+ * Async, so the event loop stays free (a cluster primary must keep serving its workers). wrk runs
+ * under a shell that prints wrk's CPU time once it has waited for it (cutime/cstime of its own
+ * /proc stat), so the client's share of the machine is measured, not guessed.
+ */
 function runWrk(wrk: string, port: number, seconds: number): Promise<WrkResult> {
   const args = [`-t${THREADS}`, `-c${CONNECTIONS}`, `-d${seconds}s`, "--latency", "--timeout", "5s", `http://127.0.0.1:${port}/api/places/1`];
+  const script = '"$0" "$@"; code=$?; echo "client-cpu-ticks $(cut -d" " -f16,17 /proc/$$/stat)"; exit $code';
   return new Promise((resolve, reject) => {
-    const child = spawn(wrk, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("sh", ["-c", script, wrk, ...args], { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
@@ -211,13 +267,19 @@ function runWrk(wrk: string, port: number, seconds: number): Promise<WrkResult> 
       if (code !== 0) reject(new Error(`wrk ${args.join(" ")} failed (${code}): ${stderr}`));
       else {
         try {
-          resolve(parseWrk(stdout));
+          const ticks = /client-cpu-ticks (\d+) (\d+)/.exec(stdout);
+          if (!ticks) throw new Error(`no CPU time of wrk in:\n${stdout}`);
+          resolve({ ...parseWrk(stdout), clientCpuSeconds: (Number(ticks[1]) + Number(ticks[2])) / CLOCK_TICKS });
         } catch (error) {
           reject(error);
         }
       }
     });
   });
+}
+
+function sum(values: number[]): number {
+  return values.reduce((total, value) => total + value, 0);
 }
 
 function median(values: number[]): number {
@@ -268,6 +330,7 @@ async function main(): Promise<void> {
       tuned: (dir: string) => tunedConfig(dir, ports.tuned, apiPort, dns!.resolver),
       seed: (dir: string) => seedConfig(dir, ports.seed, apiPort),
     };
+    const nginxPids = { tuned: 0, seed: 0 };
     for (const name of ["tuned", "seed"] as const) {
       const dir = join(root, name);
       writeFiles(dir, configs[name](dir));
@@ -275,6 +338,7 @@ async function main(): Promise<void> {
       if (check.status !== 0) throw new Error(`nginx -t rejected the ${name} config: ${check.stderr}`);
       const child = spawn(nginx, ["-p", dir, "-c", join(dir, "nginx.conf"), "-g", "daemon off;"], { stdio: "ignore" });
       nginxes.push(child);
+      nginxPids[name] = child.pid!;
       await waitForHttp(ports[name], `nginx (${name})`, child);
     }
 
@@ -286,15 +350,31 @@ async function main(): Promise<void> {
     console.log(wrkVersion);
 
     const results: Record<Target, WrkResult[]> = { tuned: [], seed: [], direct: [] };
+    const cpu: Record<Target, CpuShare[]> = { tuned: [], seed: [], direct: [] };
+    const apiPids = Object.values(cluster.workers ?? {}).map((worker) => worker!.process.pid!);
     for (let round = 0; round < ROUNDS; round++) {
       // Rotate the order each round so no target always runs first or last.
       const order = TARGETS.map((_, i) => TARGETS[(i + round) % TARGETS.length]!);
       for (const target of order) {
         await runWrk(wrk, ports[target], WARMUP_SECONDS);
+        const proxyPids = target === "direct" ? [] : childrenOf(nginxPids[target]);
+        const before = { proxy: sum(proxyPids.map(cpuSeconds)), api: sum(apiPids.map(cpuSeconds)), machine: machineBusySeconds() };
         const result = await runWrk(wrk, ports[target], SECONDS);
+        const after = { proxy: sum(proxyPids.map(cpuSeconds)), api: sum(apiPids.map(cpuSeconds)), machine: machineBusySeconds() };
         results[target].push(result);
+        const ok = result.requestsPerSecond * result.seconds;
+        const perRequest = (seconds: number) => (seconds * 1e6) / ok;
+        const share: CpuShare = {
+          client: perRequest(result.clientCpuSeconds),
+          proxy: perRequest(after.proxy - before.proxy),
+          api: perRequest(after.api - before.api),
+          other: 0,
+        };
+        share.other = Math.max(0, perRequest(after.machine - before.machine) - share.client - share.proxy - share.api);
+        cpu[target].push(share);
         console.log(
-          `round ${round + 1} ${target.padEnd(6)} ${result.requestsPerSecond.toFixed(0).padStart(7)} req/s  p99 ${result.p99Ms.toFixed(2).padStart(7)} ms  failed ${result.failed}`,
+          `round ${round + 1} ${target.padEnd(6)} ${result.requestsPerSecond.toFixed(0).padStart(7)} req/s  p99 ${result.p99Ms.toFixed(2).padStart(7)} ms  failed ${result.failed}  ` +
+            `CPU µs/request: wrk ${share.client.toFixed(1)} nginx ${share.proxy.toFixed(1)} api ${share.api.toFixed(1)} other ${share.other.toFixed(1)}`,
         );
       }
     }
@@ -316,6 +396,15 @@ async function main(): Promise<void> {
     for (const target of TARGETS) {
       const s = summary[target];
       console.log(`| ${target} | ${s.rps.toFixed(0)} | ${s.p99.toFixed(2)} | ${s.failed} |`);
+    }
+    console.log("");
+    console.log("Where the CPU goes, µs per successful request (median of the rounds; 2 cores give 2,000,000 µs a second):");
+    console.log("| target | wrk | nginx | api | other | total |");
+    console.log("|---|---:|---:|---:|---:|---:|");
+    for (const target of TARGETS) {
+      const m = (key: keyof CpuShare) => median(cpu[target].map((c) => c[key]));
+      const total = median(cpu[target].map((c) => c.client + c.proxy + c.api + c.other));
+      console.log(`| ${target} | ${m("client").toFixed(1)} | ${m("proxy").toFixed(1)} | ${m("api").toFixed(1)} | ${m("other").toFixed(1)} | ${total.toFixed(1)} |`);
     }
     console.log("");
     console.log(`DNS queries for ${API_NAME} during the run: ${dns.queries(API_NAME)}`);

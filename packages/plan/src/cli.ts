@@ -1,6 +1,8 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { STACK_SETTINGS } from "@trafficlab/stacks/settings";
 import { PROJECT_DIR } from "@trafficlab/stacks/under-mocks";
+import { readStackConfigFiles } from "@trafficlab/testing";
 import { loadPrices } from "./prices";
 import { recordStack } from "./record-stack";
 import { buildPlan, renderPlan } from "./report";
@@ -62,6 +64,13 @@ function parseArguments(argv: readonly string[]): Arguments | "help" {
   return args;
 }
 
+/** The stack's measuredRpsPerInstance (the program has validated it): the capacity line's input. */
+function measuredRpsPerInstance(stack: string): number {
+  const files = readStackConfigFiles(PROJECT_DIR, stack);
+  const value = files.values[`${files.project}:measuredRpsPerInstance`];
+  return value === undefined ? Number(STACK_SETTINGS.measuredRpsPerInstance.default) : Number(value);
+}
+
 /** `pnpm plan`, as a function: what it prints on stdout. Throws UsageError or the program's own error. */
 export async function runPlanCommand(argv: readonly string[]): Promise<string> {
   return (await runPlan(argv)).text;
@@ -82,6 +91,6 @@ export async function runPlan(argv: readonly string[]): Promise<{ text: string; 
   if (args.pricesFile !== undefined && !existsSync(args.pricesFile)) throw new UsageError(`--prices ${args.pricesFile}: no such file`);
   const recorded = await recordStack(args.stack);
   const overrideFiles = [join(PROJECT_DIR, `prices.${args.stack}.json`), ...(args.pricesFile ? [resolve(args.pricesFile)] : [])];
-  const plan = buildPlan({ ...recorded, prices: loadPrices(recorded.region, overrideFiles) });
+  const plan = buildPlan({ ...recorded, prices: loadPrices(recorded.region, overrideFiles), rpsPerInstance: measuredRpsPerInstance(args.stack) });
   return { text: args.json ? JSON.stringify(plan, null, 2) : renderPlan(plan), exitCode: 0 };
 }

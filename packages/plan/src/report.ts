@@ -1,4 +1,5 @@
 import type { ResourceGraph } from "@trafficlab/testing";
+import { capacityOf, renderCapacity, type Capacity } from "./capacity";
 import { monthlyCost, trafficOf, unitLabel, type CostLine, type TrafficAssumption } from "./cost";
 import { createTimeOf, UNKNOWN_TYPE_SECONDS } from "./create-times";
 import { criticalPath, type CriticalPath } from "./critical-path";
@@ -28,6 +29,8 @@ export interface Plan {
   /** the usage the per-GB and per-LCU lines assume, by the stack's environment */
   traffic: TrafficAssumption;
   criticalPath: CriticalPath;
+  /** the instances the stress DAU's peak hour needs, from measuredRpsPerInstance (capacity.ts) */
+  capacity: Capacity;
   /** settings Pulumi.<stack>.yaml sets that configure only components this stack does not create */
   unusedSettings: UnusedSetting[];
   notes: PlanNote[];
@@ -47,6 +50,8 @@ export interface PlanInput {
   /** the keys Pulumi.<stack>.yaml sets */
   stackFileKeys?: string[];
   outputs?: Record<string, unknown>;
+  /** the stack's measuredRpsPerInstance; 0 or undefined: not measured */
+  rpsPerInstance?: number | undefined;
 }
 
 /** Inventory, exposure, cost and critical path of a recorded stack, with the notes a reader needs to trust them. */
@@ -116,6 +121,7 @@ export function buildPlan(input: PlanInput): Plan {
     costLines: cost.lines,
     traffic,
     criticalPath: criticalPath(resources),
+    capacity: capacityOf(resources, input.prices.prices, input.rpsPerInstance),
     unusedSettings: unused,
     notes,
   };
@@ -193,6 +199,8 @@ export function renderPlan(plan: Plan): string {
   if (plan.costLines.some((l) => l.freeTier)) out.push("  * free tier: noted, never subtracted (which accounts and how much: Notes)");
   out.push("  before tax; usage lines (data transfer, capacity units) assume the traffic in Notes");
   out.push("");
+
+  out.push(...renderCapacity(plan.capacity), "");
 
   out.push(`== Deploy critical path: ${plan.criticalPath.seconds} s (about ${minutes(plan.criticalPath.seconds)}), typical create times (estimates)`);
   out.push(...table(plan.criticalPath.chain.map((step) => [`  ${step.seconds} s`, step.type, step.name]), [0]));

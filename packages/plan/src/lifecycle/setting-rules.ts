@@ -490,6 +490,12 @@ export const SETTING_RULES: Readonly<Record<string, SettingRule>> = {
       { set: { ecrUntaggedExpiryDays: "400" }, verdict: "REFUSED", refusal: "ecrUntaggedExpiryDays" },
     ],
   },
+  measuredRpsPerInstance: {
+    does: "read only by pnpm plan's capacity line: no resource has it, so a change does nothing to the stack; a negative value is refused",
+    source: "packages/plan/src/capacity.ts (its only reader); stacks/config.ts",
+    single: [{ set: { measuredRpsPerInstance: "40" }, verdict: "NO-OP" }, { set: { measuredRpsPerInstance: "-5" }, verdict: "REFUSED", refusal: "allowed: 0 (not measured)" }],
+    fleet: [{ set: { measuredRpsPerInstance: "120" }, verdict: "NO-OP" }],
+  },
 };
 
 /** The secrets (stacks/settings.ts SECRET_SETTINGS): never printed, same table. */
