@@ -68,7 +68,7 @@ export function renderSvg(result: LoadResult): string {
   const series = result.series;
   const seconds = Math.max(1, series.length);
   const limit = result.thresholds.p99Ms;
-  const latencyTop = 70;
+  const latencyTop = 96;
   const throughputTop = latencyTop + PANEL.height + 70;
   const height = throughputTop + PANEL.height + 60;
   const withResponses = series.filter((s) => s.responses > 0);
@@ -78,13 +78,15 @@ export function renderSvg(result: LoadResult): string {
   const plotWidth = WIDTH - PANEL.left - PANEL.right;
   const barWidth = plotWidth / seconds;
   const pct = (rate: number) => `${(rate * 100).toFixed(2)} %`;
+  const ms1 = (ms: number) => `${ms.toFixed(1)} ms`;
   const verdictColour = result.verdict === "PASS" ? "#2e7d32" : "#c62828";
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12">`,
     `<style>.title{font-size:13px;font-weight:bold}.axis{fill:#333;font-size:11px}.frame{fill:#fff;stroke:#999}.grid{stroke:#e5e5e5}</style>`,
     `<rect width="${WIDTH}" height="${height}" fill="#fafafa"/>`,
-    `<text x="${PANEL.left}" y="24" font-size="15" font-weight="bold">loadtest ${escapeXml(result.profile)}${result.dau === null ? "" : ` (DAU ${result.dau})`} against ${escapeXml(result.target)}: <tspan fill="${verdictColour}">${result.verdict}</tspan></text>`,
-    `<text x="${PANEL.left}" y="44" class="axis">${result.requests} requests, ${result.achievedRps}/s achieved of ${result.targetRps}/s scheduled (peak ${result.peakTargetRps}/s); p50 ${result.p50Ms} ms, p95 ${result.p95Ms} ms, p99 ${result.p99Ms} ms, max ${result.maxMs} ms; errors ${pct(result.errorRate)}; limits p99 ${limit} ms, errors ${pct(result.thresholds.maxErrorRate)}</text>`,
+    `<text x="${PANEL.left}" y="24" font-size="15" font-weight="bold">loadtest ${escapeXml(result.profile)}${result.dau === null ? "" : ` (DAU ${result.dau.toLocaleString("en-US")})`} against ${escapeXml(result.target)}: <tspan fill="${verdictColour}">${result.verdict}</tspan></text>`,
+    `<text x="${PANEL.left}" y="44" class="axis">${result.requests} requests in ${result.elapsedS.toFixed(1)} s: ${result.achievedRps}/s answered of ${result.targetRps}/s scheduled on average (peak ${result.peakTargetRps}/s); ${result.errors} errors (${pct(result.errorRate)})</text>`,
+    `<text x="${PANEL.left}" y="60" class="axis">p50 ${ms1(result.p50Ms)}, p95 ${ms1(result.p95Ms)}, p99 ${ms1(result.p99Ms)}, max ${ms1(result.maxMs)}; PASS needs p99 &lt;= ${limit} ms and errors &lt;= ${pct(result.thresholds.maxErrorRate)}${result.kneeRps === null ? "" : `; knee at ${result.kneeRps} requests/s`}</text>`,
     ...frame(latency),
     polyline(latency, series.map((s) => [s.second, limit]), COLOURS.limit, true),
     polyline(latency, withResponses.map((s) => [s.second, s.p50Ms]), COLOURS.p50),

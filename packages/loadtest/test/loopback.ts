@@ -3,6 +3,8 @@ import type { AddressInfo } from "node:net";
 
 export interface Loopback {
   url: string;
+  /** the stall's start and end on performance.now()'s clock */
+  stallWindow?: { from: number; to: number };
   requests: { method: string; path: string; body: string }[];
   close(): Promise<void>;
 }
@@ -33,6 +35,7 @@ export async function startLoopback(options: { status?: number; stall?: { afterM
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    ...(options.stall ? { stallWindow: { from: started + options.stall.afterMs, to: started + options.stall.afterMs + options.stall.ms } } : {}),
     requests,
     close: () =>
       new Promise<void>((resolve) => {

@@ -9,21 +9,21 @@ const STALL_MS = 200;
  * What a closed-model tool (wrk, autocannon, ab) measures: one connection sends its next request
  * only after the previous answer, and times each from its own send.
  */
-async function closedModel(url: string, seconds: number): Promise<number[]> {
+async function closedModel(url: string, seconds: number): Promise<{ sent: number; ms: number }[]> {
   const pool = new Pool(url, { connections: 1 });
-  const latencies: number[] = [];
+  const samples: { sent: number; ms: number }[] = [];
   const end = performance.now() + seconds * 1000;
   try {
     while (performance.now() < end) {
       const sent = performance.now();
       const response = await pool.request({ path: "/", method: "GET" });
       await response.body.dump();
-      latencies.push(performance.now() - sent);
+      samples.push({ sent, ms: performance.now() - sent });
     }
   } finally {
     await pool.close();
   }
-  return latencies;
+  return samples;
 }
 
 describe("loadtest open model: no coordinated omission", () => {
@@ -48,29 +48,31 @@ describe("loadtest open model: no coordinated omission", () => {
       // ~8 % of the schedule was due in the stall's first 40 ms: p99 is within it
       expect(open.p99Ms).to.be.at.least(STALL_MS * 0.8);
       expect(open.maxMs).to.be.at.least(STALL_MS * 0.9);
-      expect(open.verdict).to.equal("PASS"); // 500 ms target still met by a 200 ms stall
+      // (no verdict asserted: on a loaded machine loopback alone can pass 500 ms)
       // the ~20 requests due in the stall's first 100 ms all waited more than 100 ms: over 10 % of them
       expect(open.p90Ms).to.be.at.least(STALL_MS / 2);
-      // the closed model sent nothing while it waited: the stall is one sample, whatever the machine's speed
-      expect(closed.filter((ms) => ms >= STALL_MS / 2)).to.have.length.at.most(1);
-      expect(closed.length).to.be.above(1);
+      // the closed model sent nothing while it waited: during the stall it sent one request, the one that
+      // got stuck, so the stall is one sample among all it took, whatever this machine's speed
+      const window = closedServer.stallWindow!;
+      expect(closed.filter((s) => s.sent >= window.from && s.sent < window.to)).to.have.length.at.most(1);
+      expect(closed.length).to.be.at.least(1);
     } finally {
       await Promise.all([openServer.close(), closedServer.close()]);
     }
   });
 
   it("concurrency is not capped by responses: a stalled server gets every due request, up to the in-flight limit, past which they are dropped as errors", async () => {
-    const server = await startLoopback({ stall: { afterMs: 0, ms: 400 } });
+    const server = await startLoopback({ stall: { afterMs: 0, ms: 5000 } });
     try {
-      // 100/s for 0.3 s = 30 requests due while nothing answers; at most 10 in flight
-      const result = await runLoad({ target: server.url, profile: "load", dau: 72_000, seconds: 0.3, allowRateAboveProfile: true, maxInFlight: 10 });
-      expect(result.requests).to.equal(30);
-      expect(result.maxInFlight).to.equal(10);
-      expect(result.dropped).to.equal(20);
-      expect(result.errorKinds).to.deep.equal({ "dropped: in-flight limit": 20 });
-      expect(result.errorRate).to.be.closeTo(20 / 30, 1e-6);
+      // 100/s for 0.2 s = 20 requests due while nothing answers; at most 5 in flight, each given up after 600 ms
+      const result = await runLoad({ target: server.url, profile: "load", dau: 72_000, seconds: 0.2, allowRateAboveProfile: true, maxInFlight: 5, timeoutMs: 600 });
+      expect(result.requests).to.equal(20);
+      expect(result.maxInFlight).to.equal(5);
+      expect(result.dropped).to.equal(15);
+      expect(result.errorKinds).to.deep.equal({ "dropped: in-flight limit": 15, timeout: 5 });
+      expect(result.errorRate).to.equal(1);
       expect(result.verdict).to.equal("FAIL");
-      expect(result.reasons.join()).to.include("error rate 66.67 % is above 0.10 %");
+      expect(result.reasons.join()).to.include("error rate 100.00 % is above 0.10 %");
     } finally {
       await server.close();
     }

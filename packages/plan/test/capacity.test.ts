@@ -2,8 +2,9 @@ import { expect } from "chai";
 import { instancesFor, peakRps, SERIES_DAU } from "@trafficlab/loadtest";
 import { capacityOf, renderCapacity } from "../src/capacity";
 import { runPlanCommand } from "../src/cli";
-import { regionPrices } from "../src/prices";
-import type { Plan } from "../src/report";
+import { loadPrices, regionPrices } from "../src/prices";
+import { recordStack } from "../src/record-stack";
+import { buildPlan, renderPlan, type Plan } from "../src/report";
 
 const SEOUL = regionPrices("ap-northeast-2").prices;
 
@@ -45,6 +46,13 @@ describe("pnpm plan capacity: instances for the stress DAU's peak hour", () => {
     expect(c).to.include({ hosting: "single", instances: 5, instanceType: "t3.micro", cpuTargetPercent: 70, maxSize: null });
     expect(c.monthlyUsd).to.equal(Math.round(5 * 0.013 * 730 * 100) / 100);
     expect(c.notes.join()).to.include("a single host cannot add instances");
+  });
+
+  it("the prod stack's recorded fleet (c5a.large, 70 % target, fleetMaxSize 2) at 40 requests/s an instance: 3 instances, USD 188.34, raise fleetMaxSize", async () => {
+    const recorded = await recordStack("prod", { "trafficlab:measuredRpsPerInstance": "40" });
+    const plan = buildPlan({ ...recorded, prices: loadPrices(recorded.region, []), rpsPerInstance: 40 });
+    expect(plan.capacity).to.include({ hosting: "fleet", instanceType: "c5a.large", cpuTargetPercent: 70, maxSize: 2, instances: 3, monthlyUsd: 188.34 });
+    expect(renderPlan(plan)).to.include("instances needed: 3 x c5a.large = USD 188.34/month of instance hours, on-demand");
   });
 
   it("pnpm plan dev --json: not measured by default, so instances and cost are null and the note says how to measure", async () => {
