@@ -100,7 +100,7 @@ describe("the second `pulumi up`: what each routine change does to a running sta
     const changePlan = await plan("dev", { set: { nginxImage: "nginx:1.30.0-alpine" } });
     const { lifecycle } = changePlan;
     expectSafe(lifecycle);
-    expect(actions(lifecycle)).to.deep.equal({ "dev-api-pull-images": "update", "dev-app-edge-deploy": "update" });
+    expect(actions(lifecycle)).to.deep.equal({ "dev-api-host-key-check": "update", "dev-api-pull-images": "update", "dev-app-edge-deploy": "update" });
     // No compose change, so no recreated container: the blue/green switch resets no connection (e2e scenario e).
     expect(named(lifecycle, "dev-app-edge-deploy").effects).to.deep.equal([]);
     expect(named(lifecycle, "dev-api-pull-images").effects).to.deep.equal([]);
