@@ -95,11 +95,9 @@ export class ApiHost extends pulumi.ComponentResource {
   readonly composeHash: string;
   /** Hash of the nginx config: a change rolls a new nginx colour behind the edge front. */
   readonly proxyConfigHash: string;
-  /** CloudWatch Logs of the stack, for the nginx colours (the front's group); undefined: json-file. */
-  readonly logs: ApiHostDeployArgs["logs"];
   /** sha256 of nginx's compose service (the edge front): a change recreates it. */
   readonly proxyServiceHash: string;
-  /** Where the containers' logs go (args.logs): the app deployment sends the API's there too. */
+  /** Where the containers' logs go (args.logs): the nginx colours and the API's containers; undefined: json-file. */
   readonly logs: CentralLogsOptions | undefined;
 
   constructor(name: string, args: ApiHostDeployArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -271,7 +269,6 @@ export class ApiHost extends pulumi.ComponentResource {
     this.healthPath = settings.healthPath;
     this.composeHash = project.composeHash;
     this.proxyConfigHash = project.proxyConfigHash;
-    this.logs = args.logs;
     this.proxyServiceHash = project.proxyServiceHash;
     this.logs = args.logs;
     this.nodes = { securityGroup, securityGroupRules, keyPair, instance, eip: address, hostKeyCheck, commands: [install, ...copied, pull] };
