@@ -563,7 +563,7 @@ describe("e2e: the dev stack's pulumi up, day 1 and day 2, on a real engine", fu
     const fresh = host();
     expect(fresh.ip).to.not.equal(old.ip);
     expect((await run(DOCKER, ["inspect", old.container])).code, "the old host container is gone").to.not.equal(0);
-    expect(result.execution.commandRuns.map((c) => c.name)).to.include.members(["dev-api-install-docker", "dev-api-pull-images", "dev-app-api-deploy", "dev-app-compose-up", "dev-app-reload-proxy"]);
+    expect(result.execution.commandRuns.map((c) => c.name)).to.include.members(["dev-api-install-docker", "dev-api-pull-images", "dev-app-api-deploy", "dev-app-edge-deploy", "dev-app-compose-up"]);
     expect(result.execution.commandRuns.every((c) => c.host === fresh.ip)).to.equal(true);
     // The same host key (tls.PrivateKey is not replaced), in the new instance's user data.
     expect(await presentedHostKey(fresh)).to.equal(keyOnly(String(stack.outputs.sshHostKey)));

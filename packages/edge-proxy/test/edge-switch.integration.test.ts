@@ -265,7 +265,7 @@ describe("@trafficlab/edge-proxy edge front and blue/green colours with a real n
     expect(api!.seen.at(-1)).to.deep.include({ method: "POST", body: '{"a":1}', realIp: "127.0.0.1" });
   });
 
-  it("switches colours under keep-alive GET + POST load with 0 errors when the old one drains first; without the drain the idle connections it closes are errors", async function () {
+  it("switches colours under keep-alive GET + POST load with 0 errors when the old one drains first (and measures the same switch without the drain beside it)", async function () {
     const switchUnder = async (from: "blue" | "green", to: "blue" | "green", drain: boolean): Promise<Wrk> => {
       const load = runWrk(wrk, edge!.dir, edge!.port);
       await sleep(SWITCH_AFTER_MS);
@@ -287,8 +287,10 @@ describe("@trafficlab/edge-proxy edge front and blue/green colours with a real n
     expect(drained.requests).to.be.greaterThan(1000);
     expect(drained.non2xx, drained.output).to.equal(0);
     expect(drained.socketErrors, drained.output).to.equal(0);
-    // Why the drain is there: a graceful quit alone closes every idle keep-alive connection, and a client that just wrote on one sees an error.
-    expect(abrupt.socketErrors, abrupt.output).to.be.greaterThan(0);
+    // Why the drain is there: a graceful quit alone closes every idle keep-alive connection, and a client
+    // that just wrote on one sees an error. That is a race (12-13 errors on a quiet machine, 0 seen
+    // under heavy load), so it is printed above as the comparison, not asserted.
+    expect(abrupt.requests).to.be.greaterThan(1000);
     expect(abrupt.non2xx).to.equal(0);
   });
 });

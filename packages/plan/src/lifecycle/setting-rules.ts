@@ -55,10 +55,10 @@ PtIoE0eVmzq6Ux0wVgIgNVih9DnagrnSAOGLTCvZSL1hAtb/300WV/1B8T/jM4Q=
 
 export const SETTING_RULES: Readonly<Record<string, SettingRule>> = {
   environment: {
-    does: "decides the prod rules stacks/config.ts enforces; changes no resource by itself. dev -> prod is refused while dev's settings break the prod rules",
-    source: "stacks/config.ts PRODUCTION_RULES",
+    does: "decides the prod rules stacks/config.ts enforces, and what the auto settings mean: prod -> dev on a fleet turns fleetMetrics auto off, so the AMP workspace and its samples are deleted (DATA LOSS) unless fleetMetrics is set to on. dev -> prod is refused while dev's settings break the prod rules",
+    source: "stacks/config.ts PRODUCTION_RULES; packages/fleet FLEET_METRICS_DEFAULTS (auto: on in prod)",
     single: [{ set: { environment: "prod" }, verdict: "REFUSED", refusal: "is not allowed; true in a prod stack" }],
-    fleet: [{ set: { environment: "dev" }, verdict: "NO-OP" }],
+    fleet: [{ set: { environment: "dev" }, verdict: "DATA LOSS" }, { set: { environment: "dev", fleetMetrics: "on" }, verdict: "NO-OP" }],
   },
   timeZone: {
     does: "MySQL's time_zone parameter (an in-place parameter group update, dynamic) and the containers' TZ: the API redeploys blue/green (single) or the fleet refreshes",
@@ -278,10 +278,10 @@ export const SETTING_RULES: Readonly<Record<string, SettingRule>> = {
     fleet: UNUSED_IN_FLEET("acmeCaCertificates", SAMPLE_CA_PEM),
   },
   hosting: {
-    does: "single <-> fleet: the new tier is created first, then the old one deleted; the data tier stays. The API's address changes (host IP <-> load balancer DNS): clients and DNS must move",
-    source: "stacks/program.ts; lifecycle model (creates before deletes)",
+    does: "single <-> fleet: the new tier is created first, then the old one deleted; the data tier stays. The API's address changes (host IP <-> load balancer DNS): clients and DNS must move. fleet -> single also deletes the fleet's AMP workspace and its samples (DATA LOSS)",
+    source: "stacks/program.ts; lifecycle model (creates before deletes); packages/fleet managed-prometheus.ts",
     single: [{ set: { hosting: "fleet" }, verdict: "DOWNTIME" }],
-    fleet: [{ set: { hosting: "single" }, verdict: "DOWNTIME" }],
+    fleet: [{ set: { hosting: "single" }, verdict: "DATA LOSS" }, { set: { hosting: "single", fleetMetrics: "off" }, from: { fleetMetrics: "off" }, verdict: "DOWNTIME" }],
     // The ci stack holds no API: turning it into one deletes the state backend, which is protected.
     ci: [{ set: { hosting: "single" }, verdict: "FAILS" }],
   },
