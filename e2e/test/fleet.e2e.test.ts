@@ -33,6 +33,8 @@ const BOOT_LIMIT_SECONDS = 240;
 /** The capacity ramps: the stress profile's mix and users, the rate raised to this peak; each stops itself past its knee. */
 const FLEET_RAMP_PEAK_RPS = Number(process.env.E2E_FLEET_RAMP_PEAK_RPS ?? 1200);
 const FLEET_RAMP_SECONDS = 40;
+/** The CPU each API container may use in the capacity scenario: two of them stay well inside this machine's 2 cores. */
+const INSTANCE_API_CPUS = Number(process.env.E2E_FLEET_INSTANCE_CPUS ?? 0.4);
 
 const say = (line: string) => console.log(`      ${line}`);
 const numbers: string[] = [];
@@ -281,15 +283,30 @@ describe("e2e fleet: ApiFleet instances boot from the recorded launch template, 
     const [first, second] = booted.filter((i) => i.name !== "i1") as [Instance, Instance];
     const seeded = await w.on(first, controlScript('"$(docker ps -q --filter label=trafficlab.role=api | head -n 1)"', "/e2e/fixtures"), JSON.stringify(FIXTURES));
     expect(seeded.code, `fixtures: ${seeded.stdout}${seeded.stderr}`).to.equal(0);
+    // An EC2 instance is a fixed-size machine; these two share this machine's cores, so without a
+    // cap a second one adds no CPU and the comparison measures nothing. Each API container gets the
+    // same quota (its own engine's cgroup), leaving the rest for HAProxy, the data tier and the generator.
+    for (const instance of [first, second]) {
+      const capped = await w.on(instance, `docker update --cpus ${INSTANCE_API_CPUS} $(docker ps -q --filter label=trafficlab.role=api) >/dev/null && docker inspect --format '{{.HostConfig.NanoCpus}}' $(docker ps -q --filter label=trafficlab.role=api)`);
+      expect(capped.stdout.trim(), `${instance.name}: the API container's CPU quota (${capped.stderr})`).to.equal(String(INSTANCE_API_CPUS * 1e9));
+    }
     const target = `http://127.0.0.1:${balancer!.port}`;
     await balancer!.drain(second);
     const one = await rampToKnee({ target, peakRps: FLEET_RAMP_PEAK_RPS, seconds: FLEET_RAMP_SECONDS, maxRequests: 30_000, log: say });
     await balancer!.ready(second);
     await balancer!.untilHealthy(second, 30);
+    const answeredBefore = await Promise.all([first, second].map((i) => balancer!.target(i.name)));
     const two = await rampToKnee({ target, peakRps: FLEET_RAMP_PEAK_RPS, seconds: FLEET_RAMP_SECONDS, maxRequests: 30_000, log: say });
+    const answeredAfter = await Promise.all([first, second].map((i) => balancer!.target(i.name)));
+    const shares = [first, second].map((i, k) => `${i.name} ${answeredAfter[k]!.requests - answeredBefore[k]!.requests}`).join(", ");
     record(
       "capacity: one instance vs two (stress ramp through HAProxy)",
-      [`    1 instance (${first.name}): ${describeRun(one)}`, `    2 instances (${first.name}, ${second.name}): ${describeRun(two)}`].join("\n"),
+      [
+        `    each API container capped at ${INSTANCE_API_CPUS} CPU (docker update --cpus)`,
+        `    1 instance (${first.name}): ${describeRun(one)}`,
+        `    2 instances (${first.name}, ${second.name}): ${describeRun(two)}; answered (2xx + 5xx) by ${shares}`,
+        `    knee ratio two/one: ${one.kneeRps && two.kneeRps ? (two.kneeRps / one.kneeRps).toFixed(2) : "n/a"}`,
+      ].join("\n"),
     );
     expect(one.kneeRps, `one instance: the ramp to ${FLEET_RAMP_PEAK_RPS}/s found no knee`).to.not.equal(null);
     // Two instances held p99 <= 500 ms at the rate where one did not (or never crossed it).
