@@ -287,8 +287,8 @@ describe("e2e fleet: ApiFleet instances boot from the recorded launch template, 
     // cap a second one adds no CPU and the comparison measures nothing. Each API container gets the
     // same quota (its own engine's cgroup), leaving the rest for HAProxy, the data tier and the generator.
     for (const instance of [first, second]) {
-      const capped = await w.on(instance, `docker update --cpus ${INSTANCE_API_CPUS} $(docker ps -q --filter label=trafficlab.role=api) >/dev/null && docker inspect --format '{{.HostConfig.NanoCpus}}' $(docker ps -q --filter label=trafficlab.role=api)`);
-      expect(capped.stdout.trim(), `${instance.name}: the API container's CPU quota (${capped.stderr})`).to.equal(String(INSTANCE_API_CPUS * 1e9));
+      const capped = await w.on(instance, `api="$(docker ps -q --filter label=trafficlab.role=api)" && docker update --cpus ${INSTANCE_API_CPUS} "$api" >/dev/null && docker inspect --format '{{.HostConfig.NanoCpus}}' "$api"`);
+      expect(capped.stdout.trim(), `${instance.name}: the API container's CPU quota (${capped.stderr})`).to.equal(String(Math.round(INSTANCE_API_CPUS * 1e9)));
     }
     const target = `http://127.0.0.1:${balancer!.port}`;
     await balancer!.drain(second);
