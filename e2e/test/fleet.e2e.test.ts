@@ -37,6 +37,8 @@ const FLEET_RAMP_SECONDS = 40;
 const INSTANCE_API_CPUS = Number(process.env.E2E_FLEET_INSTANCE_CPUS ?? 0.4);
 
 const say = (line: string) => console.log(`      ${line}`);
+/** Successful responses a second over a whole run: what the target sustained, errors left out. */
+const goodput = (run: { requests: number; errors: number; elapsedS: number }) => (run.requests - run.errors) / run.elapsedS;
 const numbers: string[] = [];
 function record(scenario: string, text: string): void {
   numbers.push(`${scenario}\n${text}`);
@@ -305,11 +307,14 @@ describe("e2e fleet: ApiFleet instances boot from the recorded launch template, 
         `    each API container capped at ${INSTANCE_API_CPUS} CPU (docker update --cpus)`,
         `    1 instance (${first.name}): ${describeRun(one)}`,
         `    2 instances (${first.name}, ${second.name}): ${describeRun(two)}; answered (2xx + 5xx) by ${shares}`,
-        `    knee ratio two/one: ${one.kneeRps && two.kneeRps ? (two.kneeRps / one.kneeRps).toFixed(2) : "n/a"}`,
+        `    successful responses/s: one ${goodput(one).toFixed(1)}, two ${goodput(two).toFixed(1)} (ratio ${(goodput(two) / goodput(one)).toFixed(2)}); knees (recorded, not asserted): one ${one.kneeRps ?? "none"}, two ${two.kneeRps ?? "none"} requests/s`,
       ].join("\n"),
     );
     expect(one.kneeRps, `one instance: the ramp to ${FLEET_RAMP_PEAK_RPS}/s found no knee`).to.not.equal(null);
-    // Two instances held p99 <= 500 ms at the rate where one did not (or never crossed it).
-    expect(two.kneeRps ?? Infinity, "the knee with two instances (requests/s)").to.be.greaterThan(one.kneeRps!);
+    // What a second instance adds is capacity: the successful responses a second both ramps sustain
+    // past their knees. The knee itself (the first 3 s with p99 > 500 ms) moves with a few slow
+    // requests at low rates (three capped runs: two/one 6.2, 1.32, 0.71), so it is only recorded.
+    // Uncapped, with no CPU added, the ratio was 1.19; capped it was 2.0 to 4.1.
+    expect(goodput(two) / goodput(one), "successful responses/s, two instances over one").to.be.at.least(1.5);
   });
 });
