@@ -3,7 +3,7 @@
 
 It reads what Spring Boot reads from the environment and behaves like the parts of the app the
 deploy depends on:
-- listens on 8080 (SERVER_PORT), HTTP/1.1 with keep-alive (nginx reuses upstream connections),
+- listens on 8080 (SERVER_PORT) on every address (SERVER_ADDRESS, e.g. 127.0.0.1), HTTP/1.1 with keep-alive (nginx reuses upstream connections),
   closing idle connections after 20 s like Tomcat;
 - GET /actuator/health: 200 {"status":"UP"} only when MySQL (SPRING_DATASOURCE_*) answers a
   query over TLS and the cache (SPRING_DATA_REDIS_*) answers PING over TLS after AUTH; else 503
@@ -12,6 +12,18 @@ deploy depends on:
   and TZ, so a test sees which version serves; GET /api/slow?ms=N answers after N ms (<= 30 s);
   POST /api/echo (a body of at most 64 KiB) answers 200 with the info and the body's length: a
   request nginx must not retry on another container (not idempotent);
+- GET /actuator/prometheus: Micrometer's Prometheus text, with the names and labels Spring Boot 3
+  emits, answered without MySQL or the cache. Measured here: http_server_requests_seconds
+  (histogram with Micrometer's percentile buckets, 1 ms to 30 s, plus the 500 ms SLO bound;
+  _count, _sum, a 2-minute _max; labels error, exception, method, outcome, status and uri, the
+  route's template such as /api/plans/{owner}, /** for a 404) recorded per request in the handler;
+  hikaricp_connections_* of the MySQL pool below (active, idle, pending, max, min, timeouts,
+  acquire time); jvm_threads_live_threads (Python threads); process_cpu_usage (this process's
+  CPU time over all cores since the last scrape). Synthetic but plausible, as Python has no JVM:
+  jvm_gc_pause_seconds is the duration of Python's own cyclic collections (gc callbacks), by
+  generation; jvm_memory_used_bytes{area="heap",id="G1 Old Gen"} is the process's resident memory
+  and its max the JVM's default heap (25 % of the container's memory limit), beside eden and
+  survivor pools at 0 used, max -1, as G1 reports them;
 - the routes the load profile's mix sends (packages/loadtest DEFAULT_MIX), each on the real data
   tier: POST /api/auth/login {email, password} reads the user from MySQL (salted SHA-256; the
   real API's BCrypt costs far more CPU), records the login (UPDATE) and writes a new refresh token
@@ -43,6 +55,7 @@ every check instead.
 """
 
 import base64
+import gc
 import hashlib
 import hmac
 import json
@@ -65,6 +78,7 @@ import redis
 MODE = os.environ.get("API_MODE", "healthy")
 VERSION = os.environ.get("API_VERSION", "v1")
 PORT = int(os.environ.get("SERVER_PORT", "8080"))
+ADDRESS = os.environ.get("SERVER_ADDRESS", "0.0.0.0")  # Spring Boot's server.address
 PROFILE = os.environ.get("SPRING_PROFILES_ACTIVE", "default")
 TIME_ZONE = os.environ.get("TZ", "")
 CONNECTIONS = os.environ.get("E2E_API_CONNECTIONS", "pooled")
@@ -265,8 +279,24 @@ class Data:
         self.lock = threading.Lock()
         self.schema_ready = False
         self.cache_client = None
+        # What Hikari's metrics report: threads waiting, timeouts, and the time to get a connection.
+        self.pending = 0
+        self.timeouts = 0
+        self.acquired = 0
+        self.acquire_nanos = 0
+        self.acquire_max = WindowMax()
 
     def connection(self):
+        started = time.perf_counter_ns()
+        connection = self.take()
+        elapsed = time.perf_counter_ns() - started
+        with self.lock:
+            self.acquired += 1
+            self.acquire_nanos += elapsed
+            self.acquire_max.record(elapsed / NANOS)
+        return connection
+
+    def take(self):
         try:
             return self.pool.get_nowait()
         except queue.Empty:
@@ -276,7 +306,17 @@ class Data:
             if grow:
                 self.opened += 1
         if not grow:
-            return self.pool.get(timeout=30)  # Hikari's connectionTimeout
+            with self.lock:
+                self.pending += 1
+            try:
+                return self.pool.get(timeout=30)  # Hikari's connectionTimeout
+            except queue.Empty:
+                with self.lock:
+                    self.timeouts += 1
+                raise
+            finally:
+                with self.lock:
+                    self.pending -= 1
         try:
             connection = Database().connect()
             connection.autocommit(True)
@@ -285,6 +325,22 @@ class Data:
             with self.lock:
                 self.opened -= 1
             raise
+
+    def pool_state(self):
+        """The pool as HikariCP's Micrometer gauges see it (a connection being opened counts as active)."""
+        with self.lock:
+            idle = self.pool.qsize()
+            return {
+                "active": max(0, self.opened - idle),
+                "idle": idle,
+                "pending": self.pending,
+                "max": self.size,
+                "min": self.size,  # minimumIdle defaults to maximumPoolSize
+                "timeouts": self.timeouts,
+                "acquired": self.acquired,
+                "acquire_nanos": self.acquire_nanos,
+                "acquire_max": self.acquire_max.value(),
+            }
 
     def query(self, sql, args=None, many=False):
         """Runs one statement on a pooled connection: (rows, lastrowid). A broken connection is dropped."""
@@ -336,6 +392,238 @@ class Data:
             return self.cache_client
 
 
+# --- Micrometer-shaped metrics (GET /actuator/prometheus) -------------------------------------
+# Names, labels and bucket bounds are those Spring Boot 3 / Micrometer emit with
+# management.metrics.distribution.percentiles-histogram.http.server.requests=true and
+# slo.http.server.requests=500ms, so the dashboards and alert rules read the stand-in as they
+# would read the real API. Timings are measured here; what Python has no JVM for is approximated
+# (see the module docstring).
+NANOS = 1_000_000_000
+
+
+def micrometer_percentile_buckets():
+    """Micrometer's PercentileHistogramBuckets (nanoseconds), kept between a timer's 1 ms and 30 s."""
+    buckets = {1, 2, 3}
+    exp = 2
+    while exp < 64:
+        current = 1 << exp
+        delta = current // 3
+        following = (current << 2) - delta
+        while current < following:
+            buckets.add(current)
+            current += delta
+        exp += 2
+    return sorted(b for b in buckets if 1_000_000 <= b <= 30 * NANOS)
+
+
+# The SLO bound sits exactly on the 500 ms p99 target, as the application's configuration puts it.
+HTTP_BUCKETS = sorted(set(micrometer_percentile_buckets()) | {500_000_000})
+MAX_EXPIRY_SECONDS = 120.0  # Micrometer's distribution expiry: a _max forgets after 2 minutes
+MAX_BUFFERS = 3  # ... rotating through 3 buffers (bufferLength)
+
+
+def go_float(value):
+    """A sample value as Micrometer's text format writes it (Java's Double.toString, near enough)."""
+    if value == float("inf"):
+        return "+Inf"
+    if value == float("-inf"):
+        return "-Inf"
+    if value != value:
+        return "NaN"
+    return repr(float(value))
+
+
+def label_text(labels):
+    def escape(value):
+        return str(value).replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+
+    return ",".join(f'{key}="{escape(value)}"' for key, value in labels)
+
+
+class WindowMax:
+    """Micrometer's TimeWindowMax: the largest value of the last 2 minutes, over rotating buffers."""
+
+    def __init__(self):
+        self.buffers = [0.0] * MAX_BUFFERS
+        self.index = 0
+        self.rotated_at = time.monotonic()
+
+    def rotate(self):
+        step = MAX_EXPIRY_SECONDS / MAX_BUFFERS
+        now = time.monotonic()
+        while now - self.rotated_at >= step:
+            self.buffers[self.index] = 0.0
+            self.index = (self.index + 1) % MAX_BUFFERS
+            self.rotated_at += step
+            if now - self.rotated_at > MAX_EXPIRY_SECONDS:
+                self.buffers = [0.0] * MAX_BUFFERS
+                self.rotated_at = now
+
+    def record(self, value):
+        self.rotate()
+        self.buffers = [max(b, value) for b in self.buffers]
+
+    def value(self):
+        self.rotate()
+        return self.buffers[self.index]
+
+
+class Timer:
+    """One Micrometer timer series: count, total, window max, and (optionally) histogram buckets."""
+
+    def __init__(self, buckets=None):
+        self.count = 0
+        self.total_nanos = 0
+        self.max = WindowMax()
+        self.buckets = buckets
+        self.bucket_counts = [0] * len(buckets) if buckets else None
+
+    def record(self, nanos):
+        self.count += 1
+        self.total_nanos += nanos
+        self.max.record(nanos / NANOS)
+        if self.buckets:
+            for i, bound in enumerate(self.buckets):
+                if nanos <= bound:
+                    self.bucket_counts[i] += 1  # cumulative below: each bucket counts every value <= its bound
+
+
+class Metrics:
+    """The stand-in's meter registry; every recording and the scrape share one lock."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.http = {}  # label tuple -> Timer
+        # The keys on_gc records under exist from the start: a collection can run while a scrape
+        # copies this dict, and a key added then would break the copy.
+        self.gc = {self.gc_key(generation): Timer() for generation in range(3)}
+        self.gc_started = {}
+        self.started_at = time.time()
+        self.cpu_at = (time.monotonic(), sum(os.times()[:2]))
+        gc.callbacks.append(self.on_gc)
+
+    def record_request(self, method, uri, status, exception, nanos):
+        outcome = {1: "INFORMATIONAL", 2: "SUCCESS", 3: "REDIRECTION", 4: "CLIENT_ERROR", 5: "SERVER_ERROR"}.get(status // 100, "UNKNOWN")
+        error = exception or "none"
+        key = (("error", error), ("exception", error), ("method", method), ("outcome", outcome), ("status", str(status)), ("uri", uri))
+        with self.lock:
+            timer = self.http.get(key)
+            if timer is None:
+                timer = self.http[key] = Timer(HTTP_BUCKETS)
+            timer.record(nanos)
+
+    def on_gc(self, phase, info):
+        # Python's cyclic collector stops the interpreter's threads (the GIL is held) while it runs:
+        # the nearest thing to a JVM's GC pause, measured the same way, start to end.
+        generation = info.get("generation", 0)
+        if phase == "start":
+            self.gc_started[generation] = time.perf_counter_ns()
+            return
+        started = self.gc_started.pop(generation, None)
+        if started is None:
+            return
+        # Not under self.lock: a collection can start while this thread holds it (a deadlock);
+        # a count off by one in a race between two threads' collections is harmless.
+        timer = self.gc.get(self.gc_key(generation))
+        if timer is not None:
+            timer.record(time.perf_counter_ns() - started)
+
+    @staticmethod
+    def gc_key(generation):
+        action = "end of major GC" if generation == 2 else "end of minor GC"
+        return (("action", action), ("cause", "Allocation Threshold"), ("gc", f"Python generation {generation}"))
+
+    def render(self):
+        lines = []
+
+        def family(name, kind, help_text, samples):
+            lines.append(f"# HELP {name} {help_text}")
+            lines.append(f"# TYPE {name} {kind}")
+            for sample_name, labels, value in samples:
+                lines.append(f"{sample_name}{{{label_text(labels)}}} {go_float(value)}" if labels else f"{sample_name} {go_float(value)}")
+
+        with self.lock:
+            http = [(key, timer.count, timer.total_nanos, timer.max.value(), list(timer.bucket_counts)) for key, timer in self.http.items()]
+        # Micrometer registers a GC timer at its first pause: one that never paused is not written.
+        gcs = [(key, timer.count, timer.total_nanos, timer.max.value()) for key, timer in list(self.gc.items()) if timer.count]
+
+        samples = []
+        for key, count, total, _, buckets in http:
+            for bound, bucket_count in zip(HTTP_BUCKETS, buckets):
+                samples.append(("http_server_requests_seconds_bucket", key + (("le", go_float(bound / NANOS)),), bucket_count))
+            samples.append(("http_server_requests_seconds_bucket", key + (("le", "+Inf"),), count))
+            samples.append(("http_server_requests_seconds_count", key, count))
+            samples.append(("http_server_requests_seconds_sum", key, total / NANOS))
+        family("http_server_requests_seconds", "histogram", "Duration of HTTP server request handling", samples)
+        family("http_server_requests_seconds_max", "gauge", "Duration of HTTP server request handling", [("http_server_requests_seconds_max", key, peak) for key, _, _, peak, _ in http])
+
+        samples = []
+        for key, count, total, _ in gcs:
+            samples.append(("jvm_gc_pause_seconds_count", key, count))
+            samples.append(("jvm_gc_pause_seconds_sum", key, total / NANOS))
+        family("jvm_gc_pause_seconds", "summary", "Time spent in GC pause", samples)
+        family("jvm_gc_pause_seconds_max", "gauge", "Time spent in GC pause", [("jvm_gc_pause_seconds_max", key, peak) for key, _, _, peak in gcs])
+
+        # Heap: the process's resident memory stands for the old generation's use, and the
+        # maximum is the JVM's default (MaxRAMPercentage 25 % of the container's memory limit).
+        # Eden and survivor report max -1 as G1's do, which the heap rules must leave out.
+        heap = [
+            ((("area", "heap"), ("id", "G1 Eden Space")), 0, -1),
+            ((("area", "heap"), ("id", "G1 Old Gen")), resident_bytes(), memory_limit_bytes() // 4),
+            ((("area", "heap"), ("id", "G1 Survivor Space")), 0, -1),
+        ]
+        family("jvm_memory_used_bytes", "gauge", "The amount of used memory", [("jvm_memory_used_bytes", key, used) for key, used, _ in heap])
+        family("jvm_memory_max_bytes", "gauge", "The maximum amount of memory in bytes that can be used for memory management", [("jvm_memory_max_bytes", key, limit) for key, _, limit in heap])
+        family("jvm_threads_live_threads", "gauge", "The current number of live threads including both daemon and non-daemon threads", [("jvm_threads_live_threads", (), threading.active_count())])
+
+        pool = data.pool_state()
+        tag = (("pool", POOL_NAME),)
+        family("hikaricp_connections", "gauge", "Total connections", [("hikaricp_connections", tag, pool["active"] + pool["idle"])])
+        for name, help_text in (("active", "Active connections"), ("idle", "Idle connections"), ("pending", "Pending threads"), ("max", "Max connections"), ("min", "Min connections")):
+            family(f"hikaricp_connections_{name}", "gauge", help_text, [(f"hikaricp_connections_{name}", tag, pool[name])])
+        family("hikaricp_connections_timeout_total", "counter", "Connection timeout total count", [("hikaricp_connections_timeout_total", tag, pool["timeouts"])])
+        family("hikaricp_connections_acquire_seconds", "summary", "Connection acquire time", [("hikaricp_connections_acquire_seconds_count", tag, pool["acquired"]), ("hikaricp_connections_acquire_seconds_sum", tag, pool["acquire_nanos"] / NANOS)])
+        family("hikaricp_connections_acquire_seconds_max", "gauge", "Connection acquire time", [("hikaricp_connections_acquire_seconds_max", tag, pool["acquire_max"])])
+
+        now, cpu = time.monotonic(), sum(os.times()[:2])
+        with self.lock:
+            before_at, before_cpu = self.cpu_at
+            self.cpu_at = (now, cpu)
+        cores = os.cpu_count() or 1
+        # As OperatingSystemMXBean.getProcessCpuLoad: this process's share of all cores, since the last scrape.
+        usage = (cpu - before_cpu) / ((now - before_at) * cores) if now > before_at else 0.0
+        family("process_cpu_usage", "gauge", "The recent cpu usage for the Java Virtual Machine process", [("process_cpu_usage", (), max(0.0, min(1.0, usage)))])
+        family("system_cpu_count", "gauge", "The number of processors available to the Java virtual machine", [("system_cpu_count", (), cores)])
+        family("process_start_time_seconds", "gauge", "Start time of the process since unix epoch.", [("process_start_time_seconds", (), self.started_at)])
+        family("process_uptime_seconds", "gauge", "The uptime of the Java virtual machine", [("process_uptime_seconds", (), time.time() - self.started_at)])
+        return ("\n".join(lines) + "\n").encode()
+
+
+def resident_bytes():
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def memory_limit_bytes():
+    """The container's memory limit (cgroup v2, then v1), else the machine's memory."""
+    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            with open(path) as limit:
+                value = limit.read().strip()
+            if value.isdigit() and int(value) < 1 << 60:
+                return int(value)
+        except OSError:
+            pass
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+metrics = Metrics()
+
+
+POOL_NAME = "HikariPool-1"  # Hikari's name for a Spring Boot application's only pool
 data = Data()
 
 
@@ -364,6 +652,31 @@ health = Health()
 state = {"stopping": False, "active": 0}
 state_lock = threading.Lock()
 connections = set()
+# Routes as Spring MVC names them in the `uri` tag: the pattern that matched, never the raw path
+# (an owner's id in it would make a series per owner).
+ROUTE_TEMPLATES = {
+    "/": "/",
+    "/api/info": "/api/info",
+    "/api/slow": "/api/slow",
+    "/api/echo": "/api/echo",
+    "/api/auth/login": "/api/auth/login",
+    "/api/auth/reissue": "/api/auth/reissue",
+    "/api/places": "/api/places",
+    "/api/plans": "/api/plans",
+    "/actuator/health": "/actuator/health",
+    "/actuator/health/db": "/actuator/health/{*path}",
+    "/actuator/health/redis": "/actuator/health/{*path}",
+    "/actuator/prometheus": "/actuator/prometheus",
+    "/e2e/stall": "/e2e/stall",
+    "/e2e/fixtures": "/e2e/fixtures",
+}
+
+
+def uri_template(path):
+    if re.fullmatch(r"/api/plans/\d+", path):
+        return "/api/plans/{owner}"
+    # Anything else falls to Spring Boot's static resource handler, whose pattern is /** (a 404).
+    return ROUTE_TEMPLATES.get(path, "/**")
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -391,6 +704,34 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, format, *args):
         pass  # access logs would drown the health transitions; nginx logs requests
 
+    def send_response(self, code, message=None):
+        self.metric_status = code
+        super().send_response(code, message)
+
+    def measured(self, handle):
+        """Runs one request and records it as Spring's http.server.requests timer does: from the
+        handler's start to the response written, by method, route, status and exception."""
+        self.metric_status = None
+        self.metric_exception = None
+        started = time.perf_counter_ns()
+        try:
+            handle()
+        finally:
+            if self.metric_status is not None:  # no response at all (the client left): nothing to time
+                path = urllib.parse.urlsplit(self.path).path
+                metrics.record_request(self.command, uri_template(path), self.metric_status, self.metric_exception, time.perf_counter_ns() - started)
+
+    def send_text(self, status, data, content_type, head=False):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        if state["stopping"]:
+            self.close_connection = True
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if not head:
+            self.wfile.write(data)
+
     def send_json(self, status, body, head=False):
         data = (json.dumps(body) + "\n").encode()
         self.send_response(status)
@@ -410,7 +751,7 @@ class Handler(BaseHTTPRequestHandler):
         with state_lock:
             state["active"] += 1
         try:
-            self.route(head)
+            self.measured(lambda: self.route(head))
         finally:
             with state_lock:
                 state["active"] -= 1
@@ -419,30 +760,33 @@ class Handler(BaseHTTPRequestHandler):
         with state_lock:
             state["active"] += 1
         try:
-            length = int(self.headers.get("Content-Length") or "0")
-            if length < 0 or length > 65536:
-                self.send_json(413, {"status": 413, "error": "Payload Too Large"})
-                return
-            received = self.rfile.read(length)
-            path = urllib.parse.urlsplit(self.path).path
-            if path.startswith("/e2e/"):
-                self.control(path, received)
-                return
-            stall.wait()
-            if path == "/api/echo":
-                self.send_json(200, {**self.info(), "method": "POST", "receivedBytes": len(received)})
-            elif path in ("/api/auth/login", "/api/auth/reissue", "/api/plans"):
-                try:
-                    body = json.loads(received or b"{}")
-                except ValueError:
-                    self.send_json(400, {"status": 400, "error": "Bad Request", "message": "the body is not JSON"})
-                    return
-                self.data_route(lambda: self.post_data(path, body))
-            else:
-                self.send_json(405, {"status": 405, "error": "Method Not Allowed", "path": self.path})
+            self.measured(self.post)
         finally:
             with state_lock:
                 state["active"] -= 1
+
+    def post(self):
+        length = int(self.headers.get("Content-Length") or "0")
+        if length < 0 or length > 65536:
+            self.send_json(413, {"status": 413, "error": "Payload Too Large"})
+            return
+        received = self.rfile.read(length)
+        path = urllib.parse.urlsplit(self.path).path
+        if path.startswith("/e2e/"):
+            self.control(path, received)
+            return
+        stall.wait()
+        if path == "/api/echo":
+            self.send_json(200, {**self.info(), "method": "POST", "receivedBytes": len(received)})
+        elif path in ("/api/auth/login", "/api/auth/reissue", "/api/plans"):
+            try:
+                body = json.loads(received or b"{}")
+            except ValueError:
+                self.send_json(400, {"status": 400, "error": "Bad Request", "message": "the body is not JSON"})
+                return
+            self.data_route(lambda: self.post_data(path, body))
+        else:
+            self.send_json(405, {"status": 405, "error": "Method Not Allowed", "path": self.path})
 
     def data_route(self, answer):
         """Answers (status, body) from `answer`; the data tier failing is a 503, as Spring's would be a 5xx."""
@@ -450,6 +794,7 @@ class Handler(BaseHTTPRequestHandler):
             status, body = answer()
         except Exception as error:
             log(f"data route {self.path}: {type(error).__name__}: {error}")
+            self.metric_exception = type(error).__name__
             status, body = 503, {"status": 503, "error": "Service Unavailable", "message": type(error).__name__}
         self.send_json(status, body)
 
@@ -519,6 +864,9 @@ class Handler(BaseHTTPRequestHandler):
         elif url.path in ("/actuator/health/db", "/actuator/health/redis"):
             component = health.check()["components"][url.path.rsplit("/", 1)[1]]
             self.send_json(200 if component["status"] == "UP" else 503, component, head)
+        elif url.path == "/actuator/prometheus":
+            # Needs neither MySQL nor the cache: a scrape answers while the data tier is down.
+            self.send_text(200, metrics.render(), "text/plain; version=0.0.4; charset=utf-8", head)
         elif url.path in ("/", "/api/info"):
             self.send_json(200, self.info(), head)
         elif url.path == "/api/slow":
@@ -581,7 +929,7 @@ def main():
     startup = float(os.environ.get("E2E_API_STARTUP_SECONDS", "0"))
     log(f"starting trafficlab API stand-in (mode {MODE}, profile {PROFILE}, TZ {TIME_ZONE or 'unset'})")
     time.sleep(startup)  # a JVM takes a while; tests can make the stand-in do the same
-    server = Server(("0.0.0.0", PORT), Handler)
+    server = Server((ADDRESS, PORT), Handler)
     server.daemon_threads = True  # shutdown waits for requests itself, with a bound
 
     def stop(signum, _frame):
@@ -604,7 +952,7 @@ def main():
 
         threading.Thread(target=crash, daemon=True).start()
 
-    log(f"Started: listening on {PORT}")
+    log(f"Started: listening on {ADDRESS}:{PORT}")
     server.serve_forever(poll_interval=0.2)
     server.server_close()  # no new connections from here on
     # Idle keep-alive connections stop reading (their handler sees EOF and closes); a request

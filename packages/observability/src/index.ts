@@ -1,7 +1,7 @@
 export { OBSERVABILITY, OBSERVABILITY_DEFAULTS, METRICS_SERVICE_NAMES, resolveObservabilitySettings, type ObservabilityArgs, type ObservabilitySettings } from "./settings";
 export { OBSERVABILITY_IMAGES, IMAGES_AWAITING_DIGEST } from "./images";
-export { renderPrometheusConfig, PROMETHEUS_CONFIG_DIR, ALERT_RULES_FILE, EXPORTER_PORTS, SCRAPE_JOBS } from "./prometheus-config";
-export { alertRules, renderAlertRules, ALERT_FOR, type AlertRule, type AlertName } from "./alert-rules";
+export { renderPrometheusConfig, PROMETHEUS_CONFIG_DIR, ALERT_RULES_FILE, EXPORTER_PORTS, SCRAPE_JOBS, type PrometheusConfigOptions, type ScrapeJob } from "./prometheus-config";
+export { alertRules, renderAlertRules, ALERT_FOR, type AlertRule, type AlertName, type AlertRuleOptions } from "./alert-rules";
 export {
   metricsServices,
   renderRedisPasswordFile,

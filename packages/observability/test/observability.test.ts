@@ -60,6 +60,19 @@ describe("@trafficlab/observability", () => {
       expect(jobs.api).to.deep.equal({ job_name: "api", metrics_path: "/actuator/prometheus", dns_sd_configs: [{ names: ["api"], type: "A", port: 8080, refresh_interval: "30s" }] });
       expect(jobs.cache.static_configs).to.deep.equal([{ targets: ["redis-exporter:9121"] }]);
     });
+
+    it("takes fixed targets per job (a Prometheus outside compose), leaving the other jobs and the default rendering as they are", () => {
+      const jobsOf = (yaml: string) => Object.fromEntries(parse(yaml).scrape_configs.map((job: { job_name: string }) => [job.job_name, job]));
+      const jobs = jobsOf(renderPrometheusConfig({}, { staticTargets: { api: ["127.0.0.1:18080"], node: ["127.0.0.1:19100", "[::1]:19100"] } }));
+      expect(jobs.api).to.deep.equal({ job_name: "api", metrics_path: "/actuator/prometheus", static_configs: [{ targets: ["127.0.0.1:18080"] }] });
+      expect(jobs.node.static_configs).to.deep.equal([{ targets: ["127.0.0.1:19100", "[::1]:19100"] }]);
+      expect(jobs.cache.static_configs).to.deep.equal([{ targets: ["redis-exporter:9121"] }]);
+      expect(renderPrometheusConfig({}, {})).to.equal(renderPrometheusConfig());
+      expect(() => renderPrometheusConfig({}, { staticTargets: { grafana: ["127.0.0.1:3000"] } as never })).to.throw(/staticTargets = "grafana".*api, node, nginx, cache, prometheus/);
+      expect(() => renderPrometheusConfig({}, { staticTargets: { node: [] } })).to.throw(/staticTargets\.node/);
+      expect(() => renderPrometheusConfig({}, { staticTargets: { node: ["http://127.0.0.1:9100"] } })).to.throw(/staticTargets\.node/);
+      expect(() => renderPrometheusConfig({}, { staticTargets: { node: ["127.0.0.1:99999"] } })).to.throw(/staticTargets\.node/);
+    });
   });
 
   describe("metricsServices", () => {
@@ -101,6 +114,17 @@ describe("@trafficlab/observability", () => {
       expect(rules.JvmHeapHigh!.expr).to.match(/> 85$/);
       expect(rules.HikariPendingConnections!.expr).to.match(/hikaricp_connections_pending.*> 0$/);
       for (const rule of Object.values(rules)) expect(promqlErrors(rule.expr), rule.alert).to.deep.equal([]);
+    });
+
+    it("takes a shorter `for` per alert (a test that watches an alert fire), validated; ALERT_FOR stays the default", () => {
+      const rules = Object.fromEntries(alertRules({}, { for: { ApiRouteP99Slow: "10s" } }).map((rule) => [rule.alert, rule]));
+      expect(rules.ApiRouteP99Slow!.for).to.equal("10s");
+      expect(rules.ApiRouteP99Slow!.annotations.summary).to.match(/for 10s$/);
+      expect(rules.TargetDown!.for).to.equal("2m");
+      expect(renderAlertRules({}, {})).to.equal(renderAlertRules());
+      expect(() => alertRules({}, { for: { ApiRouteP99Slow: "10" } })).to.throw(/for\.ApiRouteP99Slow = "10"/);
+      expect(() => alertRules({}, { for: { ApiRouteP99Slow: "0s" } })).to.throw(/for\.ApiRouteP99Slow/);
+      expect(() => alertRules({}, { for: { NoSuchAlert: "1m" } as never })).to.throw(/for = "NoSuchAlert"/);
     });
   });
 

@@ -20,7 +20,7 @@ export interface Workflow {
 }
 
 /** Debian packages the integration tier's tools come from: the same list as .ci/run's (a test holds them equal). */
-export const INTEGRATION_APT_PACKAGES = ["nginx-light", "shellcheck", "wrk", "util-linux", "ca-certificates", "openssl", "openssh-client", "python3", "prometheus", "prometheus-alertmanager"];
+export const INTEGRATION_APT_PACKAGES = ["nginx-light", "shellcheck", "wrk", "util-linux", "ca-certificates", "openssl", "openssh-client", "python3", "prometheus", "prometheus-alertmanager", "prometheus-node-exporter", "prometheus-nginx-exporter", "prometheus-redis-exporter", "redis-server", "python3-pymysql", "python3-redis"];
 
 /**
  * Settings the deploy job sets in the runner before `pulumi up`, never committed: the image it
