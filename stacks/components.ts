@@ -4,9 +4,9 @@ import { API_HOST_TYPE, resolveApiHostSettings, type ApiHostDeployArgs, type Reg
 import { DATABASE_TYPE, resolveDatabaseSettings, type DatabaseArgs } from "@trafficlab/database";
 import { ALARM_ROUTING, FLEET_TYPE, logRetentionFor, resolveAlarmRouting, resolveFleetSettings, type AlarmNotificationsArgs, type FleetArgs } from "@trafficlab/fleet";
 import { NETWORK_TYPE, resolveNetworkSettings, type NetworkArgs } from "@trafficlab/network";
-import { TOKEN_CACHE_TYPE, resolveTokenCacheSettings, type TokenCacheArgs } from "@trafficlab/token-cache";
+import { TOKEN_CACHE_DEFAULTS, TOKEN_CACHE_TYPE, requiredBytes, resolveTokenCacheSettings, type TokenCacheArgs } from "@trafficlab/token-cache";
 import { InvalidArgumentError } from "@trafficlab/validation";
-import type { StackSettings } from "./settings";
+import { parseMetricsImages, type StackSettings } from "./settings";
 
 /** What the components are given, apart from the ids that exist only once others are created. */
 export interface ComponentArgs {
@@ -29,6 +29,21 @@ export interface ComponentArgs {
 /** Whether the fleet sends its metrics to AMP: fleetMetrics on, or auto in prod (where the alerts are needed and paid for). */
 export function fleetMetricsOn(settings: Pick<StackSettings, "fleetMetrics" | "environment">): boolean {
   return settings.fleetMetrics === "on" || (settings.fleetMetrics === "auto" && settings.environment === "prod");
+}
+
+/** Whether a single host runs Prometheus and the exporters: hostMetrics on, or auto in prod. Never on a fleet (fleetMetrics). */
+export function hostMetricsOn(settings: Pick<StackSettings, "hostMetrics" | "environment" | "hosting">): boolean {
+  if (settings.hosting !== "single") return false;
+  return settings.hostMetrics === "on" || (settings.hostMetrics === "auto" && settings.environment === "prod");
+}
+
+/**
+ * The cache alert's budget: the token cache's own sizing (expectedUsers x bytes per user), so it
+ * follows that setting; at least the alert's 1 MB floor. A bad user count is the cache's to refuse.
+ */
+function cacheBudgetBytes(expectedUsers: number): number | undefined {
+  if (!Number.isInteger(expectedUsers) || expectedUsers < 1) return undefined;
+  return Math.max(1_000_000, requiredBytes(expectedUsers, TOKEN_CACHE_DEFAULTS.bytesPerUser));
 }
 
 /** The names the stack gives its components: `<stack>-network`, `<stack>-api`, ... */
@@ -86,6 +101,9 @@ export function componentArgs(settings: StackSettings, context: { project: strin
       proxyImage: settings.nginxImage,
       // Any of them set asks for HTTPS, so a half-given one is refused rather than ignored.
       https: settings.domain || settings.acmeEmail ? { domain: settings.domain, email: settings.acmeEmail, acmeServer: settings.acmeServer, acmeCaCertificates: settings.acmeCaCertificates || undefined } : undefined,
+      metrics: hostMetricsOn(settings)
+        ? { stack: context.stack, retentionDays: settings.hostMetricsRetentionDays, cacheBudgetBytes: cacheBudgetBytes(settings.cacheExpectedUsers), images: parseMetricsImages(settings.hostMetricsImages) }
+        : undefined,
       tags,
     },
     fleet: {
@@ -125,6 +143,8 @@ export function componentArgs(settings: StackSettings, context: { project: strin
       automaticFailover: settings.cacheAutomaticFailover,
       expectedUsers: settings.cacheExpectedUsers,
       applyImmediately: settings.cacheApplyImmediately,
+      // The redis exporter's read-only user, where the host runs metrics.
+      monitoringUser: hostMetricsOn(settings),
       tags,
     },
   };

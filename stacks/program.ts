@@ -6,6 +6,7 @@ import { Database } from "@trafficlab/database";
 import { ApiFleet, createAlarmNotifications, createAlarms, createCentralLogs, fleetCache, fleetDatabase, serviceAssumeRolePolicy, singleHostAlarmSpecs } from "@trafficlab/fleet";
 import { Network } from "@trafficlab/network";
 import { TokenCache } from "@trafficlab/token-cache";
+import { METRICS_SERVICE_NAMES } from "@trafficlab/observability";
 import { ciProgram } from "./ci";
 import { componentArgs, componentNames } from "./components";
 import type { StackConfig } from "./config";
@@ -105,7 +106,10 @@ export async function trafficlab(config: StackConfig) {
   // Central logs: the host's compose services write to their groups through an instance role
   // that may write there and nowhere else (an instance profile is attached and swapped in place).
   const tags = args.network.tags ?? {};
-  const centralLogs = createCentralLogs(names.host, { stack: prefix, services: config.domain ? ["nginx", "acme", API_LOG_SERVICE] : ["nginx", API_LOG_SERVICE], retentionDays: args.logRetentionDays, tags });
+  const metrics = args.host.metrics;
+  // Every compose service logs to its own group: the metrics services too, where they run.
+  const logServices = ["nginx", ...(config.domain ? ["acme"] : []), API_LOG_SERVICE, ...(metrics ? Object.values(METRICS_SERVICE_NAMES) : [])];
+  const centralLogs = createCentralLogs(names.host, { stack: prefix, services: logServices, retentionDays: args.logRetentionDays, tags });
   const hostRole = new aws.iam.Role(`${names.host}-host-role`, { assumeRolePolicy: JSON.stringify(serviceAssumeRolePolicy("ec2.amazonaws.com")), description: `The API host ${names.host}`, tags });
   const writeLogs = new aws.iam.RolePolicy(`${names.host}-write-logs`, { role: hostRole.id, policy: centralLogs.writePolicy });
   const hostProfile = new aws.iam.InstanceProfile(`${names.host}-host-profile`, { role: hostRole.name, tags });
@@ -151,6 +155,10 @@ export async function trafficlab(config: StackConfig) {
           SPRING_DATA_REDIS_USERNAME: tokenCache.username,
           SPRING_DATA_REDIS_PASSWORD: tokenCache.password,
         })),
+      metricsCache:
+        tokenCache.monitoringUsername && tokenCache.monitoringPassword
+          ? { host: tokenCache.primaryEndpoint, port: tokenCache.port, user: tokenCache.monitoringUsername, password: tokenCache.monitoringPassword }
+          : undefined,
     },
     // The data tier's security groups (and their rules admitting the API) exist before the app starts.
     { dependsOn: [database, tokenCache] },
@@ -171,6 +179,8 @@ export async function trafficlab(config: StackConfig) {
     alarmTopicArn: notifications.topic.arn,
     alarmNames: [...alarms.values()].map((alarm) => alarm.name),
     logGroupNames: Object.values(centralLogs.groups).map((group) => group.name),
+    // hostMetrics: Prometheus' UI through SSH ("" without): it listens on the host's loopback only.
+    prometheusTunnelCommand: apiHost.prometheusTunnelCommand ?? "",
     mysqlCommand: pulumi.interpolate`${sshOnHost(apiHost)} docker run --rm -it mysql:8.4 mysql --ssl-mode=REQUIRED -h ${database.address} -P ${database.port} -u ${database.username} -p ${database.databaseName}`,
     cacheCommand: pulumi.interpolate`${sshOnHost(apiHost)} docker run --rm -it valkey/valkey:8.1 valkey-cli --tls -h ${tokenCache.primaryEndpoint} -p ${tokenCache.port} --user ${tokenCache.username} --askpass`,
     ...common,

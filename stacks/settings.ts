@@ -1,12 +1,13 @@
 import { z } from "zod";
 import { API_HOST_DEFAULTS, API_HOST_TYPE, BUILD_CONTEXT_ALLOWED, buildContextProblem } from "@trafficlab/api-host";
-import { isRegistryUsername, REGISTRY_USERNAME_ALLOWED } from "@trafficlab/validation";
+import { InvalidArgumentError, isRegistryUsername, REGISTRY_USERNAME_ALLOWED, requirePinnedImage } from "@trafficlab/validation";
 import { DATABASE_DEFAULTS, DATABASE_TYPE } from "@trafficlab/database";
 import { ACME_DEFAULTS } from "@trafficlab/edge-proxy";
 import { API_IMAGE_REPOSITORY_DEFAULTS, API_IMAGE_REPOSITORY_TYPE, GITHUB_DEPLOY_ROLES_DEFAULTS, GITHUB_DEPLOY_ROLES_TYPE } from "@trafficlab/ci";
 import { ALARM_ROUTING, FLEET_DEFAULTS, FLEET_METRICS_DEFAULTS, FLEET_TYPE, LOG_RETENTION_DAYS } from "@trafficlab/fleet";
 import { NETWORK_DEFAULTS, NETWORK_TYPE, NAT_MODES } from "@trafficlab/network";
 import { CACHE_ENGINES, TOKEN_CACHE_DEFAULTS, TOKEN_CACHE_TYPE } from "@trafficlab/token-cache";
+import { OBSERVABILITY_DEFAULTS, OBSERVABILITY_IMAGES } from "@trafficlab/observability";
 
 /**
  * Every setting of the stack: the one place its type, default and meaning are written.
@@ -35,6 +36,31 @@ const buildContext = text.superRefine((context, issues) => {
   const problem = context === "" ? undefined : buildContextProblem(context);
   if (problem) issues.addIssue({ code: "custom", message: `${problem}; allowed: "" (run apiImage as it is) or ${BUILD_CONTEXT_ALLOWED}` });
 });
+
+/** hostMetricsImages' entries as a map, service to image, or the problems with them. */
+export function parseMetricsImages(entries: readonly string[]): Partial<Record<keyof typeof OBSERVABILITY_IMAGES, string>> {
+  return Object.fromEntries(entries.map((entry) => [entry.slice(0, entry.indexOf("=")), entry.slice(entry.indexOf("=") + 1)]));
+}
+
+function metricsImageProblems(entries: readonly string[]): string[] {
+  const services = Object.keys(OBSERVABILITY_IMAGES);
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const entry of entries) {
+    const [service, image] = [entry.slice(0, Math.max(0, entry.indexOf("="))), entry.slice(entry.indexOf("=") + 1)];
+    if (!services.includes(service)) problems.push(`${JSON.stringify(entry)}: allowed: SERVICE=IMAGE with SERVICE one of ${services.join(", ")}`);
+    else if (seen.has(service)) problems.push(`${JSON.stringify(entry)}: ${service} is given twice`);
+    else {
+      try {
+        requirePinnedImage("hostMetricsImages", service, image);
+      } catch (error) {
+        problems.push(`${JSON.stringify(entry)}: ${error instanceof InvalidArgumentError ? error.problems[0]!.allowed.replace(/^Allowed:/, "allowed:") : String(error)}`);
+      }
+    }
+    seen.add(service);
+  }
+  return problems;
+}
 
 /** Keeps each setting's own schema type, so StackSettings is typed key by key. */
 function setting<S extends z.ZodType>(spec: SettingSpec & { schema: S }): SettingSpec & { schema: S } {
@@ -247,6 +273,31 @@ export const STACK_SETTINGS = {
     }),
     description: "fleet: seconds between two scrapes of each target by the instances' agent, 5 to 300; AMP bills every sample",
     becomes: [{ component: FLEET_TYPE, argument: "metrics.scrapeIntervalSeconds" }],
+  }),
+  // The single host's metrics (packages/observability README): on by default where it is paid for.
+  hostMetrics: setting({
+    type: "string",
+    default: "auto",
+    schema: z.enum(["auto", "on", "off"]),
+    description:
+      "single: Prometheus and the node, nginx and redis exporters on the host, the API's /actuator/prometheus (kept from the internet), alert rules; the UI through the prometheusTunnelCommand output; auto: on in prod, off in dev; off: CloudWatch metrics and alarms only",
+    becomes: [{ component: API_HOST_TYPE, argument: "metrics" }],
+  }),
+  hostMetricsRetentionDays: setting({
+    type: "integer",
+    default: OBSERVABILITY_DEFAULTS.retentionDays,
+    schema: whole.refine((days) => days >= 1 && days <= 3650, { message: "allowed: 1 to 3650 days (the host's root volume bounds it: about 1 GB per 15 days at the default scrape interval)" }),
+    description: "single with hostMetrics: days Prometheus keeps samples on the host's disk, 1 to 3650",
+    becomes: [{ component: API_HOST_TYPE, argument: "metrics.retentionDays" }],
+  }),
+  hostMetricsImages: setting({
+    type: "array",
+    default: [],
+    schema: z.array(text).superRefine((entries, issues) => {
+      for (const problem of metricsImageProblems(entries)) issues.addIssue({ code: "custom", message: problem });
+    }),
+    description: `single with hostMetrics: SERVICE=IMAGE entries in place of the pinned images (e.g. from a private mirror), SERVICE one of ${Object.keys(OBSERVABILITY_IMAGES).join(", ")}; a tag or digest, never latest`,
+    becomes: [{ component: API_HOST_TYPE, argument: "metrics.images" }],
   }),
   // hosting: ci (packages/ci). Empty by default so the CLI requires it of no stack; stacks/config.ts requires it for hosting: ci.
   githubRepository: setting({

@@ -20,7 +20,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 # Bump to rebuild every image when something outside the recipes changes how they are built.
 BUILD_EPOCH=1
-ALL_IMAGES=(base host registry nginx mysql valkey api pebble lego)
+ALL_IMAGES=(base host registry nginx mysql valkey api pebble lego metrics)
 jobs="${E2E_BUILD_JOBS:-2}"
 log_dir="${E2E_BUILD_LOG_DIR:-/tmp/trafficlab-e2e-build}"
 mkdir -p "$log_dir"

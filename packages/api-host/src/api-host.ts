@@ -5,6 +5,7 @@ import * as command from "@pulumi/command";
 import * as tls from "@pulumi/tls";
 import type { CentralLogsOptions } from "./compose-project";
 import { renderHostProject } from "./host-project";
+import { METRICS_SERVICES_DEFAULTS } from "@trafficlab/observability";
 import { componentLabel, requirePinnedImage, transformed } from "@trafficlab/validation";
 import { installDockerScript } from "./install-docker";
 import { pullImagesScript, removeFileScript, writeFileScript } from "./deploy-scripts";
@@ -30,6 +31,16 @@ export const SSH_DIAL_BUDGET = {
   /** Every step, install-docker included: retries over about 21 s cover an sshd restart, not a boot. */
   runningHost: { dialErrorLimit: 12, perDialTimeout: 10 },
 } as const satisfies Record<string, SshDialBudget>;
+
+/**
+ * Spring Boot's settings for the metrics (relaxed binding from the environment): the Prometheus
+ * endpoint beside health, and the request histogram whose buckets the p99 alert and panels read
+ * (Micrometer publishes no `_bucket` series without it).
+ */
+export const MICROMETER_ENVIRONMENT = {
+  MANAGEMENT_ENDPOINTS_WEB_EXPOSURE_INCLUDE: "health,prometheus",
+  MANAGEMENT_METRICS_DISTRIBUTION_PERCENTILESHISTOGRAM_HTTP_SERVER_REQUESTS: "true",
+} as const;
 
 /** One file of the compose project, as it is written on the host. */
 export interface HostFile {
@@ -99,6 +110,10 @@ export class ApiHost extends pulumi.ComponentResource {
   readonly proxyServiceHash: string;
   /** Where the containers' logs go (args.logs): the nginx colours and the API's containers; undefined: json-file. */
   readonly logs: CentralLogsOptions | undefined;
+  /** With metrics: sha256 of Prometheus' config and rules (compose-up reloads it when they change); else undefined. */
+  readonly metricsConfigHash: string | undefined;
+  /** With metrics: the SSH tunnel to Prometheus' UI, then http://localhost:9090; else undefined. */
+  readonly prometheusTunnelCommand: pulumi.Output<string> | undefined;
 
   constructor(name: string, args: ApiHostDeployArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate before super(): a bad argument must register nothing.
@@ -106,7 +121,7 @@ export class ApiHost extends pulumi.ComponentResource {
     const component = componentLabel(API_HOST_TYPE, name);
     const https = settings.https;
     // The edge front: a new nginx image or config rolls a colour behind it and resets no connection.
-    const project = renderHostProject({ projectDirectory: settings.projectDirectory, proxyImage: settings.proxyImage, proxy: args.proxy, https, logs: args.logs, edgeFront: true });
+    const project = renderHostProject({ projectDirectory: settings.projectDirectory, proxyImage: settings.proxyImage, proxy: args.proxy, https, logs: args.logs, edgeFront: true, metrics: args.metrics });
     super(API_HOST_TYPE, name, {}, opts);
     this.settings = settings;
     this.projectDirectory = settings.projectDirectory;
@@ -265,12 +280,18 @@ export class ApiHost extends pulumi.ComponentResource {
     );
 
     this.deployPrerequisites = [install, ...copied, pull];
-    this.appEnvironment = { SPRING_PROFILES_ACTIVE: settings.springProfile, TZ: timeZone };
+    this.appEnvironment = { SPRING_PROFILES_ACTIVE: settings.springProfile, TZ: timeZone, ...(args.metrics ? MICROMETER_ENVIRONMENT : {}) };
     this.healthPath = settings.healthPath;
     this.composeHash = project.composeHash;
     this.proxyConfigHash = project.proxyConfigHash;
     this.proxyServiceHash = project.proxyServiceHash;
     this.logs = args.logs;
+    this.metricsConfigHash = project.metricsConfigHash;
+    const prometheusPort = METRICS_SERVICES_DEFAULTS.prometheusLocalPort;
+    // -N: no remote command, only the forward; the UI has no login of its own, so it stays on loopback at both ends.
+    this.prometheusTunnelCommand = args.metrics
+      ? pulumi.interpolate`ssh -i ${keyFile} -N -L 127.0.0.1:${prometheusPort}:127.0.0.1:${prometheusPort} ${API_HOST_DEFAULTS.sshUser}@${this.publicIp}  # then open http://localhost:${prometheusPort}/`
+      : undefined;
     this.nodes = { securityGroup, securityGroupRules, keyPair, instance, eip: address, hostKeyCheck, commands: [install, ...copied, pull] };
     this.instanceId = instance.id;
     this.securityGroupId = securityGroup.id;

@@ -1,7 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { transformed, type ChildTransform } from "@trafficlab/validation";
-import { composeDownScript, composeUpScript } from "./deploy-scripts";
+import { InvalidArgumentError, transformed, type ChildTransform } from "@trafficlab/validation";
+import { METRICS_SERVICE_NAMES, METRICS_SERVICES_DEFAULTS, renderRedisExporterEnv } from "@trafficlab/observability";
+import { composeDownScript, composeUpScript, removeFileScript, writeFileScript } from "./deploy-scripts";
+import { REDIS_EXPORTER_ENV_FILE } from "./host-project";
 import { edgeDeployScript, edgeTeardownScript } from "./edge-deploy";
 import { STAMPS, stampedScript } from "./host-step";
 import { ROLLING_DEPLOY_DEFAULTS, parsePreviousImage, renderContainerEnvFile, rollingDeployScript, rollingTeardownScript } from "./rolling-deploy";
@@ -22,6 +24,12 @@ export interface AppDeploymentArgs {
    * @default `300`
    */
   waitTimeoutSeconds?: number;
+  /**
+   * The token cache the redis exporter watches, as its read-only monitoring user (`+ping +info`),
+   * when the host runs metrics (ApiHost's `metrics`): written to the exporter's env file (mode 600)
+   * through stdin, before compose-up. Required then; refused without it.
+   */
+  metricsCache?: { host: pulumi.Input<string>; port?: pulumi.Input<number>; user: pulumi.Input<string>; password: pulumi.Input<string> };
   /** Changes to every step (a timeout, a `logging` mode): arguments merged over the component's, or a function. */
   transform?: { command?: ChildTransform<command.remote.CommandArgs> };
 }
@@ -40,11 +48,15 @@ export class AppDeployment extends pulumi.ComponentResource {
   /** The image the API ran before the last deploy, kept on the host: set it back to roll back. Empty on a first deploy. */
   readonly previousImage: pulumi.Output<string>;
   /** The child resources, for what the arguments do not cover (escape hatch). */
-  readonly nodes: { apiDeploy: command.remote.Command; edgeDeploy: command.remote.Command; composeUp: command.remote.Command };
+  readonly nodes: { apiDeploy: command.remote.Command; edgeDeploy: command.remote.Command; composeUp: command.remote.Command; metricsEnv: command.remote.Command | undefined };
 
   constructor(name: string, args: AppDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(APP_DEPLOYMENT_TYPE, name, {}, opts);
     const host = args.host;
+    // Before super(): a half-given metrics set-up must register nothing.
+    if ((host.metricsConfigHash === undefined) !== (args.metricsCache === undefined)) {
+      throw new InvalidArgumentError(APP_DEPLOYMENT_TYPE, "metricsCache", args.metricsCache === undefined ? undefined : "(given)", "Required exactly when the host runs metrics (ApiHost's metrics): the cache's endpoint and monitoring user for the redis exporter.");
+    }
+    super(APP_DEPLOYMENT_TYPE, name, {}, opts);
     const directory = host.projectDirectory;
     const envFile = pulumi.secret(pulumi.output(args.environment).apply((environment) => renderContainerEnvFile(environment as Record<string, string>)));
     this.environmentHash = pulumi.secret(envFile.apply(sha256));
@@ -88,18 +100,34 @@ export class AppDeployment extends pulumi.ComponentResource {
       { dependsOn: [api, ...host.deployPrerequisites], deleteBeforeReplace: true },
     );
 
-    const upScript = stampedScript(composeUpScript({ projectDir: directory }), {
+    // The redis exporter's cache address, user and password: known only once the cache exists, so
+    // written here, not with the host's files; a new password starts the exporter again with it.
+    const metricsCache = args.metricsCache;
+    const metricsEnv = metricsCache
+      ? (() => {
+          const path = `${directory}/${REDIS_EXPORTER_ENV_FILE}`;
+          const script = stampedScript(writeFileScript(path, "600", { projectDir: directory, service: METRICS_SERVICE_NAMES.redisExporter }), { [STAMPS.host]: host.instanceId });
+          const content = pulumi.secret(
+            pulumi.all([metricsCache.host, metricsCache.port, metricsCache.user, metricsCache.password]).apply(([cacheHost, port, user, password]) => renderRedisExporterEnv({ host: cacheHost, port, user }, password)),
+          );
+          return remote("metrics-env", { create: script, update: script, delete: removeFileScript(path), stdin: content }, { dependsOn: host.deployPrerequisites, deleteBeforeReplace: true });
+        })()
+      : undefined;
+
+    const upScript = stampedScript(composeUpScript({ projectDir: directory, ...(host.metricsConfigHash ? { prometheusLocalPort: METRICS_SERVICES_DEFAULTS.prometheusLocalPort } : {}) }), {
       [STAMPS.host]: host.instanceId,
       [STAMPS.composeFile]: host.composeHash,
       [STAMPS.proxyService]: host.proxyServiceHash,
+      // A new prometheus.yml or rule file re-runs compose-up, which asks Prometheus to reload.
+      ...(host.metricsConfigHash ? { [STAMPS.metricsConfig]: host.metricsConfigHash } : {}),
     });
     const proxy = remote(
       "compose-up",
       { create: upScript, update: upScript, delete: composeDownScript({ projectDir: directory }) },
       // After the colours: the front's health check, and the ACME client after it, need one serving.
-      { dependsOn: [api, edge, ...host.deployPrerequisites], deleteBeforeReplace: true },
+      { dependsOn: [api, edge, ...(metricsEnv ? [metricsEnv] : []), ...host.deployPrerequisites], deleteBeforeReplace: true },
     );
-    this.nodes = { apiDeploy: api, edgeDeploy: edge, composeUp: proxy };
+    this.nodes = { apiDeploy: api, edgeDeploy: edge, composeUp: proxy, metricsEnv };
 
     // An empty string on a first deploy rather than undefined, which a stack output would drop with a warning.
     this.previousImage = api.stdout.apply((stdout) => parsePreviousImage(stdout) ?? "");

@@ -44,6 +44,10 @@ export interface ComposeProjectOptions {
   externalNetworks?: Record<string, string>;
   /** Send every service's logs to CloudWatch Logs (awslogs). Default none: Docker's json-file on the host. */
   logs?: CentralLogsOptions;
+  /** Networks the project makes itself, as key -> definition, e.g. `{ metrics: { internal: true } }`. Default none. */
+  networks?: Record<string, { internal: true }>;
+  /** Named volumes, e.g. `{ "prometheus-data": {} }`. Default none. */
+  volumes?: Record<string, Record<string, never>>;
 }
 
 /** Where the containers' logs go: the group `/trafficlab/<stack>/<service>` in `region`, made beforehand. */
@@ -126,16 +130,26 @@ export function renderComposeProject(options: ComposeProjectOptions): string {
       throw new InvalidArgumentError(c, "services", name, "Allowed: compose service names of letters, digits, '_', '.' and '-'.");
     }
   }
-  const networks: Record<string, { name: string; external: true }> = {};
+  const networks: Record<string, { name: string; external: true } | { internal: true }> = {};
   for (const [key, name] of Object.entries(options.externalNetworks ?? {})) {
     if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(key) || !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) {
       throw new InvalidArgumentError(c, "externalNetworks", { [key]: name }, "Allowed: network keys and names of letters, digits, '_', '.' and '-'.");
     }
     networks[key] = { name, external: true };
   }
+  for (const [key, definition] of Object.entries(options.networks ?? {})) {
+    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(key) || key in networks || definition?.internal !== true) {
+      throw new InvalidArgumentError(c, "networks", { [key]: definition }, "Allowed: new network keys of letters, digits, '_', '.' and '-', each { internal: true }.");
+    }
+    networks[key] = { internal: true };
+  }
+  const volumes = options.volumes ?? {};
+  for (const key of Object.keys(volumes)) {
+    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(key)) throw new InvalidArgumentError(c, "volumes", key, "Allowed: volume names of letters, digits, '_', '.' and '-'.");
+  }
   const logs = options.logs;
   const services = logs ? Object.fromEntries(Object.entries(options.services).map(([name, service]) => [name, { ...service, logging: awslogsLogging(logs, name) }])) : options.services;
-  const document = new Document({ name: projectName, services, ...(Object.keys(networks).length > 0 ? { networks } : {}) });
+  const document = new Document({ name: projectName, services, ...(Object.keys(networks).length > 0 ? { networks } : {}), ...(Object.keys(volumes).length > 0 ? { volumes } : {}) });
   document.commentBefore = " Rendered by @trafficlab/api-host renderComposeProject. The API runs beside it (rollingDeployScript); secrets are in api.env (mode 600).";
   return document.toString({ lineWidth: 0 });
 }

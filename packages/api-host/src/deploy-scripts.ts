@@ -26,12 +26,19 @@ const FILE_MODES: readonly string[] = ["600", "640", "644", "700", "750", "755"]
  * stdin, so a secret never appears on a command line, in `ps` or in the script text; with
  * `umask 077` it is never readable by others, not even while being written.
  */
-export function writeFileScript(path: string, mode: FileMode = "644"): string {
+export function writeFileScript(path: string, mode: FileMode = "644", reader?: { projectDir: string; service: string }): string {
   requireHostPath(DEPLOY_SCRIPTS, "path", path);
   if (!FILE_MODES.includes(mode)) {
     throw new InvalidArgumentError(DEPLOY_SCRIPTS, "mode", mode, `Allowed: ${FILE_MODES.join(", ")} (600 for secrets).`);
   }
-  return renderHostScript("write-file.sh", { target: path, mode });
+  if (reader && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(reader.service)) throw new InvalidArgumentError(DEPLOY_SCRIPTS, "reader.service", reader.service, "Allowed: a compose service name.");
+  return renderHostScript("write-file.sh", {
+    target: path,
+    mode,
+    // The service that reads the file at its start is started again with the new content, if it runs.
+    compose_service: reader?.service ?? "",
+    compose_dir: reader ? requireHostPath(DEPLOY_SCRIPTS, "reader.projectDir", reader.projectDir) : "",
+  });
 }
 
 /** Removes `path`, and its directory once empty: the delete of a file step. */
@@ -84,6 +91,8 @@ export interface ComposeUpOptions {
   lockTimeoutSeconds?: number;
   /** Files in the project directory that must exist before starting, e.g. `api.env`. Default none. */
   requiredFiles?: string[];
+  /** Prometheus' port on the host's 127.0.0.1: after the services are healthy, POST its `/-/reload`. Default none. */
+  prometheusLocalPort?: number;
 }
 
 /**
@@ -105,7 +114,17 @@ export function composeUpScript(options: ComposeUpOptions = {}): string {
   }
   return renderHostScript(
     "compose-up.sh",
-    { project_dir: projectDir, wait_timeout_seconds: wait, poll_seconds: requireIntegerInRange(DEPLOY_SCRIPTS, "pollSeconds", options.pollSeconds ?? DEPLOY_SCRIPT_DEFAULTS.pollSeconds, 1, 60), lock_file: lockFile, lock_timeout_seconds: lockTimeout, log_lines: DEPLOY_SCRIPT_DEFAULTS.logLines, required_files: requiredFiles },
+    {
+      project_dir: projectDir,
+      wait_timeout_seconds: wait,
+      poll_seconds: requireIntegerInRange(DEPLOY_SCRIPTS, "pollSeconds", options.pollSeconds ?? DEPLOY_SCRIPT_DEFAULTS.pollSeconds, 1, 60),
+      lock_file: lockFile,
+      lock_timeout_seconds: lockTimeout,
+      log_lines: DEPLOY_SCRIPT_DEFAULTS.logLines,
+      required_files: requiredFiles,
+      prometheus_reload_url:
+        options.prometheusLocalPort === undefined ? "" : `http://127.0.0.1:${requireIntegerInRange(DEPLOY_SCRIPTS, "prometheusLocalPort", options.prometheusLocalPort, 1024, 65535)}/-/reload`,
+    },
     ["host-lock.sh"],
   );
 }

@@ -15,12 +15,14 @@ import {
   type NginxConfFiles,
   type NginxOptions,
 } from "@trafficlab/edge-proxy";
+import { ALERT_RULES_FILE, METRICS_SERVICES_DEFAULTS, OBSERVABILITY_DEFAULTS, metricsServices, renderAlertRules, renderPrometheusConfig, type ObservabilityArgs, type OBSERVABILITY_IMAGES } from "@trafficlab/observability";
 import type { HostFile } from "./api-host";
 import { renderComposeProject, type CentralLogsOptions } from "./compose-project";
 import { DEPLOY_SCRIPT_DEFAULTS } from "./deploy-scripts";
 import type { HttpsArgs } from "./host-settings";
 import { apiColorContainers, ROLLING_DEPLOY_DEFAULTS } from "./rolling-deploy";
 import { requireHostPath } from "./script-prelude";
+import { InvalidArgumentError } from "@trafficlab/validation";
 
 /** How errors from renderHostProject name their source. */
 export const HOST_PROJECT = "@trafficlab/api-host renderHostProject";
@@ -44,7 +46,24 @@ export interface HostProjectOptions {
    * Default false.
    */
   edgeFront?: boolean;
+  /**
+   * Prometheus and its exporters beside the API (needs edgeFront: nginx's stub_status is read
+   * through the front's socket directory). Thresholds and retention from these settings; the
+   * API's scrape target, port and the stack label are the host's. Default none.
+   */
+  metrics?: HostMetricsOptions;
 }
+
+/** The single host's metrics: @trafficlab/observability's settings, less what the host decides. */
+export interface HostMetricsOptions extends Omit<ObservabilityArgs, "apiTarget" | "apiPort"> {
+  /** Images by service, e.g. from a private mirror; a tag or digest, never `latest`. Default OBSERVABILITY_IMAGES. */
+  images?: Partial<Record<keyof typeof OBSERVABILITY_IMAGES, string>>;
+}
+
+/** The stub_status socket of each nginx colour, in its own socket directory. */
+export const NGINX_STATUS_SOCKET = METRICS_SERVICES_DEFAULTS.nginxStatusSocket;
+/** Where the redis exporter's env file (the cache's address, user and password) lives, relative to the project. */
+export const REDIS_EXPORTER_ENV_FILE = METRICS_SERVICES_DEFAULTS.redisEnvFile.replace(/^\.\//, "");
 
 /** What a host needs on disk before the API and nginx start: the compose project and nginx's config. */
 export interface HostProject {
@@ -62,6 +81,8 @@ export interface HostProject {
   proxyConfigHash: string;
   /** With edgeFront: the front's config (`nginx-front/front.conf`); else undefined. */
   frontConf: string | undefined;
+  /** With metrics: sha256 of prometheus.yml and the rule file (a change reloads Prometheus); else undefined. */
+  metricsConfigHash: string | undefined;
 }
 
 /**
@@ -77,13 +98,21 @@ export function renderHostProject(options: HostProjectOptions = {}): HostProject
   // One upstream server per color's container name: the blue/green deploy adds the new color by
   // joining the network and takes the old one out by renaming it, before it stops (rolling-deploy.sh).
   const edgeFront = options.edgeFront ?? false;
+  const metrics = options.metrics;
+  if (metrics && !edgeFront) throw new InvalidArgumentError(HOST_PROJECT, "metrics", "(given)", "Allowed: only with edgeFront: true (the nginx exporter reads the serving colour's stub_status socket).");
   const nginxFiles = renderNginxConf({
     ...options.proxy,
     upstreamHosts: apiColorContainers(),
     upstreamPort: ROLLING_DEPLOY_DEFAULTS.apiPort,
     tls: https ? { domain: https.domain } : null,
     ...(edgeFront ? { frontSocketDir: EDGE_SOCKET_DIR } : {}),
+    // The API's metrics are for the host's Prometheus, not for the internet.
+    ...(metrics ? { statusSocket: NGINX_STATUS_SOCKET, privatePaths: [...(options.proxy?.privatePaths ?? []), metrics.apiMetricsPath ?? OBSERVABILITY_DEFAULTS.apiMetricsPath] } : {}),
   });
+  // Every running API colour answers to the live alias while it serves: Prometheus finds them by it.
+  const observability = metrics ? { ...metrics, apiTarget: ROLLING_DEPLOY_DEFAULTS.serviceAlias, apiPort: ROLLING_DEPLOY_DEFAULTS.apiPort } : undefined;
+  const metricsFragment = observability ? metricsServices({ ...observability, apiNetwork: ROLLING_DEPLOY_DEFAULTS.network, apiNetworkKey: "api", edgeSocketDir: EDGE_FRONT_DEFAULTS.hostSocketDir }) : undefined;
+  const prometheusFiles = observability ? { "prometheus.yml": renderPrometheusConfig(observability), [ALERT_RULES_FILE]: renderAlertRules(observability) } : undefined;
   const frontConf = edgeFront ? renderEdgeFrontConf({ httpsPort: https ? 443 : null }) : undefined;
   const proxyService = frontConf
     ? edgeFrontService({ config: frontConf, https: Boolean(https) })
@@ -92,8 +121,10 @@ export function renderHostProject(options: HostProjectOptions = {}): HostProject
     services: {
       nginx: proxyService,
       ...(https ? { acme: acmeClientService({ domain: https.domain, email: https.email, server: https.acmeServer, image: https.acmeImage, caCertificates: https.acmeCaCertificates }) } : {}),
+      ...(metricsFragment?.services ?? {}),
     },
     externalNetworks: { api: ROLLING_DEPLOY_DEFAULTS.network },
+    ...(metricsFragment ? { networks: { metrics: { internal: true as const } }, volumes: metricsFragment.volumes } : {}),
     logs: options.logs,
   });
   const files: HostFile[] = [
@@ -103,6 +134,8 @@ export function renderHostProject(options: HostProjectOptions = {}): HostProject
     ...(https ? Object.entries(renderAcmeScripts()).map(([file, content]) => ({ path: `${projectDirectory}/acme/${file}`, content, mode: "755" as const })) : []),
     // Public certificates, 644: lego in its container reads them at each order.
     ...(https?.acmeCaCertificates ? [{ path: `${projectDirectory}/acme/${ACME_CA_FILE}`, content: https.acmeCaCertificates }] : []),
+    // Read by Prometheus (uid 65534) through a read-only bind mount: 644, no secret in them.
+    ...Object.entries(prometheusFiles ?? {}).map(([file, content]) => ({ path: `${projectDirectory}/${METRICS_SERVICES_DEFAULTS.configDir.replace(/^\.\//, "")}/${file}`, content })),
   ];
-  return { files, compose, nginxFiles, composeHash: createHash("sha256").update(compose).digest("hex"), proxyServiceHash: createHash("sha256").update(JSON.stringify(proxyService)).digest("hex"), proxyConfigHash: configHash(nginxFiles), frontConf };
+  return { files, compose, nginxFiles, composeHash: createHash("sha256").update(compose).digest("hex"), proxyServiceHash: createHash("sha256").update(JSON.stringify(proxyService)).digest("hex"), proxyConfigHash: configHash(nginxFiles), frontConf, metricsConfigHash: prometheusFiles ? configHash(prometheusFiles) : undefined };
 }

@@ -1,3 +1,4 @@
+import type { HostMetricsOptions } from "./host-project";
 import * as pulumi from "@pulumi/pulumi";
 import * as ipaddr from "ipaddr.js";
 import { NGINX_IMAGE, requireAcmeCaCertificates, type NginxOptions } from "@trafficlab/edge-proxy";
@@ -157,6 +158,13 @@ export interface ApiHostDeployArgs extends ApiHostArgs {
    * @default none: HTTP only, in clear, and port 443 closed
    */
   https?: HttpsArgs;
+  /**
+   * Prometheus (on the host's 127.0.0.1, reached through an SSH tunnel), the node, nginx and
+   * redis exporters beside the API, and the API's Micrometer endpoint with the request histogram
+   * the p99 alert needs. The cache's monitoring user comes with AppDeployment's metricsCache.
+   * @default none
+   */
+  metrics?: HostMetricsOptions;
 }
 
 export interface HttpsArgs {

@@ -1,4 +1,4 @@
-export { ApiHost, sha256, SSH_DIAL_BUDGET, type HostFile, type SshDialBudget } from "./api-host";
+export { ApiHost, MICROMETER_ENVIRONMENT, sha256, SSH_DIAL_BUDGET, type HostFile, type SshDialBudget } from "./api-host";
 export { HOST_KEY_CHECK, HOST_KEY_SCAN_BUDGET, acceptNewHostKeyCommand, hostKeyChangedMessage, hostKeyCheckScript, hostKeyUserData, sshFingerprint, type HostKeyChangedMessageArgs, type HostKeyCheckOptions, type HostKeyScanBudget } from "./host-key";
 export { AppDeployment, APP_DEPLOYMENT_TYPE, type AppDeploymentArgs } from "./app-deployment";
 export { ApiImage, API_IMAGE_TYPE, BUILD_CONTEXT_ALLOWED, buildContextProblem, type ApiImageArgs } from "./api-image";
@@ -70,6 +70,6 @@ export {
   type RollingDeployOptions,
   type RollingTeardownOptions,
 } from "./rolling-deploy";
-export { HOST_PROJECT, renderHostProject, type HostProject, type HostProjectOptions } from "./host-project";
+export { HOST_PROJECT, NGINX_STATUS_SOCKET, REDIS_EXPORTER_ENV_FILE, renderHostProject, type HostMetricsOptions, type HostProject, type HostProjectOptions } from "./host-project";
 export { STAMPS, stampOf, stampedScript } from "./host-step";
 export { EDGE_DEPLOY, EDGE_DEPLOY_DEFAULTS, edgeDeployScript, edgeTeardownScript, type EdgeDeployOptions } from "./edge-deploy";

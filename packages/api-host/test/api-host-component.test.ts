@@ -41,6 +41,20 @@ async function deploy(args: Partial<ApiHostDeployArgs> = {}) {
 }
 
 describe("@trafficlab/api-host ApiHost + AppDeployment", () => {
+  it("with metrics, AppDeployment requires the cache's monitoring user, and refuses it without metrics, before registering anything", async () => {
+    const program = installMocks();
+    const plain = new ApiHost("plain", base);
+    const watched = new ApiHost("watched", { ...base, metrics: { stack: "test" } });
+    const cache = { host: "master.cache.internal", user: "tokens-monitor", password: pulumi.secret("Monitor-Password-From-Test-1") };
+    expect(() => new AppDeployment("app-a", { host: watched, environment: {} })).to.throw(/metricsCache .*Required exactly when the host runs metrics/);
+    expect(() => new AppDeployment("app-b", { host: plain, environment: {}, metricsCache: cache })).to.throw(/metricsCache = "\(given\)"/);
+    const graph = await program.settled();
+    expect(graph.ofType("trafficlab:api-host:AppDeployment")).to.deep.equal([]);
+    expect(watched.appEnvironment).to.include({ MANAGEMENT_ENDPOINTS_WEB_EXPOSURE_INCLUDE: "health,prometheus" });
+    expect(plain.appEnvironment).to.not.have.property("MANAGEMENT_ENDPOINTS_WEB_EXPOSURE_INCLUDE");
+    expect(plain.prometheusTunnelCommand).to.equal(undefined);
+  });
+
   describe("the instance", () => {
     it("runs Amazon Linux 2023 from the public SSM parameter on t3.micro", async () => {
       const { graph } = await deploy();

@@ -82,6 +82,8 @@ export function renderNginxConf(options: NginxOptions = {}): NginxConfFiles {
     "        default_type text/plain;",
     '        return 200 "ok\\n";',
     "    }",
+    // ^~: no regex location can take these back; the API's answer never leaves the host.
+    ...o.privatePaths.flatMap((path) => ["", `    location ^~ ${path} {`, "        return 404;", "    }"]),
   ];
   const front = o.frontSocketDir === null ? null : o.frontSocketDir.replace(/\/+$/, "");
   const proxyDirectives = [
@@ -185,6 +187,24 @@ export function renderNginxConf(options: NginxOptions = {}): NginxConfFiles {
       ]
     : [];
 
+  // nginx's own counters for the metrics, on a socket only the host's containers that mount the
+  // socket directory reach; each colour has its own, and the exporter reads the serving one's.
+  const statusServer = front !== null && o.statusSocket !== null
+    ? [
+        "",
+        "server {",
+        `    listen unix:${front}/${o.statusSocket};`,
+        "    access_log off;",
+        "    location = /stub_status {",
+        "        stub_status;",
+        "    }",
+        "    location / {",
+        "        return 404;",
+        "    }",
+        "}",
+      ]
+    : [];
+
   const defaultConf = [
     "# Rendered by @trafficlab/edge-proxy; edit the options, not this file.",
     ...(o.resolver === null ? [] : [`resolver ${o.resolver} valid=${o.resolverValid} ipv6=off;`, ""]),
@@ -217,6 +237,7 @@ export function renderNginxConf(options: NginxOptions = {}): NginxConfFiles {
     "",
     ...plainServer,
     ...tlsServer,
+    ...statusServer,
     "",
   ].join("\n");
 

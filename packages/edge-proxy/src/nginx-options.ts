@@ -104,6 +104,17 @@ export interface NginxOptions {
    * move to a new connection (the new colour) before this nginx quits. null: listen on TCP ports.
    */
   frontSocketDir?: string | null;
+  /**
+   * Behind the edge front: the file name of a UNIX socket in frontSocketDir where nginx answers
+   * `/stub_status` (for the metrics' nginx exporter, which dials the serving colour's through
+   * `live`). No TCP port, so nothing outside the host's socket directory reaches it. null: none.
+   */
+  statusSocket?: string | null;
+  /**
+   * Path prefixes of the API that nginx answers 404 itself, never proxying them: endpoints for
+   * the host's own scrapers (e.g. `/actuator/prometheus`), not for the internet. Default none.
+   */
+  privatePaths?: readonly string[];
 }
 
 export type ResolvedNginxOptions = Required<NginxOptions>;
@@ -136,6 +147,8 @@ export const NGINX_DEFAULTS: ResolvedNginxOptions = {
   trustedProxyCidrs: [],
   tls: null,
   frontSocketDir: null,
+  statusSocket: null,
+  privatePaths: [],
 };
 
 // Anything that could end a directive, open a block or start a comment in nginx.conf.
@@ -192,6 +205,15 @@ export function resolveNginxOptions(options: NginxOptions = {}): ResolvedNginxOp
     if (o.trustedProxyCidrs.length > 0) {
       throw new InvalidArgumentError(c, "frontSocketDir", o.frontSocketDir, "Allowed: null while trustedProxyCidrs is set (a load balancer's X-Forwarded-For and the edge front's PROXY protocol are two ways to learn the client's address; use one).");
     }
+  }
+  if (!Array.isArray(o.privatePaths) || o.privatePaths.some((path) => typeof path !== "string" || !/^\/[A-Za-z0-9._~/-]+$/.test(path))) {
+    throw new InvalidArgumentError(c, "privatePaths", o.privatePaths, "Allowed: a list of URI path prefixes starting with /, of letters, digits and . _ ~ / -, e.g. [\"/actuator/prometheus\"].");
+  }
+  if (o.statusSocket !== null) {
+    if (typeof o.statusSocket !== "string" || !/^[A-Za-z0-9_.-]+\.sock$/.test(o.statusSocket) || ["http.sock", "https.sock"].includes(o.statusSocket)) {
+      throw new InvalidArgumentError(c, "statusSocket", o.statusSocket, "Allowed: a socket file name such as status.sock (not http.sock or https.sock), or null for none.");
+    }
+    if (o.frontSocketDir === null) throw new InvalidArgumentError(c, "statusSocket", o.statusSocket, "Allowed: only with frontSocketDir (the socket lives in the colour's directory); null otherwise.");
   }
   return o;
 }

@@ -59,6 +59,8 @@ describe("@trafficlab/edge-proxy renderNginxConf", () => {
         trustedProxyCidrs: [],
         tls: null,
         frontSocketDir: null,
+        statusSocket: null,
+        privatePaths: [],
       });
     });
 
@@ -135,6 +137,15 @@ describe("@trafficlab/edge-proxy renderNginxConf", () => {
   });
 
   describe("options", () => {
+    it("statusSocket: stub_status on a socket in the colour's directory, no TCP port; privatePaths: 404 from nginx itself", () => {
+      const files = renderNginxConf({ frontSocketDir: "/run/edge", statusSocket: "status.sock", privatePaths: ["/actuator/prometheus"] });
+      const conf = files["conf.d/default.conf"];
+      expect(conf).to.include("server {\n    listen unix:/run/edge/status.sock;\n    access_log off;\n    location = /stub_status {\n        stub_status;\n    }");
+      expect(conf).to.include("    location ^~ /actuator/prometheus {\n        return 404;\n    }");
+      expect(conf.match(/listen /g)).to.have.length(3);
+      expect(renderNginxConf({ frontSocketDir: "/run/edge" })["conf.d/default.conf"]).to.not.include("stub_status").and.not.include("^~");
+    });
+
     it("upstreamHost, upstreamPort and upstreamKeepalive shape the upstream block", () => {
       const { server } = render({ upstreamHost: "10.0.1.5", upstreamPort: 9000, upstreamKeepalive: 8 });
       expect(server).to.include.members(["server 10.0.1.5:9000 resolve;", "keepalive 8;", "keepalive_timeout 15s;"]);
@@ -288,6 +299,9 @@ describe("@trafficlab/edge-proxy renderNginxConf", () => {
     const component = "@trafficlab/edge-proxy renderNginxConf";
     const cases: [NginxOptions, string, unknown, string][] = [
       [{ upstreamHost: "" }, "upstreamHost", "", "a non-empty host name or IP address"],
+      [{ statusSocket: "status.sock" }, "statusSocket", "status.sock", "only with frontSocketDir"],
+      [{ frontSocketDir: "/run/edge", statusSocket: "http.sock" }, "statusSocket", "http.sock", "not http.sock or https.sock"],
+      [{ privatePaths: ["actuator"] }, "privatePaths", ["actuator"], "URI path prefixes starting with /"],
       [{ upstreamHost: "api;evil" }, "upstreamHost", "api;evil", "no whitespace, quotes, /, ;, { or }"],
       [{ upstreamHost: "api {" }, "upstreamHost", "api {", "no whitespace"],
       [{ upstreamHost: "two words" }, "upstreamHost", "two words", "no whitespace"],

@@ -5,20 +5,30 @@ import { METRICS_SERVICE_NAMES, OBSERVABILITY, resolveObservabilitySettings, typ
 
 /** The compose network the metrics services share; `internal`, so nothing on it reaches or is reached from outside the host. */
 export const METRICS_NETWORK = "metrics";
-/** Where the redis exporter reads its password map (redis_exporter's --redis.password-file: JSON, address → password). */
-export const REDIS_PASSWORD_MOUNT = "/run/redis-exporter/passwords.json";
+/** Where the nginx exporter sees the edge's socket directory (the colours' sockets and the `live` symlink). */
+export const EDGE_SOCKETS_MOUNT = "/run/edge";
 
 export interface MetricsServicesOptions extends ObservabilityArgs {
-  /** The external Docker network the API containers (and nginx) are on: Prometheus scrapes the API there. */
+  /** The external Docker network the API containers are on: Prometheus scrapes the API there. */
   apiNetwork: string;
-  /** The token cache to watch: its primary endpoint, port and RBAC user (a read-only monitoring user). */
-  cache: { host: string; port?: number; user: string };
-  /** nginx's stub_status URL, on a listener that is not published. */
-  nginxStatusUrl?: string;
+  /** The key compose.yaml knows that network by, when the project declares it already (e.g. `api`). Default apiNetwork. */
+  apiNetworkKey?: string;
+  /**
+   * Host directory of the edge's sockets, relative to the compose file: the serving nginx colour
+   * answers stub_status on `live/<nginxStatusSocket>` there, so a blue/green switch needs no
+   * change here (the symlink moves; each scrape dials it anew).
+   */
+  edgeSocketDir: string;
+  /** The stub_status socket's file name in the colour's directory. Default `status.sock`. */
+  nginxStatusSocket?: string;
   /** Host directory holding prometheus.yml and the rule file, relative to the compose file. */
   configDir?: string;
-  /** Host file holding renderRedisPasswordFile's output (mode 0600), relative to the compose file. */
-  redisPasswordFile?: string;
+  /**
+   * Host file with the redis exporter's REDIS_ADDR, REDIS_USER and REDIS_PASSWORD (renderRedisExporterEnv,
+   * mode 600), relative to the compose file: the cache's endpoint and password exist only once the
+   * cache does, so they are written after it, not into compose.yaml.
+   */
+  redisEnvFile?: string;
   /** Port on the host's 127.0.0.1 where the Prometheus UI is published, for the SSH tunnel. */
   prometheusLocalPort?: number;
   /** Images, by service; a tag or digest, never `latest`. */
@@ -26,9 +36,9 @@ export interface MetricsServicesOptions extends ObservabilityArgs {
 }
 
 export const METRICS_SERVICES_DEFAULTS = {
-  nginxStatusUrl: "http://nginx:8081/stub_status",
+  nginxStatusSocket: "status.sock",
   configDir: "./prometheus",
-  redisPasswordFile: "./secrets/redis-exporter-passwords.json",
+  redisEnvFile: "./secrets/redis-exporter.env",
   prometheusLocalPort: 9090,
   cachePort: 6379,
 } as const;
@@ -36,9 +46,11 @@ export const METRICS_SERVICES_DEFAULTS = {
 /** A Docker Compose service, as these functions render it. */
 export interface MetricsComposeService {
   image: string;
-  command: string[];
+  command?: string[];
   ports?: string[];
   volumes?: string[];
+  /** `required: false`: `docker compose pull` reads the project before the file is written. */
+  env_file?: { path: string; required: false }[];
   networks: string[];
   pid?: "host";
   read_only: true;
@@ -55,6 +67,7 @@ export interface MetricsComposeFragment {
 const HOST = /^[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?$/;
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const RELATIVE = /^\.{1,2}\/[^\s:]*$/;
+const CACHE_USER = /^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$/;
 
 function matching(argument: string, value: string, pattern: RegExp, allowed: string): string {
   if (typeof value === "string" && pattern.test(value)) return value;
@@ -67,12 +80,17 @@ export function cacheAddress(cache: { host: string; port?: number }): string {
 }
 
 /**
- * The redis exporter's password file: a JSON map from the address it dials to the password.
- * Pass the password through an Output's apply and write the result as a secret file; it is never
- * on a command line or in the compose file.
+ * The redis exporter's env file: the cache to dial (TLS), its monitoring user and password. Pass
+ * the password through an Output's apply and write the result as a secret file (mode 600); it is
+ * never on a command line or in compose.yaml.
  */
-export function renderRedisPasswordFile(cache: { host: string; port?: number }, password: string): string {
-  return `${JSON.stringify({ [cacheAddress(cache)]: password })}\n`;
+export function renderRedisExporterEnv(cache: { host: string; port?: number; user: string }, password: string): string {
+  const host = matching("cache.host", cache?.host, HOST, "Allowed: the cache's primary endpoint host name, e.g. master.dev-cache.abc123.apne2.cache.amazonaws.com.");
+  const port = requireIntegerInRange(OBSERVABILITY, "cache.port", cache?.port ?? METRICS_SERVICES_DEFAULTS.cachePort, 1, 65535);
+  const user = matching("cache.user", cache?.user, CACHE_USER, "Allowed: an ElastiCache user name (letters, digits, '-' and '_').");
+  // Docker's env file takes each line literally: no quoting, so no newline may hide in a value.
+  if (typeof password !== "string" || password === "" || /[\r\n]/.test(password)) throw new InvalidArgumentError(OBSERVABILITY, "password", "(secret)", "Required: the monitoring user's password, on one line.");
+  return `REDIS_ADDR=${cacheAddress({ host, port })}\nREDIS_USER=${user}\nREDIS_PASSWORD=${password}\n`;
 }
 
 /**
@@ -86,12 +104,11 @@ export function metricsServices(options: MetricsServicesOptions): MetricsCompose
   const images = { ...OBSERVABILITY_IMAGES, ...(options.images ?? {}) };
   for (const [key, image] of Object.entries(images)) requirePinnedImage(OBSERVABILITY, `images.${key}`, image);
   const apiNetwork = matching("apiNetwork", options.apiNetwork, NAME, "Allowed: a Docker network name such as trafficlab-api.");
-  const cacheHost = matching("cache.host", options.cache?.host, HOST, "Allowed: the cache's primary endpoint host name, e.g. master.dev-cache.abc123.apne2.cache.amazonaws.com.");
-  const cachePort = requireIntegerInRange(OBSERVABILITY, "cache.port", options.cache?.port ?? d.cachePort, 1, 65535);
-  const cacheUser = matching("cache.user", options.cache?.user, /^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$/, "Allowed: an ElastiCache user name (letters, digits, '-' and '_').");
-  const nginxStatusUrl = matching("nginxStatusUrl", options.nginxStatusUrl ?? d.nginxStatusUrl, /^http:\/\/[a-z0-9.-]+(?::\d{1,5})?\/[A-Za-z0-9._~/-]*$/, "Allowed: an http URL of nginx's stub_status on the host's networks, e.g. http://nginx:8081/stub_status.");
+  const apiKey = matching("apiNetworkKey", options.apiNetworkKey ?? apiNetwork, NAME, "Allowed: a compose network key such as api.");
+  const socketDir = matching("edgeSocketDir", options.edgeSocketDir, RELATIVE, "Allowed: a path relative to the compose file, e.g. ./edge.");
+  const statusSocket = matching("nginxStatusSocket", options.nginxStatusSocket ?? d.nginxStatusSocket, /^[A-Za-z0-9_.-]+\.sock$/, "Allowed: a socket file name such as status.sock.");
   const configDir = matching("configDir", options.configDir ?? d.configDir, RELATIVE, "Allowed: a path relative to the compose file, e.g. ./prometheus.");
-  const passwordFile = matching("redisPasswordFile", options.redisPasswordFile ?? d.redisPasswordFile, RELATIVE, "Allowed: a path relative to the compose file, e.g. ./secrets/redis-exporter-passwords.json.");
+  const envFile = matching("redisEnvFile", options.redisEnvFile ?? d.redisEnvFile, RELATIVE, "Allowed: a path relative to the compose file, e.g. ./secrets/redis-exporter.env.");
   const localPort = requireIntegerInRange(OBSERVABILITY, "prometheusLocalPort", options.prometheusLocalPort ?? d.prometheusLocalPort, 1024, 65535);
 
   const n = METRICS_SERVICE_NAMES;
@@ -112,7 +129,7 @@ export function metricsServices(options: MetricsServicesOptions): MetricsCompose
         // Loopback only: the UI has no authentication of its own.
         ports: [`127.0.0.1:${localPort}:${EXPORTER_PORTS.prometheus}`],
         volumes: [`${configDir.replace(/\/+$/, "")}:${PROMETHEUS_CONFIG_DIR}:ro`, "prometheus-data:/prometheus"],
-        networks: [METRICS_NETWORK, apiNetwork],
+        networks: [METRICS_NETWORK, apiKey],
       },
       [n.nodeExporter]: {
         ...base,
@@ -126,19 +143,21 @@ export function metricsServices(options: MetricsServicesOptions): MetricsCompose
       [n.nginxExporter]: {
         ...base,
         image: images.nginxExporter,
-        command: [`--nginx.scrape-uri=${nginxStatusUrl}`],
-        networks: [METRICS_NETWORK, apiNetwork],
+        // The serving colour's stub_status, through the `live` symlink: nginx makes its sockets 0666.
+        command: [`--nginx.scrape-uri=unix:${EDGE_SOCKETS_MOUNT}/live/${statusSocket}:/stub_status`],
+        volumes: [`${socketDir.replace(/\/+$/, "")}:${EDGE_SOCKETS_MOUNT}:ro`],
+        networks: [METRICS_NETWORK],
       },
       [n.redisExporter]: {
         ...base,
         image: images.redisExporter,
         // The cache is outside the host (in the VPC): this one service needs the default network's egress.
-        command: [`--redis.addr=${cacheAddress({ host: cacheHost, port: cachePort })}`, `--redis.user=${cacheUser}`, `--redis.password-file=${REDIS_PASSWORD_MOUNT}`],
-        volumes: [`${passwordFile}:${REDIS_PASSWORD_MOUNT}:ro`],
+        // No flags: REDIS_ADDR, REDIS_USER and REDIS_PASSWORD come from the env file (renderRedisExporterEnv).
+        env_file: [{ path: envFile, required: false }],
         networks: [METRICS_NETWORK, "default"],
       },
     },
-    networks: { [METRICS_NETWORK]: { internal: true }, [apiNetwork]: { external: true, name: apiNetwork } },
+    networks: { [METRICS_NETWORK]: { internal: true }, [apiKey]: { external: true, name: apiNetwork } },
     volumes: { "prometheus-data": {} },
   };
 }

@@ -237,5 +237,5 @@ export function dashboardQueries(args: ObservabilityArgs = {}): PanelQuery[] {
 
 /** `$__rate_interval` as Grafana would set it for a scrape interval: four scrapes, so a rate always has two samples. */
 export function withGrafanaVariables(expr: string, scrapeIntervalSeconds: number): string {
-  return expr.replaceAll("$__rate_interval", `${4 * scrapeIntervalSeconds}s`);
+  return expr.split("$__rate_interval").join(`${4 * scrapeIntervalSeconds}s`);
 }

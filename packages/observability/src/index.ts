@@ -4,11 +4,11 @@ export { renderPrometheusConfig, PROMETHEUS_CONFIG_DIR, ALERT_RULES_FILE, EXPORT
 export { alertRules, renderAlertRules, ALERT_FOR, type AlertRule, type AlertName, type AlertRuleOptions } from "./alert-rules";
 export {
   metricsServices,
-  renderRedisPasswordFile,
+  renderRedisExporterEnv,
   cacheAddress,
   METRICS_NETWORK,
   METRICS_SERVICES_DEFAULTS,
-  REDIS_PASSWORD_MOUNT,
+  EDGE_SOCKETS_MOUNT,
   type MetricsServicesOptions,
   type MetricsComposeService,
   type MetricsComposeFragment,

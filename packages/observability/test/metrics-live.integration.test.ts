@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
 import { expect } from "chai";
 import { findTool, freeLoopbackPort, requireTools } from "@trafficlab/testing";
-import { ALERT_RULES_FILE, alertRules, cacheAddress, dashboardQueries, renderAlertRules, renderPrometheusConfig, renderRedisPasswordFile, withGrafanaVariables, type PanelQuery } from "../src";
+import { ALERT_RULES_FILE, alertRules, dashboardQueries, renderAlertRules, renderPrometheusConfig, renderRedisExporterEnv, withGrafanaVariables, type PanelQuery } from "../src";
 
 const APP = resolve(__dirname, "../../../e2e/images/api/app.py");
 const SCRAPE_SECONDS = 5; // the settings' minimum: the shortest a real deployment could use
@@ -178,7 +178,13 @@ describe("@trafficlab/observability on a real Prometheus, scraping the stand-in 
       { mode: 0o600 },
     );
     const cache = { host: "127.0.0.1", port: port.redis };
-    writeFileSync(join(dir, "redis-passwords.json"), renderRedisPasswordFile(cache, password), { mode: 0o600 });
+    // What the host's compose hands the exporter as its env file: the same variables, here as the process's environment.
+    const redisExporterEnv = Object.fromEntries(
+      renderRedisExporterEnv({ ...cache, user: MONITOR_USER }, password)
+        .trim()
+        .split("\n")
+        .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
+    );
 
     mkdirSync(join(dir, "nginx", "tmp"), { recursive: true });
     writeFileSync(
@@ -226,13 +232,7 @@ http {
     const web = start("nginx", nginx!, ["-p", join(dir, "nginx"), "-c", join(dir, "nginx", "nginx.conf"), "-e", join(dir, "nginx", "error.log"), "-g", "daemon off;"]);
     const redis = start("redis-server", redisServer!, [join(dir, "redis.conf")]);
     const nginxExp = start("nginx exporter", nginxExporter!, [`-nginx.scrape-uri=http://127.0.0.1:${port.stubStatus}/stub_status`, `-web.listen-address=127.0.0.1:${port.nginxExporter}`]);
-    const redisExp = start("redis exporter", redisExporter!, [
-      `-redis.addr=${cacheAddress(cache)}`,
-      `-redis.user=${MONITOR_USER}`,
-      `-redis.password-file=${join(dir, "redis-passwords.json")}`,
-      `-tls-ca-cert-file=${join(dir, "ca.crt")}`,
-      `-web.listen-address=127.0.0.1:${port.redisExporter}`,
-    ]);
+    const redisExp = start("redis exporter", redisExporter!, [`-tls-ca-cert-file=${join(dir, "ca.crt")}`, `-web.listen-address=127.0.0.1:${port.redisExporter}`], redisExporterEnv);
     const node = start("node exporter", nodeExporter!, [`--web.listen-address=127.0.0.1:${port.nodeExporter}`]);
     const prometheusProcess = start("prometheus", prometheus!, [
       `--config.file=${join(dir, "prometheus.yml")}`,

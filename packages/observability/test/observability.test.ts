@@ -13,7 +13,7 @@ import {
   renderAlertRules,
   renderDashboards,
   renderPrometheusConfig,
-  renderRedisPasswordFile,
+  renderRedisExporterEnv,
   withGrafanaVariables,
   type GrafanaDashboard,
 } from "../src";
@@ -30,7 +30,7 @@ function promqlErrors(expr: string): string[] {
 }
 
 const services = (args: Partial<Parameters<typeof metricsServices>[0]> = {}) =>
-  metricsServices({ apiNetwork: "trafficlab-api", cache: { host: "master.dev-cache.abc123.apne2.cache.amazonaws.com", user: "metrics" }, ...args });
+  metricsServices({ apiNetwork: "trafficlab-api", edgeSocketDir: "./edge", ...args });
 
 describe("@trafficlab/observability", () => {
   describe("settings", () => {
@@ -45,7 +45,9 @@ describe("@trafficlab/observability", () => {
         .to.throw(/cpuTargetPercent = 95 is not allowed\. Allowed: a whole number from 10 to 90/)
         .that.satisfies((error: Error) => /retentionDays = 0/.test(error.message) && /errorRatePercent = -1/.test(error.message) && /apiTarget = "API_host"/.test(error.message));
       expect(() => services({ images: { nginxExporter: "nginx/nginx-prometheus-exporter:latest" } })).to.throw(/images\.nginxExporter = "nginx\/nginx-prometheus-exporter:latest"/);
-      expect(() => services({ cache: { host: "redis://x", user: "metrics" } })).to.throw(/cache\.host = "redis:\/\/x"/);
+      expect(() => services({ edgeSocketDir: "/opt/edge" })).to.throw(/edgeSocketDir = "\/opt\/edge"/);
+      expect(() => renderRedisExporterEnv({ host: "redis://x", user: "metrics" }, "s3cret")).to.throw(/cache\.host = "redis:\/\/x"/);
+      expect(() => renderRedisExporterEnv({ host: "cache.internal", user: "metrics" }, "two\nlines")).to.throw(/password = "\(secret\)"/).that.satisfies((error: Error) => !error.message.includes("two"));
       expect(() => services({ prometheusLocalPort: 80 })).to.throw(/prometheusLocalPort = 80 .*1024 to 65535/);
     });
   });
@@ -90,16 +92,21 @@ describe("@trafficlab/observability", () => {
       expect(Object.values(OBSERVABILITY_IMAGES).filter((image) => image.includes("@sha256:"))).to.have.length(Object.keys(OBSERVABILITY_IMAGES).length - IMAGES_AWAITING_DIGEST.length);
     });
 
-    it("dials the cache over TLS with its user and keeps the password off the command line", () => {
+    it("dials the cache over TLS with its user from an env file written after the cache exists, never from compose.yaml", () => {
       const redis = services().services["redis-exporter"]!;
-      expect(redis.command).to.deep.equal([
-        "--redis.addr=rediss://master.dev-cache.abc123.apne2.cache.amazonaws.com:6379",
-        "--redis.user=metrics",
-        "--redis.password-file=/run/redis-exporter/passwords.json",
-      ]);
-      const file = JSON.parse(renderRedisPasswordFile({ host: "master.dev-cache.abc123.apne2.cache.amazonaws.com" }, "s3cret"));
-      expect(file).to.deep.equal({ "rediss://master.dev-cache.abc123.apne2.cache.amazonaws.com:6379": "s3cret" });
-      expect(JSON.stringify(services())).to.not.include("s3cret");
+      expect(redis.command).to.equal(undefined);
+      expect(redis.env_file).to.deep.equal([{ path: "./secrets/redis-exporter.env", required: false }]);
+      expect(redis.networks).to.deep.equal(["metrics", "default"]);
+      expect(renderRedisExporterEnv({ host: "master.dev-cache.abc123.apne2.cache.amazonaws.com", user: "dev-tokens-monitor" }, "s3cret")).to.equal(
+        "REDIS_ADDR=rediss://master.dev-cache.abc123.apne2.cache.amazonaws.com:6379\nREDIS_USER=dev-tokens-monitor\nREDIS_PASSWORD=s3cret\n",
+      );
+    });
+
+    it("scrapes the serving nginx colour's stub_status through the edge's live symlink, on no network but metrics", () => {
+      const nginx = services({ edgeSocketDir: "./edge/" }).services["nginx-exporter"]!;
+      expect(nginx.command).to.deep.equal(["--nginx.scrape-uri=unix:/run/edge/live/status.sock:/stub_status"]);
+      expect(nginx.volumes).to.deep.equal(["./edge:/run/edge:ro"]);
+      expect(nginx.networks).to.deep.equal(["metrics"]);
     });
   });
 

@@ -50,6 +50,12 @@ export interface TokenCacheArgs {
    * window, until which `pulumi up` keeps showing the change (false, as in ElastiCache).
    */
   applyImmediately?: boolean;
+  /**
+   * A second user, for a metrics exporter: `+ping +info` and nothing else (no key, no channel),
+   * its own password, in the user group beside the app's. Its credentials never rotate with the app's.
+   * @default false
+   */
+  monitoringUser?: boolean;
   /** Added to every resource's tags. */
   tags?: Record<string, string>;
   /** Changes to the child resources the component does not offer as arguments: the security group, subnet group, parameter group, user group, replication group. */

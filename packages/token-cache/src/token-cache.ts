@@ -40,6 +40,10 @@ export class TokenCache extends pulumi.ComponentResource {
   readonly password: pulumi.Output<string>;
   /** `rediss://<user>:<password>@<primary>:6379` (secret). */
   readonly url: pulumi.Output<string>;
+  /** The monitoring user's name (monitoringUser), else undefined. */
+  readonly monitoringUsername: pulumi.Output<string> | undefined;
+  /** The monitoring user's password (secret; monitoringUser), else undefined. */
+  readonly monitoringPassword: pulumi.Output<string> | undefined;
   /** The cache's own security group. */
   readonly securityGroupId: pulumi.Output<string>;
   /** The RBAC user group the cache admits. */
@@ -54,6 +58,8 @@ export class TokenCache extends pulumi.ComponentResource {
     parameterGroup: aws.elasticache.ParameterGroup;
     userGroup: aws.elasticache.UserGroup;
     appUser: aws.elasticache.User;
+    /** monitoringUser: the exporter's user; else undefined. */
+    monitoringUser: aws.elasticache.User | undefined;
     replicationGroup: aws.elasticache.ReplicationGroup;
   };
 
@@ -144,6 +150,31 @@ export class TokenCache extends pulumi.ComponentResource {
     );
     const membership = new aws.elasticache.UserGroupAssociation(`${name}-app-user-in-group`, { userGroupId: userGroup.userGroupId, userId: appUser.userId }, rotatable);
 
+    // The exporter's user: INFO (memory, evictions, clients) and PING; no key or channel. Joins
+    // through its own association, as the app's user does, so adding or removing it leaves the
+    // app's membership and the group's user list alone (aws_elasticache_user_group_association:
+    // create and delete only, ModifyUserGroup UserIdsToAdd/UserIdsToRemove).
+    const monitoring = args.monitoringUser
+      ? (() => {
+          const monitorPassword = new random.RandomPassword(`${name}-monitor-password`, { length: 48, special: false }, rotatable);
+          const userId = pulumi.interpolate`${idBase}-monitor`;
+          const user = new aws.elasticache.User(
+            `${name}-monitor-user`,
+            {
+              userId,
+              userName: userId,
+              engine: settings.engine,
+              accessString: "on -@all +ping +info",
+              authenticationMode: { type: "password", passwords: [pulumi.secret(monitorPassword.result)] },
+              tags: tags("monitor-user"),
+            },
+            rotatable,
+          );
+          const joined = new aws.elasticache.UserGroupAssociation(`${name}-monitor-user-in-group`, { userGroupId: userGroup.userGroupId, userId: user.userId }, rotatable);
+          return { user, joined, password: monitorPassword.result };
+        })()
+      : undefined;
+
     const group = new aws.elasticache.ReplicationGroup(
       `${name}-group`,
       ...transformed(transform.replicationGroup, {
@@ -168,7 +199,9 @@ export class TokenCache extends pulumi.ComponentResource {
       }, child),
     );
 
-    this.nodes = { securityGroup, ingressRules, subnetGroup, parameterGroup, userGroup, appUser, replicationGroup: group };
+    this.nodes = { securityGroup, ingressRules, subnetGroup, parameterGroup, userGroup, appUser, monitoringUser: monitoring?.user, replicationGroup: group };
+    this.monitoringUsername = monitoring && pulumi.all([monitoring.joined.userId, monitoring.user.userName]).apply(([, userName]) => userName);
+    this.monitoringPassword = monitoring && pulumi.secret(pulumi.all([monitoring.joined.userId, monitoring.password]).apply(([, secret]) => secret));
 
     this.primaryEndpoint = group.primaryEndpointAddress;
     this.readerEndpoint = group.readerEndpointAddress;

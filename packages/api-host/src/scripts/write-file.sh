@@ -8,6 +8,9 @@ set -euo pipefail
 
 # The header: absolute path of the file, and its mode (600, 640, 644, 700, 750 or 755).
 : "${target:?}" "${mode:?}"
+# A compose service that reads the file at its start (an env file), and the project's directory:
+# when it runs, it is started again so it reads the new content. Both empty: none.
+: "${compose_service?}" "${compose_dir?}"
 
 umask 077
 directory="${target%/*}"
@@ -20,3 +23,8 @@ as_root chmod "$mode" "$tmp"
 as_root mv -f "$tmp" "$target"
 trap - EXIT
 echo "wrote $target (mode $mode)"
+if [ -n "$compose_service" ] && [ -f "$compose_dir/compose.yaml" ]; then
+  cd "$compose_dir"
+  # Compose sees the env file's new content as a changed service and recreates only that one.
+  if [ -n "$(as_root docker compose ps --quiet "$compose_service" 2>/dev/null)" ]; then as_root docker compose up --detach --no-deps "$compose_service"; fi
+fi

@@ -98,6 +98,11 @@ export interface Lifecycle {
 
 type Inputs = Record<string, unknown>;
 
+/** A delete script that is @trafficlab/api-host's removeFileScript (remove-file.sh): it removes one file and an emptied directory. */
+function removesOnlyAFile(script: unknown): boolean {
+  return typeof script === "string" && script.includes("# Removes $target, and its directory once empty: what a file step runs when it is deleted");
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object";
 }
@@ -382,6 +387,9 @@ export function deriveLifecycle(before: ResourceGraph, after: ResourceGraph, opt
   const teardownsAfterDeploy: Lifecycle["teardownsAfterDeploy"] = [];
   operations.forEach((operation, i) => {
     if (operation.runs !== "delete" || operation.host === undefined) return;
+    // A file step deleted (not replaced) is a file the new rendering no longer has: what was just
+    // deployed does not read it, so removing it afterwards takes nothing down.
+    if (operation.step === "delete" && removesOnlyAFile(old.get(operation.urn)?.inputs.delete)) return;
     const deploys = operations.slice(0, i).filter((earlier) => earlier.runs !== undefined && earlier.runs !== "delete" && earlier.host === operation.host);
     if (deploys.length > 0) teardownsAfterDeploy.push({ teardown: operation, after: deploys });
   });

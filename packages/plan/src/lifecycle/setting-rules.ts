@@ -409,6 +409,38 @@ export const SETTING_RULES: Readonly<Record<string, SettingRule>> = {
       { set: { fleetMetricsScrapeSeconds: "4" }, verdict: "REFUSED", refusal: "allowed: 5 to 300 seconds" },
     ],
   },
+  hostMetrics: {
+    does:
+      "single: on (auto in prod) adds the cache's monitoring user (its own association: the app's membership is untouched), a log group per metrics service, the exporter's env file, and Prometheus with the exporters in compose (the edge front is not recreated); the API rolls blue/green with its Micrometer settings and nginx rolls a colour with the stub_status socket: no outage. off removes them (compose --remove-orphans; the prometheus-data volume stays on the host's disk). Unused by a fleet (fleetMetrics)",
+    source:
+      "packages/api-host host-project.ts (metrics), app-deployment.ts (metrics-env), packages/token-cache token-cache.ts (monitor user); tf-aws internal/service/elasticache/user_group_association.go (create and delete only: ModifyUserGroup UserIdsToAdd/UserIdsToRemove); Docker Compose `up --remove-orphans`",
+    single: [
+      { set: { hostMetrics: "on" }, verdict: "OK" },
+      { set: { hostMetrics: "off" }, from: { hostMetrics: "on" }, verdict: "OK" },
+      { set: { hostMetrics: "yes" }, verdict: "REFUSED", refusal: "hostMetrics" },
+    ],
+    fleet: UNUSED_IN_FLEET("hostMetrics", "on"),
+  },
+  hostMetricsRetentionDays: {
+    does: "single with hostMetrics: Prometheus' --storage.tsdb.retention.time, in compose.yaml: compose-up recreates the Prometheus container (its samples stay in the prometheus-data volume; a few seconds without scrapes), nothing else restarts. Unused without hostMetrics and by a fleet",
+    source: "packages/observability compose-services.ts (retention is a flag of the Prometheus service); Docker Compose recreates a service whose definition changed",
+    single: [
+      { set: { hostMetricsRetentionDays: "30" }, verdict: "NO-OP" },
+      { set: { hostMetricsRetentionDays: "30" }, from: { hostMetrics: "on" }, verdict: "OK" },
+      { set: { hostMetricsRetentionDays: "0" }, verdict: "REFUSED", refusal: "allowed: 1 to 3650 days" },
+    ],
+    fleet: UNUSED_IN_FLEET("hostMetricsRetentionDays", "30"),
+  },
+  hostMetricsImages: {
+    does: "single with hostMetrics: the metrics services' images (a private mirror's, say): pulled, then compose-up recreates the services whose image changed; nginx and the API are untouched. Unused without hostMetrics and by a fleet",
+    source: "packages/observability compose-services.ts (images); Docker Compose recreates a service whose image changed",
+    single: [
+      { set: { hostMetricsImages: JSON.stringify(["prometheus=mirror.example.com/prom/prometheus:v3.5.0"]) }, from: { hostMetrics: "on" }, verdict: "OK" },
+      { set: { hostMetricsImages: JSON.stringify(["grafana=grafana/grafana:12.0.0"]) }, verdict: "REFUSED", refusal: "SERVICE one of prometheus, nodeExporter, nginxExporter, redisExporter" },
+      { set: { hostMetricsImages: JSON.stringify(["prometheus=prom/prometheus:latest"]) }, verdict: "REFUSED", refusal: "hostMetricsImages" },
+    ],
+    fleet: UNUSED_IN_FLEET("hostMetricsImages", JSON.stringify(["prometheus=mirror.example.com/prom/prometheus:v3.5.0"])),
+  },
   // hosting: ci (stacks/ci.ts, packages/ci). The API's stacks do not read these.
   githubRepository: {
     does: "ci: the repository in both roles' trust (the sub condition) and their descriptions, updated in place (iam:UpdateAssumeRolePolicy, UpdateRole): the role ARNs stay; the old repository's workflows can no longer assume them. Required, in OWNER/NAME form",
