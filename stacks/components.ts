@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { API_IMAGE_REPOSITORY_TYPE, GITHUB_DEPLOY_ROLES_TYPE, resolveApiImageRepositorySettings, resolveGithubDeployRolesSettings, type ApiImageRepositoryArgs, type GithubDeployRolesArgs } from "@trafficlab/ci";
-import { API_HOST_TYPE, resolveApiHostSettings, type ApiHostDeployArgs, type RegistryCredentials } from "@trafficlab/api-host";
+import { API_HOST_TYPE, renderHostProject, resolveApiHostSettings, type ApiHostDeployArgs, type HostMetricsOptions, type RegistryCredentials } from "@trafficlab/api-host";
 import { DATABASE_TYPE, resolveDatabaseSettings, type DatabaseArgs } from "@trafficlab/database";
 import { ALARM_ROUTING, FLEET_TYPE, logRetentionFor, resolveAlarmRouting, resolveFleetSettings, type AlarmNotificationsArgs, type FleetArgs } from "@trafficlab/fleet";
 import { NETWORK_TYPE, resolveNetworkSettings, type NetworkArgs } from "@trafficlab/network";
@@ -11,7 +11,8 @@ import { parseMetricsImages, type StackSettings } from "./settings";
 /** What the components are given, apart from the ids that exist only once others are created. */
 export interface ComponentArgs {
   network: NetworkArgs;
-  host: Omit<ApiHostDeployArgs, "vpcId" | "subnetId">;
+  /** The host's metrics less their alarm topic, which the program makes. */
+  host: Omit<ApiHostDeployArgs, "vpcId" | "subnetId" | "metrics"> & { metrics?: HostMetricsOptions };
   fleet: Omit<FleetArgs, "vpcId" | "publicSubnetIds" | "database" | "cache">;
   database: Omit<DatabaseArgs, "vpcId" | "subnetIds">;
   cache: Omit<TokenCacheArgs, "vpcId" | "subnetIds">;
@@ -172,7 +173,9 @@ export function checkComponents(args: ComponentArgs, stack: string, hosting: "si
     // Only the hosting the stack uses may refuse it.
     hosting === "fleet"
       ? [FLEET_TYPE, () => resolveFleetSettings(names.host, { vpcId: "", publicSubnetIds: [], ...args.fleet }, stack)]
-      : [API_HOST_TYPE, () => resolveApiHostSettings(names.host, { ...noIds, ...args.host })],
+      : [API_HOST_TYPE, () => resolveApiHostSettings(names.host, { ...noIds, ...args.host, metrics: undefined })],
+    // The metrics' own checks (thresholds, images), as ApiHost makes them.
+    ...(hosting === "single" && args.host.metrics ? [[API_HOST_TYPE, () => renderHostProject({ edgeFront: true, metrics: args.host.metrics })] as [string, () => unknown]] : []),
     // The fleet checks its alarms itself; a single host's topic is the stack's.
     ...(hosting === "single" ? [[ALARM_ROUTING, () => resolveAlarmRouting(args.alarmRouting)] as [string, () => unknown]] : []),
     [DATABASE_TYPE, () => resolveDatabaseSettings(names.database, { ...noIds, ...args.database })],

@@ -113,6 +113,11 @@ export async function trafficlab(config: StackConfig) {
   const hostRole = new aws.iam.Role(`${names.host}-host-role`, { assumeRolePolicy: JSON.stringify(serviceAssumeRolePolicy("ec2.amazonaws.com")), description: `The API host ${names.host}`, tags });
   const writeLogs = new aws.iam.RolePolicy(`${names.host}-write-logs`, { role: hostRole.id, policy: centralLogs.writePolicy });
   const hostProfile = new aws.iam.InstanceProfile(`${names.host}-host-profile`, { role: hostRole.name, tags });
+  // Where the CloudWatch alarms go, and with hostMetrics the host's Alertmanager too, signing with the instance role.
+  const notifications = createAlarmNotifications(names.host, { ...args.alarmRouting, tags });
+  const publishAlerts = metrics
+    ? new aws.iam.RolePolicy(`${names.host}-publish-alerts`, { role: hostRole.id, policy: notifications.topic.arn.apply((arn) => JSON.stringify(publishToTopicPolicy(arn))) })
+    : undefined;
   const apiHost = new ApiHost(
     names.host,
     {
@@ -122,16 +127,16 @@ export async function trafficlab(config: StackConfig) {
       internetAccess: network.publicInternetAccess,
       app: { ...args.host.app, image },
       logs: { region: config.region, stack: prefix },
+      metrics: metrics ? { ...metrics, alarmTopicArn: notifications.topic.arn, region: config.region } : undefined,
       transform: { instance: { iamInstanceProfile: hostProfile.name } },
     },
-    // Docker starts nginx with the awslogs driver only once the role may write to its group.
-    { dependsOn: [writeLogs, ...Object.values(centralLogs.groups)] },
+    // Docker starts nginx with the awslogs driver only once the role may write to its group (and Alertmanager publish to the topic).
+    { dependsOn: [writeLogs, ...(publishAlerts ? [publishAlerts] : []), ...Object.values(centralLogs.groups)] },
   );
   const data = dataTier([apiHost.securityGroupId]);
   const { database, tokenCache } = data;
 
   // Alarms, as the fleet has them, without the load balancer's: the host's status and CPU, the data tier's.
-  const notifications = createAlarmNotifications(names.host, { ...args.alarmRouting, tags });
   const alarms = createAlarms(
     names.host,
     singleHostAlarmSpecs({
@@ -186,6 +191,11 @@ export async function trafficlab(config: StackConfig) {
     ...common,
     ...dataOutputs(data),
   };
+}
+
+/** sns:Publish to the alarm topic and nothing else: the host's Alertmanager sends, it never subscribes or reads. */
+function publishToTopicPolicy(topicArn: string) {
+  return { Version: "2012-10-17", Statement: [{ Sid: "PublishAlerts", Effect: "Allow", Action: "sns:Publish", Resource: topicArn }] };
 }
 
 /** `ssh -t ec2-user@host`: the prefix of commands run on the API host (the data tier is private). */

@@ -4,6 +4,7 @@ import { createHash, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { requireTools } from "@trafficlab/testing";
+import { alertRules, dashboardQueries, withGrafanaVariables } from "@trafficlab/observability";
 import type { LoadResult } from "@trafficlab/loadtest";
 import { FIXTURES, controlScript, describeRun, rampToKnee, stressAt } from "../src/capacity";
 import { describeLoad, getOnce, request, servedCertificate, startLoad, type HttpsTarget, type Load, type LoadReport } from "../src/load";
@@ -59,6 +60,13 @@ const REF = {
   /** The ACME client image the stack's acme service names (ACME_DEFAULTS.image): the stack has no setting for it. */
   lego: "goacme/lego:v4.26.0",
 };
+/** The metrics images (i2), built here from Debian's packages, under the names hostMetricsImages gives the stack. */
+const METRICS_IMAGES = {
+  prometheus: "trafficlab-e2e/prometheus:debian",
+  nodeExporter: "trafficlab-e2e/node-exporter:debian",
+  nginxExporter: "trafficlab-e2e/nginx-exporter:debian",
+  redisExporter: "trafficlab-e2e/redis-exporter:debian",
+};
 /** The HTTPS scenario's name and e-mail. */
 const DOMAIN = "api.trafficlab.test";
 const ACME_EMAIL = "ops@trafficlab.test";
@@ -90,6 +98,8 @@ function sameNginx(before: EdgeProcesses, after: EdgeProcesses, what: string): v
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+/** One word for the host's shell, quoted. */
+const shellWord = (text: string) => `'${text.replace(/'/g, "'\\''")}'`;
 /** The first two fields of an OpenSSH public key line: type and key. */
 const keyOnly = (line: string) => line.trim().split(/\s+/).slice(0, 2).join(" ");
 /** `ssh-keygen -l`'s SHA256 fingerprint of a public key line. */
@@ -634,6 +644,108 @@ describe("e2e: the dev stack's pulumi up, day 1 and day 2, on a real engine", fu
     }
     record("i. boot order", lines.map((s) => `    ${s}`).join("\n"));
     await settled("i. after the reboots", 3000);
+  });
+
+  it("i2. hostMetrics on: Prometheus on the host scrapes every target, every dashboard query returns series, a slow route fires ApiRouteP99Slow; off again: 0 errors both ways", async function () {
+    if (!standIn) this.skip(); // the stand-in's /api/slow makes the slow route; another image has none
+    const h = host();
+    const images = Object.entries(METRICS_IMAGES).map(([service, reference]) => `${service}=${reference}`);
+    const pushed = Date.now();
+    for (const [variant, reference] of Object.entries({ prometheus: METRICS_IMAGES.prometheus, "node-exporter": METRICS_IMAGES.nodeExporter, "nginx-exporter": METRICS_IMAGES.nginxExporter })) {
+      await world!.push(e2eImage("metrics", variant), reference, false);
+    }
+    // The exporter dials the cache over TLS: it trusts the run's CA, as ElastiCache's would be trusted through the system pool.
+    await world!.push(e2eImage("metrics", "redis-exporter"), METRICS_IMAGES.redisExporter, true);
+    say(`pushed the 4 metrics images to the mirror in ${seconds(Date.now() - pushed)}`);
+
+    const { result: on, reports } = await underLoad("i2. hostMetrics off -> on", () => stack.up("hostMetrics on", { set: { hostMetrics: "on", hostMetricsImages: JSON.stringify(images) } }));
+    noErrors(reports);
+    const ran = on.execution.commandRuns.map((c) => c.name);
+    expect(ran).to.include.members(["dev-app-metrics-env", "dev-app-api-deploy", "dev-app-edge-deploy", "dev-app-compose-up"]);
+    expect(String(stack.outputs.prometheusTunnelCommand)).to.match(/^ssh -i dev-api\.pem -N -L 127\.0\.0\.1:9090:127\.0\.0\.1:9090 ec2-user@/);
+
+    const prom = async <T>(path: string): Promise<T> => {
+      const answer = await world!.onHost(h, `curl -sS --max-time 10 ${shellWord(`http://127.0.0.1:9090${path}`)}`);
+      expect(answer.code, `${path}: ${answer.stderr}`).to.equal(0);
+      const parsed = JSON.parse(answer.stdout) as { status: string; data: T };
+      expect(parsed.status, path).to.equal("success");
+      return parsed.data;
+    };
+    type Target = { labels: { job: string; instance: string }; health: string; lastError: string };
+    let targets: Target[] = [];
+    const deadline = Date.now() + 90_000;
+    while (Date.now() < deadline) {
+      targets = (await prom<{ activeTargets: Target[] }>("/api/v1/targets")).activeTargets;
+      if (new Set(targets.map((t) => t.labels.job)).size === 5 && targets.every((t) => t.health === "up")) break;
+      await sleep(2000);
+    }
+    const targetLines = targets.map((t) => `${t.labels.job} ${t.labels.instance} ${t.health}${t.lastError ? ` (${t.lastError})` : ""}`);
+    expect(targetLines.filter((line) => !line.includes(" up")), "targets not up").to.deep.equal([]);
+    expect([...new Set(targets.map((t) => t.labels.job))].sort()).to.deep.equal(["api", "cache", "nginx", "node", "prometheus"]);
+
+    // The API's metrics stay on the host: nginx answers 404 for them; only 22 and 80 listen outside.
+    expect((await getOnce(h.httpPort, "/actuator/prometheus"))?.status, "GET /actuator/prometheus through nginx").to.equal(404);
+    expect(await exposedPorts(world!, h)).to.deep.equal([22, 80]);
+    expect((await world!.onHost(h, "stat -c '%a %U' /opt/trafficlab/secrets/redis-exporter.env")).stdout.trim()).to.equal("600 root");
+
+    // Traffic for the rates (two scrapes' worth and more), then every panel's query.
+    await underLoad("i2. traffic for the dashboards", () => sleep(45_000));
+    const queries = dashboardQueries({ stack: "dev" });
+    type Series = { metric: Record<string, string>; value: [number, string] };
+    const empty: string[] = [];
+    const noNumber: string[] = [];
+    for (const query of queries) {
+      const result = (await prom<{ result: Series[] }>(`/api/v1/query?query=${encodeURIComponent(withGrafanaVariables(query.expr, 15))}`)).result;
+      if (result.length === 0) empty.push(`${query.dashboard} / ${query.panel}: ${query.expr}`);
+      else if (result.every((series) => series.value[1] === "NaN")) noNumber.push(`${query.dashboard} / ${query.panel}`);
+    }
+    expect(empty, "dashboard queries with no series").to.deep.equal([]);
+
+    // The slow route: 800 ms answers, above the 500 ms target, until the production rule fires (for: 5m).
+    const rule = alertRules({ stack: "dev" }).find((r) => r.alert === "ApiRouteP99Slow")!;
+    type Alert = { labels: Record<string, string>; state: string; activeAt: string };
+    const slowStarted = Date.now();
+    let stop = false;
+    let slowRequests = 0;
+    const callers = Array.from({ length: 4 }, async () => {
+      while (!stop) {
+        await getOnce(h.httpPort, "/api/slow?ms=800", 5000);
+        slowRequests += 1;
+      }
+    });
+    let pendingAt: number | undefined;
+    let firingAt: number | undefined;
+    try {
+      const until = Date.now() + 9 * 60_000;
+      while (firingAt === undefined && Date.now() < until) {
+        const alerts = (await prom<{ alerts: Alert[] }>("/api/v1/alerts")).alerts.filter((a) => a.labels.alertname === "ApiRouteP99Slow");
+        if (pendingAt === undefined && alerts.length > 0) pendingAt = Date.now();
+        if (alerts.some((a) => a.state === "firing" && a.labels.uri === "/api/slow")) firingAt = Date.now();
+        else await sleep(5000);
+      }
+    } finally {
+      stop = true;
+      await Promise.all(callers);
+    }
+    const firing = (await prom<{ alerts: Alert[] }>("/api/v1/alerts")).alerts.filter((a) => a.labels.alertname === "ApiRouteP99Slow" && a.state === "firing");
+    record(
+      "i2. host metrics",
+      `    ${targets.length} targets up (${targetLines.join("; ")})\n    ${queries.length - empty.length} of ${queries.length} dashboard queries return series${noNumber.length ? ` (${noNumber.length} only NaN: ${noNumber.join(", ")})` : ""}\n    ApiRouteP99Slow (for ${rule.for}): pending ${pendingAt ? seconds(pendingAt - slowStarted) : "never"}, firing ${firingAt ? seconds(firingAt - slowStarted) : "never"} after 800 ms requests began (${slowRequests} sent); firing for ${firing.map((a) => a.labels.uri).join(", ") || "nothing"}`,
+    );
+    expect(firingAt, "ApiRouteP99Slow firing for /api/slow").to.not.equal(undefined);
+    expect(firing.map((a) => a.labels.uri)).to.deep.equal(["/api/slow"]);
+
+    // The monitoring user's password reached the host only on stdin, into a 600 file.
+    const monitorPassword = String(stack.resource("dev-tokens-monitor-password").outputs.result);
+    const sightings = secretSightings(await logsOf(world!, h, stack.executor.commandLog), { "monitoring password": monitorPassword });
+    expect(sightings).to.deep.equal([]);
+
+    const { result: off, reports: offReports } = await underLoad("i2. hostMetrics on -> off", () => stack.up("hostMetrics off", { set: { hostMetrics: "off" } }));
+    noErrors(offReports);
+    const left = (await world!.onHost(h, "docker ps --format '{{.Names}}' | grep -cE 'prometheus|exporter' || true; ls /opt/trafficlab/prometheus /opt/trafficlab/secrets 2>&1 | grep -c 'No such file' || true")).stdout.trim().split("\n");
+    record("i2. hostMetrics off", `    ${off.execution.commandRuns.map((c) => `${c.name}${c.script === "delete" ? ":delete" : ""}`).join(", ")}; metrics containers left: ${left[0]}`);
+    expect(left).to.deep.equal(["0", "2"]);
+    expect((await getOnce(h.httpPort, "/actuator/prometheus"))?.status, "without metrics the API exposes only health").to.equal(404);
   });
 
   it("j. with a domain, lego gets a certificate from Pebble over real HTTP-01; HTTPS serves with HSTS, HTTP redirects, and a renewal is served without a reload or a failed request", async function () {

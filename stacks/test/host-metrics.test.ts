@@ -23,9 +23,9 @@ describe("single host metrics (hostMetrics) under mocks", () => {
   it("with on: Prometheus on the host's loopback only, the exporters unpublished, every service logging to its own group", async () => {
     const { graph, outputs } = await runStack("dev", on);
     const compose = parse(String(graph.one("command:remote:Command", "file-compose-yaml").inputs.stdin)) as ComposeFile;
-    expect(Object.keys(compose.services)).to.deep.equal(["nginx", "prometheus", "node-exporter", "nginx-exporter", "redis-exporter"]);
+    expect(Object.keys(compose.services)).to.deep.equal(["nginx", "prometheus", "alertmanager", "node-exporter", "nginx-exporter", "redis-exporter"]);
     const published = Object.fromEntries(Object.entries(compose.services).map(([name, service]) => [name, service.ports ?? []]));
-    expect(published).to.deep.equal({ nginx: ["80:80"], prometheus: ["127.0.0.1:9090:9090"], "node-exporter": [], "nginx-exporter": [], "redis-exporter": [] });
+    expect(published).to.deep.equal({ nginx: ["80:80"], prometheus: ["127.0.0.1:9090:9090"], alertmanager: ["127.0.0.1:9093:9093"], "node-exporter": [], "nginx-exporter": [], "redis-exporter": [] });
     expect(compose.networks).to.deep.equal({ api: { name: "trafficlab-api", external: true }, metrics: { internal: true } });
     expect(compose.services.prometheus!.networks).to.deep.equal(["metrics", "api"]);
     const groups = graph.ofType("aws:cloudwatch/logGroup:LogGroup").map((group) => String(group.inputs.name));
@@ -66,7 +66,17 @@ describe("single host metrics (hostMetrics) under mocks", () => {
     expect(graph.waitsFor(graph.named("dev-app-compose-up"), envStep)).to.equal(true);
     // compose-up reloads Prometheus, and re-runs when its files change.
     const up = String(graph.one("command:remote:Command", "dev-app-compose-up").inputs.create);
-    expect(up).to.include("prometheus_reload_url='http://127.0.0.1:9090/-/reload'").and.match(/# prometheus config sha256: [0-9a-f]{64}/);
+    expect(up).to.include("reload_urls=('http://127.0.0.1:9090/-/reload' 'http://127.0.0.1:9093/-/reload')").and.match(/# prometheus config sha256: [0-9a-f]{64}/);
+  });
+
+  it("routes the host's alerts to the stack's alarm topic, which the instance role may publish to and nothing else", async () => {
+    const { graph, outputs } = await runStack("dev", on);
+    const config = String(graph.one("command:remote:Command", "file-alertmanager-alertmanager-yml").inputs.stdin);
+    expect(config).to.include(`topic_arn: ${String(outputs.alarmTopicArn)}`).and.include("region: ap-northeast-2");
+    const policy = JSON.parse(String(graph.named("dev-api-publish-alerts").inputs.policy));
+    expect(policy.Statement).to.deep.equal([{ Sid: "PublishAlerts", Effect: "Allow", Action: "sns:Publish", Resource: outputs.alarmTopicArn }]);
+    const prometheusYml = String(graph.one("command:remote:Command", "file-prometheus-prometheus-yml").inputs.stdin);
+    expect(prometheusYml).to.include("alerting:\n  alertmanagers:\n    - static_configs:\n        - targets:\n            - alertmanager:9093");
   });
 
   it("sizes the cache alert from cacheExpectedUsers and keeps the retention setting", async () => {

@@ -4,8 +4,8 @@ import * as aws from "@pulumi/aws";
 import * as command from "@pulumi/command";
 import * as tls from "@pulumi/tls";
 import type { CentralLogsOptions } from "./compose-project";
-import { renderHostProject } from "./host-project";
-import { METRICS_SERVICES_DEFAULTS } from "@trafficlab/observability";
+import { ALERTMANAGER_CONFIG_FILE, renderHostProject } from "./host-project";
+import { METRICS_SERVICES_DEFAULTS, renderAlertmanagerConfig } from "@trafficlab/observability";
 import { componentLabel, requirePinnedImage, transformed } from "@trafficlab/validation";
 import { installDockerScript } from "./install-docker";
 import { pullImagesScript, removeFileScript, writeFileScript } from "./deploy-scripts";
@@ -110,8 +110,8 @@ export class ApiHost extends pulumi.ComponentResource {
   readonly proxyServiceHash: string;
   /** Where the containers' logs go (args.logs): the nginx colours and the API's containers; undefined: json-file. */
   readonly logs: CentralLogsOptions | undefined;
-  /** With metrics: sha256 of Prometheus' config and rules (compose-up reloads it when they change); else undefined. */
-  readonly metricsConfigHash: string | undefined;
+  /** With metrics: sha256 of Prometheus' config and rules and Alertmanager's config (compose-up reloads both when they change); else undefined. */
+  readonly metricsConfigHash: pulumi.Output<string> | undefined;
   /** With metrics: the SSH tunnel to Prometheus' UI, then http://localhost:9090; else undefined. */
   readonly prometheusTunnelCommand: pulumi.Output<string> | undefined;
 
@@ -223,7 +223,12 @@ export class ApiHost extends pulumi.ComponentResource {
     // Every script names the instance it is for: a new host is a changed script, so each step runs again there.
     const onThisHost = (script: pulumi.Input<string>, stamps: Record<string, pulumi.Input<string>> = {}) => stampedScript(script, { [STAMPS.host]: instance.id, ...stamps });
     const installScript = onThisHost(installDockerScript());
-    const files = project.files;
+    const metrics = args.metrics;
+    // Alertmanager's file names the alarm topic, known only once it exists: written like the others, its content an Output.
+    const files: HostFile[] = [
+      ...project.files,
+      ...(metrics ? [{ path: `${settings.projectDirectory}/${ALERTMANAGER_CONFIG_FILE}`, content: pulumi.output(metrics.alarmTopicArn).apply((arn) => renderAlertmanagerConfig(arn, metrics.region)) }] : []),
+    ];
     const fileScripts = files.map((file) => onThisHost(writeFileScript(file.path, file.mode ?? "644")));
     this.image = pulumi.output(args.app.image).apply((image) => requirePinnedImage(component, "app.image", image));
     const registry = args.app.registry;
@@ -286,7 +291,7 @@ export class ApiHost extends pulumi.ComponentResource {
     this.proxyConfigHash = project.proxyConfigHash;
     this.proxyServiceHash = project.proxyServiceHash;
     this.logs = args.logs;
-    this.metricsConfigHash = project.metricsConfigHash;
+    this.metricsConfigHash = project.metricsConfigHash === undefined ? undefined : pulumi.all([project.metricsConfigHash, files[files.length - 1]!.content]).apply(([hash, alertmanagerConfig]) => sha256(`${hash}\n${alertmanagerConfig}`));
     const prometheusPort = METRICS_SERVICES_DEFAULTS.prometheusLocalPort;
     // -N: no remote command, only the forward; the UI has no login of its own, so it stays on loopback at both ends.
     this.prometheusTunnelCommand = args.metrics

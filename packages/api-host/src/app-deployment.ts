@@ -114,7 +114,7 @@ export class AppDeployment extends pulumi.ComponentResource {
         })()
       : undefined;
 
-    const upScript = stampedScript(composeUpScript({ projectDir: directory, ...(host.metricsConfigHash ? { prometheusLocalPort: METRICS_SERVICES_DEFAULTS.prometheusLocalPort } : {}) }), {
+    const upScript = stampedScript(composeUpScript({ projectDir: directory, ...(host.metricsConfigHash ? { reloadLocalPorts: [METRICS_SERVICES_DEFAULTS.prometheusLocalPort, METRICS_SERVICES_DEFAULTS.alertmanagerLocalPort] } : {}) }), {
       [STAMPS.host]: host.instanceId,
       [STAMPS.composeFile]: host.composeHash,
       [STAMPS.proxyService]: host.proxyServiceHash,

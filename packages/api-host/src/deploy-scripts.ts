@@ -91,8 +91,8 @@ export interface ComposeUpOptions {
   lockTimeoutSeconds?: number;
   /** Files in the project directory that must exist before starting, e.g. `api.env`. Default none. */
   requiredFiles?: string[];
-  /** Prometheus' port on the host's 127.0.0.1: after the services are healthy, POST its `/-/reload`. Default none. */
-  prometheusLocalPort?: number;
+  /** Ports on the host's 127.0.0.1 (Prometheus', Alertmanager's): after the services are healthy, POST each one's `/-/reload`. Default none. */
+  reloadLocalPorts?: number[];
 }
 
 /**
@@ -122,8 +122,7 @@ export function composeUpScript(options: ComposeUpOptions = {}): string {
       lock_timeout_seconds: lockTimeout,
       log_lines: DEPLOY_SCRIPT_DEFAULTS.logLines,
       required_files: requiredFiles,
-      prometheus_reload_url:
-        options.prometheusLocalPort === undefined ? "" : `http://127.0.0.1:${requireIntegerInRange(DEPLOY_SCRIPTS, "prometheusLocalPort", options.prometheusLocalPort, 1024, 65535)}/-/reload`,
+      reload_urls: (options.reloadLocalPorts ?? []).map((port) => `http://127.0.0.1:${requireIntegerInRange(DEPLOY_SCRIPTS, "reloadLocalPorts", port, 1024, 65535)}/-/reload`),
     },
     ["host-lock.sh"],
   );

@@ -15,7 +15,7 @@ import {
   type NginxConfFiles,
   type NginxOptions,
 } from "@trafficlab/edge-proxy";
-import { ALERT_RULES_FILE, METRICS_SERVICES_DEFAULTS, OBSERVABILITY_DEFAULTS, metricsServices, renderAlertRules, renderPrometheusConfig, type ObservabilityArgs, type OBSERVABILITY_IMAGES } from "@trafficlab/observability";
+import { ALERT_RULES_FILE, EXPORTER_PORTS, METRICS_SERVICE_NAMES, METRICS_SERVICES_DEFAULTS, OBSERVABILITY_DEFAULTS, metricsServices, renderAlertRules, renderPrometheusConfig, type ObservabilityArgs, type OBSERVABILITY_IMAGES } from "@trafficlab/observability";
 import type { HostFile } from "./api-host";
 import { renderComposeProject, type CentralLogsOptions } from "./compose-project";
 import { DEPLOY_SCRIPT_DEFAULTS } from "./deploy-scripts";
@@ -59,6 +59,9 @@ export interface HostMetricsOptions extends Omit<ObservabilityArgs, "apiTarget" 
   /** Images by service, e.g. from a private mirror; a tag or digest, never `latest`. Default OBSERVABILITY_IMAGES. */
   images?: Partial<Record<keyof typeof OBSERVABILITY_IMAGES, string>>;
 }
+
+/** Alertmanager's config file, relative to the project: it names the alarm topic, so ApiHost writes it (the topic is an Output). */
+export const ALERTMANAGER_CONFIG_FILE = `${METRICS_SERVICES_DEFAULTS.alertmanagerConfigDir.replace(/^\.\//, "")}/alertmanager.yml`;
 
 /** The stub_status socket of each nginx colour, in its own socket directory. */
 export const NGINX_STATUS_SOCKET = METRICS_SERVICES_DEFAULTS.nginxStatusSocket;
@@ -112,7 +115,8 @@ export function renderHostProject(options: HostProjectOptions = {}): HostProject
   // Every running API colour answers to the live alias while it serves: Prometheus finds them by it.
   const observability = metrics ? { ...metrics, apiTarget: ROLLING_DEPLOY_DEFAULTS.serviceAlias, apiPort: ROLLING_DEPLOY_DEFAULTS.apiPort } : undefined;
   const metricsFragment = observability ? metricsServices({ ...observability, apiNetwork: ROLLING_DEPLOY_DEFAULTS.network, apiNetworkKey: "api", edgeSocketDir: EDGE_FRONT_DEFAULTS.hostSocketDir }) : undefined;
-  const prometheusFiles = observability ? { "prometheus.yml": renderPrometheusConfig(observability), [ALERT_RULES_FILE]: renderAlertRules(observability) } : undefined;
+  const alertmanager = `${METRICS_SERVICE_NAMES.alertmanager}:${EXPORTER_PORTS.alertmanager}`;
+  const prometheusFiles = observability ? { "prometheus.yml": renderPrometheusConfig(observability, { alertmanager }), [ALERT_RULES_FILE]: renderAlertRules(observability) } : undefined;
   const frontConf = edgeFront ? renderEdgeFrontConf({ httpsPort: https ? 443 : null }) : undefined;
   const proxyService = frontConf
     ? edgeFrontService({ config: frontConf, https: Boolean(https) })

@@ -164,7 +164,15 @@ export interface ApiHostDeployArgs extends ApiHostArgs {
    * the p99 alert needs. The cache's monitoring user comes with AppDeployment's metricsCache.
    * @default none
    */
-  metrics?: HostMetricsOptions;
+  metrics?: ApiHostMetricsArgs;
+}
+
+/** The host's metrics, and where its alerts go: the stack's alarm topic, as its CloudWatch alarms. */
+export interface ApiHostMetricsArgs extends HostMetricsOptions {
+  /** The SNS topic Alertmanager publishes to (the instance role must be allowed sns:Publish on it). */
+  alarmTopicArn: pulumi.Input<string>;
+  /** The topic's Region, for SigV4. */
+  region: string;
 }
 
 export interface HttpsArgs {

@@ -44,7 +44,7 @@ describe("@trafficlab/api-host ApiHost + AppDeployment", () => {
   it("with metrics, AppDeployment requires the cache's monitoring user, and refuses it without metrics, before registering anything", async () => {
     const program = installMocks();
     const plain = new ApiHost("plain", base);
-    const watched = new ApiHost("watched", { ...base, metrics: { stack: "test" } });
+    const watched = new ApiHost("watched", { ...base, metrics: { stack: "test", alarmTopicArn: "arn:aws:sns:ap-northeast-2:123456789012:test-alarms", region: "ap-northeast-2" } });
     const cache = { host: "master.cache.internal", user: "tokens-monitor", password: pulumi.secret("Monitor-Password-From-Test-1") };
     expect(() => new AppDeployment("app-a", { host: watched, environment: {} })).to.throw(/metricsCache .*Required exactly when the host runs metrics/);
     expect(() => new AppDeployment("app-b", { host: plain, environment: {}, metricsCache: cache })).to.throw(/metricsCache = "\(given\)"/);

@@ -1,3 +1,4 @@
+export { renderAlertmanagerConfig } from "@trafficlab/observability";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { ROLLING_DEPLOY_DEFAULTS } from "@trafficlab/api-host";
@@ -10,6 +11,7 @@ import {
   SCRAPE_JOBS,
   alertRules,
   dashboardQueries,
+  renderAlertmanagerConfig,
   renderPrometheusConfig,
   type AlertName,
 } from "@trafficlab/observability";
@@ -153,30 +155,6 @@ export function renderMetricsCompose(options: { apiNetwork?: string } = {}): str
 export function renderFleetAlertRules(args: { stack: string; scrapeIntervalSeconds: number; cpuTargetPercent: number }): string {
   const rules = alertRules(args).filter((rule) => !FLEET_SKIPPED_ALERTS.includes(rule.alert as AlertName));
   return stringify({ groups: [{ name: "trafficlab", interval: `${Math.max(args.scrapeIntervalSeconds, 30)}s`, rules }] }, { lineWidth: 0 });
-}
-
-/** The Alertmanager configuration inside the workspace's definition: every alert to the stack's SNS topic. */
-export function renderAlertmanagerConfig(topicArn: string, region: string): string {
-  return stringify(
-    {
-      route: { receiver: "sns", group_by: ["alertname", "stack"], group_wait: "30s", group_interval: "5m", repeat_interval: "4h" },
-      receivers: [
-        {
-          name: "sns",
-          sns_configs: [
-            {
-              topic_arn: topicArn,
-              // AMP signs the publish itself; the topic policy admits aps.amazonaws.com for this workspace only.
-              sigv4: { region },
-              subject: "[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }} ({{ .CommonLabels.stack }})",
-              send_resolved: true,
-            },
-          ],
-        },
-      ],
-    },
-    { lineWidth: 0 },
-  );
 }
 
 /** The AlertManagerDefinition's `definition`: AMP's wrapper around the Alertmanager configuration. */

@@ -38,6 +38,8 @@ export interface MetricsServicesOptions extends ObservabilityArgs {
 export const METRICS_SERVICES_DEFAULTS = {
   nginxStatusSocket: "status.sock",
   configDir: "./prometheus",
+  alertmanagerConfigDir: "./alertmanager",
+  alertmanagerLocalPort: 9093,
   redisEnvFile: "./secrets/redis-exporter.env",
   prometheusLocalPort: 9090,
   cachePort: 6379,
@@ -131,6 +133,17 @@ export function metricsServices(options: MetricsServicesOptions): MetricsCompose
         volumes: [`${configDir.replace(/\/+$/, "")}:${PROMETHEUS_CONFIG_DIR}:ro`, "prometheus-data:/prometheus"],
         networks: [METRICS_NETWORK, apiKey],
       },
+      [n.alertmanager]: {
+        ...base,
+        image: images.alertmanager,
+        // alertmanager.yml (renderAlertmanagerConfig) names the stack's SNS topic; the publish is signed with the instance role (IMDSv2, hop limit 2).
+        command: [`--config.file=/etc/alertmanager/alertmanager.yml`, "--storage.path=/alertmanager", `--web.listen-address=:${EXPORTER_PORTS.alertmanager}`, "--cluster.listen-address="],
+        // Loopback only, beside Prometheus: silences and what was sent, through the same tunnel.
+        ports: [`127.0.0.1:${d.alertmanagerLocalPort}:${EXPORTER_PORTS.alertmanager}`],
+        volumes: [`${d.alertmanagerConfigDir}:/etc/alertmanager:ro`, "alertmanager-data:/alertmanager"],
+        // SNS is outside the host: the default network's egress.
+        networks: [METRICS_NETWORK, "default"],
+      },
       [n.nodeExporter]: {
         ...base,
         image: images.nodeExporter,
@@ -158,6 +171,6 @@ export function metricsServices(options: MetricsServicesOptions): MetricsCompose
       },
     },
     networks: { [METRICS_NETWORK]: { internal: true }, [apiKey]: { external: true, name: apiNetwork } },
-    volumes: { "prometheus-data": {} },
+    volumes: { "prometheus-data": {}, "alertmanager-data": {} },
   };
 }

@@ -12,6 +12,8 @@ export const OBSERVABILITY_IMAGES = {
   nginxExporter: "nginx/nginx-prometheus-exporter:1.4.2",
   /** Tag only: digest to be pinned (no source for one could be found offline). */
   redisExporter: "oliver006/redis_exporter:v1.74.0",
+  /** Tag only: digest to be pinned (this machine reaches no registry to read it). */
+  alertmanager: "prom/alertmanager:v0.28.1",
 } as const;
 
 /** The images still pinned by tag alone: what a release must resolve to digests first. */

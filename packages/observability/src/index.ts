@@ -26,3 +26,4 @@ export {
   type GrafanaDashboard,
   type PanelQuery,
 } from "./dashboards";
+export { renderAlertmanagerConfig } from "./alertmanager";

@@ -7,7 +7,7 @@ export const PROMETHEUS_CONFIG_DIR = "/etc/prometheus";
 export const ALERT_RULES_FILE = "alert-rules.yml";
 
 /** Ports the exporters listen on inside the metrics network (their images' defaults). */
-export const EXPORTER_PORTS = { prometheus: 9090, nodeExporter: 9100, nginxExporter: 9113, redisExporter: 9121 } as const;
+export const EXPORTER_PORTS = { prometheus: 9090, nodeExporter: 9100, nginxExporter: 9113, redisExporter: 9121, alertmanager: 9093 } as const;
 
 /** The scrape jobs, by name: alert rules and dashboards select on these `job` values. */
 export const SCRAPE_JOBS = { api: "api", node: "node", nginx: "nginx", cache: "cache", prometheus: "prometheus" } as const;
@@ -21,6 +21,8 @@ export interface PrometheusConfigOptions {
    * process on loopback. A job left out keeps its production targets.
    */
   staticTargets?: Partial<Record<ScrapeJob, string[]>>;
+  /** `host:port` of the Alertmanager that firing alerts go to (metricsServices' alertmanager:9093). Default none: alerts stay in Prometheus. */
+  alertmanager?: string;
 }
 
 const TARGET = /^(?:[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?|\[[0-9a-f:]+\]):\d{1,5}$/;
@@ -44,6 +46,8 @@ function staticTargets(options: PrometheusConfigOptions): Partial<Record<ScrapeJ
 export function renderPrometheusConfig(args: ObservabilityArgs = {}, options: PrometheusConfigOptions = {}): string {
   const s = resolveObservabilitySettings(args);
   const fixed = staticTargets(options);
+  const alertmanager = options.alertmanager;
+  if (alertmanager !== undefined && (typeof alertmanager !== "string" || !TARGET.test(alertmanager))) throw new InvalidArgumentError(OBSERVABILITY, "alertmanager", alertmanager, "Allowed: host:port, e.g. alertmanager:9093.");
   const interval = `${s.scrapeIntervalSeconds}s`;
   const staticJob = (job: ScrapeJob, target: string) => ({ job_name: SCRAPE_JOBS[job], static_configs: [{ targets: fixed[job] ?? [target] }] });
   const apiDiscovery = fixed.api ? { static_configs: [{ targets: fixed.api }] } : { dns_sd_configs: [{ names: [s.apiTarget], type: "A", port: s.apiPort, refresh_interval: interval }] };
@@ -57,6 +61,7 @@ export function renderPrometheusConfig(args: ObservabilityArgs = {}, options: Pr
     },
     // Relative: Prometheus reads it beside prometheus.yml, so the rendered directory is complete in itself.
     rule_files: [ALERT_RULES_FILE],
+    ...(alertmanager ? { alerting: { alertmanagers: [{ static_configs: [{ targets: [alertmanager] }] }] } } : {}),
     scrape_configs: [
       {
         job_name: SCRAPE_JOBS.api,

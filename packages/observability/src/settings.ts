@@ -9,6 +9,7 @@ export const METRICS_SERVICE_NAMES = {
   nodeExporter: "node-exporter",
   nginxExporter: "nginx-exporter",
   redisExporter: "redis-exporter",
+  alertmanager: "alertmanager",
 } as const;
 
 export interface ObservabilityArgs {

@@ -11,6 +11,7 @@ import {
   dashboardSpecs,
   metricsServices,
   renderAlertRules,
+  renderAlertmanagerConfig,
   renderDashboards,
   renderPrometheusConfig,
   renderRedisExporterEnv,
@@ -63,6 +64,13 @@ describe("@trafficlab/observability", () => {
       expect(jobs.cache.static_configs).to.deep.equal([{ targets: ["redis-exporter:9121"] }]);
     });
 
+    it("sends firing alerts to an Alertmanager only when given one", () => {
+      expect(parse(renderPrometheusConfig()).alerting).to.equal(undefined);
+      expect(parse(renderPrometheusConfig({}, { alertmanager: "alertmanager:9093" })).alerting).to.deep.equal({ alertmanagers: [{ static_configs: [{ targets: ["alertmanager:9093"] }] }] });
+      expect(() => renderPrometheusConfig({}, { alertmanager: "http://alertmanager" })).to.throw(/alertmanager = "http:\/\/alertmanager"/);
+      expect(() => renderAlertmanagerConfig("arn:aws:sqs:ap-northeast-2:123456789012:q", "ap-northeast-2")).to.throw(/topicArn = "arn:aws:sqs/);
+    });
+
     it("takes fixed targets per job (a Prometheus outside compose), leaving the other jobs and the default rendering as they are", () => {
       const jobsOf = (yaml: string) => Object.fromEntries(parse(yaml).scrape_configs.map((job: { job_name: string }) => [job.job_name, job]));
       const jobs = jobsOf(renderPrometheusConfig({}, { staticTargets: { api: ["127.0.0.1:18080"], node: ["127.0.0.1:19100", "[::1]:19100"] } }));
@@ -78,11 +86,12 @@ describe("@trafficlab/observability", () => {
   });
 
   describe("metricsServices", () => {
-    it("publishes only Prometheus, on 127.0.0.1, keeps the retention and pins every image", () => {
+    it("publishes only Prometheus and Alertmanager, on 127.0.0.1, keeps the retention and pins every image", () => {
       const fragment = services({ retentionDays: 30 });
       const published = Object.entries(fragment.services).filter(([, service]) => service.ports !== undefined);
-      expect(published.map(([name]) => name)).to.deep.equal(["prometheus"]);
+      expect(published.map(([name]) => name)).to.deep.equal(["prometheus", "alertmanager"]);
       expect(fragment.services.prometheus!.ports).to.deep.equal(["127.0.0.1:9090:9090"]);
+      expect(fragment.services.alertmanager!.ports).to.deep.equal(["127.0.0.1:9093:9093"]);
       expect(fragment.services.prometheus!.command).to.include("--storage.tsdb.retention.time=30d");
       expect(fragment.networks.metrics).to.deep.equal({ internal: true });
       for (const service of Object.values(fragment.services)) {

@@ -7,7 +7,7 @@ lock_file='/var/lock/trafficlab-deploy.lock'
 lock_timeout_seconds='900'
 log_lines='50'
 required_files=()
-prometheus_reload_url=''
+reload_urls=()
 
 # Functions every host script uses, included between the header and the script's own text.
 # as_root COMMAND...: privileged commands through sudo when the SSH user is not root.
@@ -43,9 +43,10 @@ set -euo pipefail
 : "${project_dir:?}" "${wait_timeout_seconds:?}" "${poll_seconds:?}" "${lock_file:?}" "${lock_timeout_seconds:?}" "${log_lines:?}"
 # shellcheck disable=SC2154 # an array of the header: set -u stops the script when it is missing
 : "${#required_files[@]}"
-# Prometheus' reload URL on the host's loopback, or empty: its config files are bind-mounted, so a
-# new prometheus.yml or rule file recreates nothing and takes effect only with this POST.
-: "${prometheus_reload_url?}"
+# An array, maybe empty: reload URLs on the host's loopback (Prometheus', Alertmanager's). Their
+# config files are bind-mounted, so a new file recreates nothing and takes effect only with a POST.
+# shellcheck disable=SC2154 # an array of the header: set -u stops the script when it is missing
+: "${#reload_urls[@]}"
 
 # The compose file of the last project that ran healthy, kept beside compose.yaml: what a failed
 # change goes back to (compose-down removes it).
@@ -121,24 +122,24 @@ start_and_wait() {
 }
 
 echo "deploy: docker compose up in $(pwd), waiting up to $wait_timeout_seconds s for healthy services"
-# Prometheus reads its files again; a file it refuses fails the step with Prometheus' own words,
-# and Prometheus keeps running on the files it read last.
-reload_prometheus() {
-  local answer deadline=$((SECONDS + wait_timeout_seconds))
-  until answer="$(curl -sS --max-time 10 -X POST -w ' (HTTP %{http_code})' "$prometheus_reload_url" 2>&1)" && [[ $answer == *"(HTTP 200)" ]]; do
+# The service reads its files again; a file it refuses fails the step with the service's own words,
+# and it keeps running on the files it read last.
+reload_config() {
+  local url=$1 answer deadline=$((SECONDS + wait_timeout_seconds))
+  until answer="$(curl -sS --max-time 10 -X POST -w ' (HTTP %{http_code})' "$url" 2>&1)" && [[ $answer == *"(HTTP 200)" ]]; do
     # Connection refused, 503: it is (re)starting; anything else is its verdict on the files.
     if [[ $answer != *"(HTTP 000)"* && $answer != *"(HTTP 503)"* && $answer != curl:* ]] || [ "$SECONDS" -ge "$deadline" ]; then
-      echo "deploy: Prometheus refused its new configuration: $answer" >&2
+      echo "deploy: $url refused the new configuration: $answer" >&2
       return 1
     fi
     sleep "$poll_seconds"
   done
-  echo "deploy: Prometheus reloaded its configuration and rules"
+  echo "deploy: reloaded $url"
 }
 
 if start_and_wait; then
   compose ps
-  if [ -n "$prometheus_reload_url" ]; then reload_prometheus || exit 1; fi
+  for url in ${reload_urls[@]+"${reload_urls[@]}"}; do reload_config "$url" || exit 1; done
   if [ -f compose.yaml ]; then as_root cp compose.yaml "$last_healthy"; fi
   echo "deploy: all services running and healthy"
   exit 0
