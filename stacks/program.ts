@@ -106,7 +106,17 @@ export async function trafficlab(config: StackConfig) {
   // that may write there and nowhere else (an instance profile is attached and swapped in place).
   const tags = args.network.tags ?? {};
   const centralLogs = createCentralLogs(names.host, { stack: prefix, services: config.domain ? ["nginx", "acme", API_LOG_SERVICE] : ["nginx", API_LOG_SERVICE], retentionDays: args.logRetentionDays, tags });
-  const hostRole = new aws.iam.Role(`${names.host}-host-role`, { assumeRolePolicy: JSON.stringify(serviceAssumeRolePolicy("ec2.amazonaws.com")), description: `The API host ${names.host}`, tags });
+  // Every role of the stack carries iamPermissionsBoundary (the fleet's and the Chatbot role through
+  // their arguments), so the CI deploy role may create it. Explicit rather than a stack transform:
+  // transforms run in the engine, so the mocks (tests, pnpm plan) would never see them. Adding or
+  // changing a boundary is in place (tf-aws v6.58.0 iam/func.resourceRole#L175 has no ForceNew;
+  // func.resourceRoleUpdate#L97 calls PutRolePermissionsBoundary), and removing it too (DeleteRolePermissionsBoundary).
+  const hostRole = new aws.iam.Role(`${names.host}-host-role`, {
+    assumeRolePolicy: JSON.stringify(serviceAssumeRolePolicy("ec2.amazonaws.com")),
+    description: `The API host ${names.host}`,
+    permissionsBoundary: args.permissionsBoundary,
+    tags,
+  });
   const writeLogs = new aws.iam.RolePolicy(`${names.host}-write-logs`, { role: hostRole.id, policy: centralLogs.writePolicy });
   const hostProfile = new aws.iam.InstanceProfile(`${names.host}-host-profile`, { role: hostRole.name, tags });
   const apiHost = new ApiHost(
@@ -127,7 +137,7 @@ export async function trafficlab(config: StackConfig) {
   const { database, tokenCache } = data;
 
   // Alarms, as the fleet has them, without the load balancer's: the host's status and CPU, the data tier's.
-  const notifications = createAlarmNotifications(names.host, { ...args.alarmRouting, tags });
+  const notifications = createAlarmNotifications(names.host, { ...args.alarmRouting, permissionsBoundary: args.permissionsBoundary, tags });
   const alarms = createAlarms(
     names.host,
     singleHostAlarmSpecs({
