@@ -21,6 +21,8 @@ export function ciProgram(config: StackConfig) {
     // The facts the workflows and the repository's variables take (README, Deploy from CI).
     previewRoleArn: roles.previewRoleArn,
     deployRoleArn: roles.deployRoleArn,
+    // Each deployed stack's iamPermissionsBoundary: the deploy role creates no role without it.
+    stackRoleBoundaryArn: roles.stackRoleBoundaryArn,
     ecrRepositoryUrl: image.repositoryUrl,
     stateBucket: backend.bucketName,
     secretsProvider: backend.secretsProvider,

@@ -20,6 +20,8 @@ export interface ComponentArgs {
   alarmRouting: Pick<AlarmNotificationsArgs, "emails" | "slack">;
   /** Days CloudWatch Logs keeps the containers' logs. */
   logRetentionDays: number;
+  /** The permissions boundary of every IAM role the stack creates (the ci stack's stackRoleBoundaryArn); none: no boundary. */
+  permissionsBoundary: string | undefined;
   /** hosting: ci. The roles' arguments less the ARNs of the state backend and repository, which exist only once created. */
   ci: {
     roles: Omit<GithubDeployRolesArgs, "stateBucketArn" | "stateKeyArn" | "imageRepositoryArn">;
@@ -75,9 +77,11 @@ export function componentArgs(settings: StackSettings, context: { project: strin
     slack: settings.alarmSlackWorkspaceId || settings.alarmSlackChannelId ? { workspaceId: settings.alarmSlackWorkspaceId, channelId: settings.alarmSlackChannelId } : undefined,
   };
   const logRetentionDays = logRetentionFor(settings.environment, settings.logRetentionDays);
+  const permissionsBoundary = settings.iamPermissionsBoundary || undefined;
   return {
     alarmRouting,
     logRetentionDays,
+    permissionsBoundary,
     ci: {
       roles: {
         repository: settings.githubRepository,
@@ -119,6 +123,7 @@ export function componentArgs(settings: StackSettings, context: { project: strin
       // A domain without its zone is refused (under hostedZoneId), not served in clear by surprise.
       https: settings.domain || settings.hostedZoneId ? { domain: settings.domain, hostedZoneId: settings.hostedZoneId } : undefined,
       alarms: alarmRouting,
+      permissionsBoundary,
       logs: { stack: context.stack, retentionDays: logRetentionDays },
       metrics: fleetMetricsOn(settings) ? { stack: context.stack, scrapeIntervalSeconds: settings.fleetMetricsScrapeSeconds } : undefined,
       tags,

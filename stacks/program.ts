@@ -110,11 +110,21 @@ export async function trafficlab(config: StackConfig) {
   // Every compose service logs to its own group: the metrics services too, where they run.
   const logServices = ["nginx", ...(config.domain ? ["acme"] : []), API_LOG_SERVICE, ...(metrics ? Object.values(METRICS_SERVICE_NAMES) : [])];
   const centralLogs = createCentralLogs(names.host, { stack: prefix, services: logServices, retentionDays: args.logRetentionDays, tags });
-  const hostRole = new aws.iam.Role(`${names.host}-host-role`, { assumeRolePolicy: JSON.stringify(serviceAssumeRolePolicy("ec2.amazonaws.com")), description: `The API host ${names.host}`, tags });
+  // Every role of the stack carries iamPermissionsBoundary (the fleet's and the Chatbot role through
+  // their arguments), so the CI deploy role may create it. Explicit rather than a stack transform:
+  // transforms run in the engine, so the mocks (tests, pnpm plan) would never see them. Adding or
+  // changing a boundary is in place (tf-aws v6.58.0 iam/func.resourceRole#L175 has no ForceNew;
+  // func.resourceRoleUpdate#L97 calls PutRolePermissionsBoundary), and removing it too (DeleteRolePermissionsBoundary).
+  const hostRole = new aws.iam.Role(`${names.host}-host-role`, {
+    assumeRolePolicy: JSON.stringify(serviceAssumeRolePolicy("ec2.amazonaws.com")),
+    description: `The API host ${names.host}`,
+    permissionsBoundary: args.permissionsBoundary,
+    tags,
+  });
   const writeLogs = new aws.iam.RolePolicy(`${names.host}-write-logs`, { role: hostRole.id, policy: centralLogs.writePolicy });
   const hostProfile = new aws.iam.InstanceProfile(`${names.host}-host-profile`, { role: hostRole.name, tags });
   // Where the CloudWatch alarms go, and with hostMetrics the host's Alertmanager too, signing with the instance role.
-  const notifications = createAlarmNotifications(names.host, { ...args.alarmRouting, tags });
+  const notifications = createAlarmNotifications(names.host, { ...args.alarmRouting, permissionsBoundary: args.permissionsBoundary, tags });
   const publishAlerts = metrics
     ? new aws.iam.RolePolicy(`${names.host}-publish-alerts`, { role: hostRole.id, policy: notifications.topic.arn.apply((arn) => JSON.stringify(publishToTopicPolicy(arn))) })
     : undefined;

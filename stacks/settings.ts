@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { API_HOST_DEFAULTS, API_HOST_TYPE, BUILD_CONTEXT_ALLOWED, buildContextProblem } from "@trafficlab/api-host";
-import { InvalidArgumentError, isRegistryUsername, REGISTRY_USERNAME_ALLOWED, requirePinnedImage } from "@trafficlab/validation";
+import { IAM_POLICY_ARN_ALLOWED, InvalidArgumentError, isIamPolicyArn, isRegistryUsername, REGISTRY_USERNAME_ALLOWED, requirePinnedImage } from "@trafficlab/validation";
 import { DATABASE_DEFAULTS, DATABASE_TYPE } from "@trafficlab/database";
 import { ACME_DEFAULTS } from "@trafficlab/edge-proxy";
 import { API_IMAGE_REPOSITORY_DEFAULTS, API_IMAGE_REPOSITORY_TYPE, GITHUB_DEPLOY_ROLES_DEFAULTS, GITHUB_DEPLOY_ROLES_TYPE } from "@trafficlab/ci";
@@ -298,6 +298,17 @@ export const STACK_SETTINGS = {
     }),
     description: `single with hostMetrics: SERVICE=IMAGE entries in place of the pinned images (e.g. from a private mirror), SERVICE one of ${Object.keys(OBSERVABILITY_IMAGES).join(", ")}; a tag or digest, never latest`,
     becomes: [{ component: API_HOST_TYPE, argument: "metrics.images" }],
+  }),
+  // Checked here, before any resource: IAM would refuse it only at CreateRole, halfway through an up.
+  // The ci stack's own roles take none (a person deploys it).
+  iamPermissionsBoundary: setting({
+    type: "string",
+    default: "",
+    schema: text.refine((arn) => arn === "" || isIamPolicyArn(arn), { message: `allowed: "" (no boundary) or ${IAM_POLICY_ARN_ALLOWED}` }),
+    description:
+      'the permissions boundary of every IAM role the stack creates; required for a stack the CI deploy role deploys (set it to the ci stack\'s output stackRoleBoundaryArn); "" for none',
+    // No `becomes`: a single host's roles take it in stacks/program.ts, not through a component
+    // argument, and the fleet's own check of it (permissionsBoundary) is this one.
   }),
   // hosting: ci (packages/ci). Empty by default so the CLI requires it of no stack; stacks/config.ts requires it for hosting: ci.
   githubRepository: setting({

@@ -66,6 +66,7 @@ const METRICS_IMAGES = {
   nodeExporter: "trafficlab-e2e/node-exporter:debian",
   nginxExporter: "trafficlab-e2e/nginx-exporter:debian",
   redisExporter: "trafficlab-e2e/redis-exporter:debian",
+  alertmanager: "trafficlab-e2e/alertmanager:debian",
 };
 /** The HTTPS scenario's name and e-mail. */
 const DOMAIN = "api.trafficlab.test";
@@ -651,12 +652,12 @@ describe("e2e: the dev stack's pulumi up, day 1 and day 2, on a real engine", fu
     const h = host();
     const images = Object.entries(METRICS_IMAGES).map(([service, reference]) => `${service}=${reference}`);
     const pushed = Date.now();
-    for (const [variant, reference] of Object.entries({ prometheus: METRICS_IMAGES.prometheus, "node-exporter": METRICS_IMAGES.nodeExporter, "nginx-exporter": METRICS_IMAGES.nginxExporter })) {
+    for (const [variant, reference] of Object.entries({ prometheus: METRICS_IMAGES.prometheus, "node-exporter": METRICS_IMAGES.nodeExporter, "nginx-exporter": METRICS_IMAGES.nginxExporter, alertmanager: METRICS_IMAGES.alertmanager })) {
       await world!.push(e2eImage("metrics", variant), reference, false);
     }
     // The exporter dials the cache over TLS: it trusts the run's CA, as ElastiCache's would be trusted through the system pool.
     await world!.push(e2eImage("metrics", "redis-exporter"), METRICS_IMAGES.redisExporter, true);
-    say(`pushed the 4 metrics images to the mirror in ${seconds(Date.now() - pushed)}`);
+    say(`pushed the 5 metrics images to the mirror in ${seconds(Date.now() - pushed)}`);
 
     const { result: on, reports } = await underLoad("i2. hostMetrics off -> on", () => stack.up("hostMetrics on", { set: { hostMetrics: "on", hostMetricsImages: JSON.stringify(images) } }));
     noErrors(reports);
@@ -728,12 +729,24 @@ describe("e2e: the dev stack's pulumi up, day 1 and day 2, on a real engine", fu
       await Promise.all(callers);
     }
     const firing = (await prom<{ alerts: Alert[] }>("/api/v1/alerts")).alerts.filter((a) => a.labels.alertname === "ApiRouteP99Slow" && a.state === "firing");
+    // Prometheus hands it to the host's Alertmanager, which would publish it to the alarm topic (no SNS here: it logs the failed publish).
+    const alertmanagers = await prom<{ activeAlertmanagers: { url: string }[] }>("/api/v1/alertmanagers");
+    let received: string[] = [];
+    const handedOver = Date.now() + 60_000;
+    while (Date.now() < handedOver) {
+      const answer = await world!.onHost(h, "curl -sS --max-time 10 http://127.0.0.1:9093/api/v2/alerts");
+      received = (JSON.parse(answer.stdout || "[]") as { labels: Record<string, string> }[]).map((a) => `${a.labels.alertname} ${a.labels.uri ?? ""}`.trim());
+      if (received.includes("ApiRouteP99Slow /api/slow")) break;
+      await sleep(2000);
+    }
     record(
       "i2. host metrics",
-      `    ${targets.length} targets up (${targetLines.join("; ")})\n    ${queries.length - empty.length} of ${queries.length} dashboard queries return series${noNumber.length ? ` (${noNumber.length} only NaN: ${noNumber.join(", ")})` : ""}\n    ApiRouteP99Slow (for ${rule.for}): pending ${pendingAt ? seconds(pendingAt - slowStarted) : "never"}, firing ${firingAt ? seconds(firingAt - slowStarted) : "never"} after 800 ms requests began (${slowRequests} sent); firing for ${firing.map((a) => a.labels.uri).join(", ") || "nothing"}`,
+      `    ${targets.length} targets up (${targetLines.join("; ")})\n    ${queries.length - empty.length} of ${queries.length} dashboard queries return series${noNumber.length ? ` (${noNumber.length} only NaN: ${noNumber.join(", ")})` : ""}\n    ApiRouteP99Slow (for ${rule.for}): pending ${pendingAt ? seconds(pendingAt - slowStarted) : "never"}, firing ${firingAt ? seconds(firingAt - slowStarted) : "never"} after 800 ms requests began (${slowRequests} sent); firing for ${firing.map((a) => a.labels.uri).join(", ") || "nothing"}\n    Alertmanager (${alertmanagers.activeAlertmanagers.map((a) => a.url).join(", ")}) holds: ${received.join(", ") || "nothing"}`,
     );
     expect(firingAt, "ApiRouteP99Slow firing for /api/slow").to.not.equal(undefined);
     expect(firing.map((a) => a.labels.uri)).to.deep.equal(["/api/slow"]);
+    expect(alertmanagers.activeAlertmanagers.map((a) => a.url)).to.deep.equal(["http://alertmanager:9093/api/v2/alerts"]);
+    expect(received).to.include("ApiRouteP99Slow /api/slow");
 
     // The monitoring user's password reached the host only on stdin, into a 600 file.
     const monitorPassword = String(stack.resource("dev-tokens-monitor-password").outputs.result);

@@ -121,6 +121,9 @@ const CATALOG: Case[] = [
   { case: "a registry user name with a space", config: { [k("registryUsername")]: "deploy user", [k("registryPassword")]: "s3cret-Registry-1" }, says: ['trafficlab:registryUsername = "deploy user" is not allowed', "no space"] },
   { case: "a registry user name with a colon", config: { [k("registryUsername")]: "deploy:er", [k("registryPassword")]: "s3cret-Registry-1" }, says: ['trafficlab:registryUsername = "deploy:er" is not allowed', "':'", "RFC 7617"] },
   { case: "a registry user name with a space and no password", config: { [k("registryUsername")]: "deploy user" }, says: ['trafficlab:registryUsername = "deploy user" is not allowed', "no space"] },
+  // the roles' permissions boundary (the ci stack's stackRoleBoundaryArn)
+  { case: "a boundary given by name, not ARN", config: { [k("iamPermissionsBoundary")]: "ci-github-stack-role-boundary" }, says: ['trafficlab:iamPermissionsBoundary = "ci-github-stack-role-boundary" is not allowed', "arn:aws:iam::<12-digit account>:policy/<name>"] },
+  { case: "a role's ARN as the boundary", stack: "prod", config: { [k("iamPermissionsBoundary")]: "arn:aws:iam::123456789012:role/ci-github-deploy" }, says: ['trafficlab:iamPermissionsBoundary = "arn:aws:iam::123456789012:role/ci-github-deploy" is not allowed', "an IAM managed policy's ARN"] },
   // database
   { case: "MySQL 5.7", config: { [k("dbEngineVersion")]: "5.7" }, says: ['trafficlab:dbEngineVersion = "5.7"', "8.4"] },
   { case: "MySQL 8.5, which RDS does not offer", config: { [k("dbEngineVersion")]: "8.5" }, says: ['trafficlab:dbEngineVersion = "8.5"', "8.4 (LTS, default)"] },

@@ -18,6 +18,7 @@ describe("the ci stack (hosting ci) under mocks", () => {
       "aws:ecr/lifecyclePolicy:LifecyclePolicy",
       "aws:ecr/repository:Repository",
       "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+      "aws:iam/policy:Policy",
       "aws:iam/role:Role",
       "aws:iam/rolePolicy:RolePolicy",
       "aws:kms/alias:Alias",
@@ -36,6 +37,8 @@ describe("the ci stack (hosting ci) under mocks", () => {
     expect(outputs).to.include.keys("previewRoleArn", "deployRoleArn", "ecrRepositoryUrl", "stateBucket", "secretsProvider");
     expect(outputs.previewRoleArn).to.match(/^arn:aws:iam::\d{12}:role\/ci-github-preview-/);
     expect(outputs.deployRoleArn).to.match(/^arn:aws:iam::\d{12}:role\/ci-github-deploy-/);
+    // What each deployed stack's iamPermissionsBoundary must be (README, Deploy from CI).
+    expect(outputs.stackRoleBoundaryArn).to.equal(`arn:aws:iam::${MOCK_ACCOUNT_ID}:policy/ci-github-stack-role-boundary`);
     expect(outputs.ecrRepositoryUrl).to.equal(`${MOCK_ACCOUNT_ID}.dkr.ecr.ap-northeast-2.amazonaws.com/trafficlab/api`);
     expect(outputs.stateBucket).to.match(/^trafficlab-ci-state-/);
     expect(outputs.secretsProvider).to.match(/^awskms:\/\/[0-9a-f-]+\?region=ap-northeast-2$/);

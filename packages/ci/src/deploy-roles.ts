@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { ArgumentChecks } from "@trafficlab/validation";
 import { GITHUB_OIDC_URL, STS_AUDIENCE, environmentProblem, environmentSubject, githubTrustPolicy, pullRequestSubject, repositoryProblem } from "./github";
-import { deployPermissions, previewPermissions } from "./permissions";
+import { deployPermissions, previewPermissions, stackRoleBoundary, stackRoleBoundaryName } from "./permissions";
 
 export const GITHUB_DEPLOY_ROLES_TYPE = "trafficlab:ci:GithubDeployRoles";
 
@@ -118,6 +118,8 @@ export class GithubDeployRoles extends pulumi.ComponentResource {
   readonly previewRoleArn: pulumi.Output<string>;
   /** The role jobs of the deploy environment assume. */
   readonly deployRoleArn: pulumi.Output<string>;
+  /** The permissions boundary every role of the stacks must carry: each stack's `iamPermissionsBoundary`. */
+  readonly stackRoleBoundaryArn: pulumi.Output<string>;
   /** The child resources, for what the arguments do not offer. */
   readonly nodes: {
     oidcProvider: aws.iam.OpenIdConnectProvider | undefined;
@@ -125,6 +127,7 @@ export class GithubDeployRoles extends pulumi.ComponentResource {
     deployRole: aws.iam.Role;
     previewPolicy: aws.iam.RolePolicy;
     deployPolicy: aws.iam.RolePolicy;
+    stackRoleBoundary: aws.iam.Policy;
   };
 
   constructor(name: string, args: GithubDeployRolesArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -158,21 +161,35 @@ export class GithubDeployRoles extends pulumi.ComponentResource {
     // Descriptions are in place (iam:UpdateRole), so they may name the repository.
     const previewRole = role("preview", settings.previewSubject, `pulumi preview from pull requests of ${settings.repository}`);
     const deployRole = role("deploy", settings.deploySubject, `pulumi up from the ${settings.deployEnvironment} environment of ${settings.repository}`);
+    // A fixed name, so the ARN the stacks' config holds is known before and kept after: name,
+    // path and description are force-new (tf-aws v6.58.0 iam/func.resourcePolicy#L51-L74), the
+    // document changes in place (a new default version, func.resourcePolicyUpdate).
+    const stackRoleBoundaryPolicy = new aws.iam.Policy(
+      `${name}-stack-role-boundary`,
+      {
+        name: stackRoleBoundaryName(name),
+        description: "Permissions boundary of the roles the deployed stacks create",
+        policy: scope.apply((s) => JSON.stringify(stackRoleBoundary(s))),
+        tags,
+      },
+      child,
+    );
     const previewPolicy = new aws.iam.RolePolicy(`${name}-preview-read`, { role: previewRole.id, policy: pulumi.all([scope, state]).apply(([s, st]) => JSON.stringify(previewPermissions(s, st))) }, child);
     const deployPolicy = new aws.iam.RolePolicy(
       `${name}-deploy-stacks`,
       {
         role: deployRole.id,
         policy: pulumi
-          .all([scope, state, args.imageRepositoryArn])
-          .apply(([s, st, imageRepositoryArn]) => JSON.stringify(deployPermissions(s, st, { imageRepositoryArn, hostedZoneIds: args.hostedZoneIds }))),
+          .all([scope, state, args.imageRepositoryArn, stackRoleBoundaryPolicy.arn])
+          .apply(([s, st, imageRepositoryArn, roleBoundaryArn]) => JSON.stringify(deployPermissions(s, st, { roleBoundaryArn, imageRepositoryArn, hostedZoneIds: args.hostedZoneIds }))),
       },
       child,
     );
 
     this.previewRoleArn = previewRole.arn;
     this.deployRoleArn = deployRole.arn;
-    this.nodes = { oidcProvider, previewRole, deployRole, previewPolicy, deployPolicy };
-    this.registerOutputs({ oidcProviderArn: this.oidcProviderArn, previewRoleArn: this.previewRoleArn, deployRoleArn: this.deployRoleArn });
+    this.stackRoleBoundaryArn = stackRoleBoundaryPolicy.arn;
+    this.nodes = { oidcProvider, previewRole, deployRole, previewPolicy, deployPolicy, stackRoleBoundary: stackRoleBoundaryPolicy };
+    this.registerOutputs({ oidcProviderArn: this.oidcProviderArn, previewRoleArn: this.previewRoleArn, deployRoleArn: this.deployRoleArn, stackRoleBoundaryArn: this.stackRoleBoundaryArn });
   }
 }

@@ -13,10 +13,13 @@ import type { PolicyDocument, PolicyStatement } from "./github";
  *   `aws:ResourceTag/Stack` to change or delete;
  * - Describe/List/Get: `Resource: "*"`, because those actions take no resource-level
  *   permissions (nor does ecr:GetAuthorizationToken).
- * Where it cannot be narrowed further: a role allowed to create `<stack>-*` roles with inline
- * policies and pass them to EC2 could grant those roles more than it has itself; the explicit
- * denies below close the common paths (users, keys, managed policies, policy versions), not this
- * one. A permissions boundary on the stack's roles would, once the stacks set one.
+ * The roles the stacks create are bounded: the deploy role may create a `<stack>-*` role, put an
+ * inline policy on one or set its boundary only when the boundary is the CI stack's policy
+ * (`iam:PermissionsBoundary`; of the role actions, AWS sets that key on CreateRole, PutRolePolicy,
+ * PutRolePermissionsBoundary, DeleteRolePolicy, Attach/DetachRolePolicy and
+ * DeleteRolePermissionsBoundary only: Service Authorization Reference, IAM, condition keys), and
+ * may neither remove a boundary nor change or delete the boundary policy. So whatever inline policy a deploy
+ * job writes, a stack's role can do no more than `stackRoleBoundary` allows.
  */
 
 export interface StackScope {
@@ -261,12 +264,52 @@ function readStatements(scope: StackScope): PolicyStatement[] {
   ];
 }
 
+/** The name of the boundary policy the CI component creates: fixed, so its ARN can be put in each stack's config. */
+export function stackRoleBoundaryName(prefix: string): string {
+  return `${prefix}-stack-role-boundary`;
+}
+
+/**
+ * The permissions boundary of every role the stacks create: the union of what their roles are
+ * given (packages/fleet iam-policies.ts, managed-prometheus.ts, log-groups.ts), each narrowed to
+ * the stacks as the deploy role is, and nothing else. A role's inline policy beyond it is cut
+ * at request time; a new permission of a stack role must be added here too (stacks/test checks
+ * every role policy the stacks make against this document).
+ */
+export function stackRoleBoundary(scope: StackScope): PolicyDocument {
+  const stacks = [...scope.stacks];
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      // The fleet's secrets (SecureString under aws/ssm: no kms action needed, iam-policies.ts readParametersPolicy).
+      { Sid: "ReadStackParameters", Effect: "Allow", Action: ["ssm:GetParameter", "ssm:GetParameters"], Resource: stacks.map((s) => arn(scope, "ssm", `parameter/${scope.project}/${s}/*`)) },
+      // Session Manager (sessionManagerPolicy): these actions take no resource-level permission.
+      {
+        Sid: "SessionManager",
+        Effect: "Allow",
+        Action: ["ssm:UpdateInstanceInformation", "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"],
+        Resource: "*",
+      },
+      // Docker's awslogs driver, into the stacks' own groups (writeLogsPolicy); the streams are under the group's ARN.
+      { Sid: "WriteStackLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: stacks.map((s) => arn(scope, "logs", `log-group:/${scope.project}/${s}/*`)) },
+      // The fleet's metrics agent (remoteWritePolicy): AMP workspace ids are random, so the account's workspaces in the Region.
+      { Sid: "RemoteWriteMetrics", Effect: "Allow", Action: "aps:RemoteWrite", Resource: arn(scope, "aps", "workspace/*") },
+      // A single host's Alertmanager (hostMetrics), into the stack's alarm topic (stacks/program.ts publishToTopicPolicy).
+      { Sid: "PublishAlerts", Effect: "Allow", Action: "sns:Publish", Resource: stacks.map((s) => arn(scope, "sns", `${s}-*`)) },
+      // The Slack channel's role (chatbotNotificationsPolicy): Chatbot reads CloudWatch to render an alarm.
+      { Sid: "RenderAlarms", Effect: "Allow", Action: ["cloudwatch:Describe*", "cloudwatch:Get*", "cloudwatch:List*"], Resource: "*" },
+    ],
+  };
+}
+
 /** The preview role: `pulumi preview` of the stacks, and nothing that writes. */
 export function previewPermissions(scope: StackScope, state: StateAccess): PolicyDocument {
   return { Version: "2012-10-17", Statement: [...stateStatements(state, false), ...readStatements(scope)] };
 }
 
 export interface DeployExtras {
+  /** The boundary every `<stack>-*` role must carry (the ARN of the `stackRoleBoundary` policy). */
+  roleBoundaryArn: string;
   /** The ECR repository the deploy role pushes the API image to. */
   imageRepositoryArn?: string;
   /** Route 53 zones the stacks write records in (a fleet's domain); none: no Route 53 write. */
@@ -274,7 +317,7 @@ export interface DeployExtras {
 }
 
 /** The deploy role: `pulumi up` of the stacks, scoped to their tags and names, and the image push. */
-export function deployPermissions(scope: StackScope, state: StateAccess, extras: DeployExtras = {}): PolicyDocument {
+export function deployPermissions(scope: StackScope, state: StateAccess, extras: DeployExtras): PolicyDocument {
   const stacks = [...scope.stacks];
   const named = (service: string, pattern: (stack: string) => string, options?: { region?: boolean; account?: boolean }) => stacks.map((stack) => arn(scope, service, pattern(stack), options));
   const statements: PolicyStatement[] = [
@@ -302,11 +345,10 @@ export function deployPermissions(scope: StackScope, state: StateAccess, extras:
       Sid: "StackRoles",
       Effect: "Allow",
       Action: [
-        "iam:CreateRole",
         "iam:DeleteRole",
         "iam:UpdateRole",
         "iam:UpdateAssumeRolePolicy",
-        "iam:PutRolePolicy",
+        // Only takes permissions away; unconditioned so a role made before the boundary can still be destroyed.
         "iam:DeleteRolePolicy",
         "iam:TagRole",
         "iam:UntagRole",
@@ -318,6 +360,15 @@ export function deployPermissions(scope: StackScope, state: StateAccess, extras:
         "iam:UntagInstanceProfile",
       ],
       Resource: [...named("iam", (s) => `role/${s}-*`, { region: false }), ...named("iam", (s) => `instance-profile/${s}-*`, { region: false })],
+    },
+    // What gives a role permissions, only while it carries the boundary: a role created without it,
+    // or one made earlier without it, gets no inline policy from this role.
+    {
+      Sid: "BoundedStackRoles",
+      Effect: "Allow",
+      Action: ["iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy"],
+      Resource: named("iam", (s) => `role/${s}-*`, { region: false }),
+      Condition: { StringEquals: { "iam:PermissionsBoundary": extras.roleBoundaryArn } },
     },
     {
       Sid: "PassStackRoles",
@@ -368,5 +419,9 @@ export function deployPermissions(scope: StackScope, state: StateAccess, extras:
     statements.push({ Sid: "PushApiImage", Effect: "Allow", Action: [...IMAGE_PUSH_ACTIONS], Resource: extras.imageRepositoryArn });
   }
   statements.push({ Sid: "NeverEscalate", Effect: "Deny", Action: [...DENIED_ACTIONS], Resource: "*" });
+  // The boundary stays on and stays as it is. NeverEscalate denies CreatePolicyVersion and
+  // SetDefaultPolicyVersion everywhere already; these are what it leaves of the boundary's lifecycle.
+  statements.push({ Sid: "KeepRoleBoundaries", Effect: "Deny", Action: "iam:DeleteRolePermissionsBoundary", Resource: "*" });
+  statements.push({ Sid: "KeepBoundaryPolicy", Effect: "Deny", Action: ["iam:DeletePolicy", "iam:DeletePolicyVersion"], Resource: extras.roleBoundaryArn });
   return { Version: "2012-10-17", Statement: statements };
 }

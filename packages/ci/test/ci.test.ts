@@ -11,6 +11,7 @@ import {
   imageLifecyclePolicy,
   previewPermissions,
   repositoryProblem,
+  stackRoleBoundary,
   type GithubDeployRolesArgs,
   type PolicyDocument,
   type PolicyStatement,
@@ -20,10 +21,13 @@ import { MOCK_ACCOUNT_ID, installMocks, resolveOutput } from "@trafficlab/testin
 
 const ROLE = "aws:iam/role:Role";
 const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
+const POLICY = "aws:iam/policy:Policy";
 const OIDC = "aws:iam/openIdConnectProvider:OpenIdConnectProvider";
 const PROVIDER_ARN = `arn:aws:iam::${MOCK_ACCOUNT_ID}:oidc-provider/token.actions.githubusercontent.com`;
 const STATE = { bucketArn: "arn:aws:s3:::ci-state-abc1234", keyArn: `arn:aws:kms:ap-northeast-2:${MOCK_ACCOUNT_ID}:key/k-1` };
 const SCOPE = { accountId: MOCK_ACCOUNT_ID, region: "ap-northeast-2", project: "trafficlab", stacks: ["dev", "prod"] };
+const BOUNDARY_ARN = `arn:aws:iam::${MOCK_ACCOUNT_ID}:policy/ci-github-stack-role-boundary`;
+const EXTRAS = { roleBoundaryArn: BOUNDARY_ARN };
 const ARGS: GithubDeployRolesArgs = { repository: "octo-org/trafficlab", stacks: ["dev", "prod"], stateBucketArn: STATE.bucketArn, stateKeyArn: STATE.keyArn, imageRepositoryArn: "arn:aws:ecr:ap-northeast-2:123456789012:repository/trafficlab/api" };
 
 async function build(args: Partial<GithubDeployRolesArgs> = {}) {
@@ -116,7 +120,7 @@ describe("@trafficlab/ci", () => {
     });
 
     it("deploy: creates only what the request tags Stack=<its stacks>, changes only what is tagged so", () => {
-      const deploy = deployPermissions(SCOPE, STATE);
+      const deploy = deployPermissions(SCOPE, STATE, EXTRAS);
       const create = deploy.Statement.find((s) => s.Sid === "CreateTaggedForStack")!;
       expect(create.Condition).to.deep.equal({ StringEquals: { "aws:RequestTag/Stack": ["dev", "prod"] } });
       expect(actionsOf(create)).to.deep.equal([...CREATE_ACTIONS]);
@@ -131,7 +135,7 @@ describe("@trafficlab/ci", () => {
     });
 
     it("deploy: roles, parameters, log groups, alarms and topics by the stacks' name prefixes", () => {
-      const deploy = deployPermissions(SCOPE, STATE);
+      const deploy = deployPermissions(SCOPE, STATE, EXTRAS);
       const resources = (sid: string) => deploy.Statement.find((s) => s.Sid === sid)!.Resource;
       expect(resources("StackRoles")).to.deep.equal([
         `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/dev-*`,
@@ -148,20 +152,20 @@ describe("@trafficlab/ci", () => {
 
     it("deploy: pushes to the one ECR repository only, writes Route 53 only in the zones given, and denies the ways out", () => {
       const repositoryArn = "arn:aws:ecr:ap-northeast-2:123456789012:repository/trafficlab/api";
-      const deploy = deployPermissions(SCOPE, STATE, { imageRepositoryArn: repositoryArn });
+      const deploy = deployPermissions(SCOPE, STATE, { ...EXTRAS, imageRepositoryArn: repositoryArn });
       const pushes = allowed(deploy).filter((s) => actionsOf(s).some((a) => a.startsWith("ecr:") && !/^ecr:(Describe|Get|List)/.test(a)));
       expect(pushes.map((s) => s.Resource)).to.deep.equal([repositoryArn]);
       expect(deploy.Statement.find((s) => s.Sid === "EcrLogin")).to.deep.include({ Action: "ecr:GetAuthorizationToken", Resource: "*" });
       expect(deploy.Statement.some((s) => actionsOf(s).some((a) => a.startsWith("route53:Change")))).to.equal(false);
-      const withZone = deployPermissions(SCOPE, STATE, { hostedZoneIds: ["Z0123456789ABCDEFGHIJ"] });
+      const withZone = deployPermissions(SCOPE, STATE, { ...EXTRAS, hostedZoneIds: ["Z0123456789ABCDEFGHIJ"] });
       expect(withZone.Statement.find((s) => s.Sid === "StackRecords")!.Resource).to.deep.equal(["arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ"]);
-      const deny = deploy.Statement.find((s) => s.Effect === "Deny")!;
+      const deny = deploy.Statement.find((s) => s.Sid === "NeverEscalate")!;
       expect(actionsOf(deny)).to.include.members(["iam:CreateUser", "iam:CreateAccessKey", "iam:AttachRolePolicy", "iam:CreatePolicyVersion", "kms:PutKeyPolicy", "s3:PutBucketPolicy"]);
       expect(deploy.Statement.find((s) => s.Sid === "UseStateKey")!.Action).to.deep.equal(["kms:Decrypt", "kms:GenerateDataKey"]);
     });
 
     it("tags only on create: CreateTags and AddTags need their service's CreateAction key, never just a tag", () => {
-      const statements = deployPermissions(SCOPE, STATE).Statement;
+      const statements = deployPermissions(SCOPE, STATE, EXTRAS).Statement;
       const ec2 = statements.find((s) => s.Sid === "TagOnCreateEc2")!;
       expect(ec2.Action).to.equal("ec2:CreateTags");
       expect(Object.keys(ec2.Condition!)).to.deep.equal(["StringEquals"]);
@@ -178,7 +182,60 @@ describe("@trafficlab/ci", () => {
     it("is the same document under the component as from the function", async () => {
       const { policyOf } = await build();
       expect(policyOf("-preview-read")).to.deep.equal(previewPermissions(SCOPE, STATE));
-      expect(policyOf("-deploy-stacks")).to.deep.equal(deployPermissions(SCOPE, STATE, { imageRepositoryArn: ARGS.imageRepositoryArn as string }));
+      expect(policyOf("-deploy-stacks")).to.deep.equal(deployPermissions(SCOPE, STATE, { ...EXTRAS, imageRepositoryArn: ARGS.imageRepositoryArn as string }));
+    });
+  });
+
+  describe("GithubDeployRoles: the stacks' role boundary", () => {
+    const denied = (document: PolicyDocument, action: string, resource: string) =>
+      document.Statement.some((s) => s.Effect === "Deny" && !s.Condition && actionsOf(s).includes(action) && [s.Resource].flat().some((r) => r === "*" || r === resource));
+
+    it("deploy: creates a <stack>-* role, puts its inline policy or sets its boundary only with the boundary", () => {
+      const deploy = deployPermissions(SCOPE, STATE, EXTRAS);
+      const bounded = deploy.Statement.find((s) => s.Sid === "BoundedStackRoles")!;
+      expect(bounded).to.deep.equal({
+        Sid: "BoundedStackRoles",
+        Effect: "Allow",
+        Action: ["iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy"],
+        Resource: [`arn:aws:iam::${MOCK_ACCOUNT_ID}:role/dev-*`, `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/prod-*`],
+        Condition: { StringEquals: { "iam:PermissionsBoundary": BOUNDARY_ARN } },
+      });
+      // No other Allow grants them, so without the boundary they are denied.
+      for (const action of actionsOf(bounded)) {
+        expect(allowed(deploy).filter((s) => actionsOf(s).some((a) => a === action || a === "iam:*")).map((s) => s.Sid), action).to.deep.equal(["BoundedStackRoles"]);
+      }
+    });
+
+    it("deploy: denies removing a boundary and changing or deleting the boundary policy", () => {
+      const deploy = deployPermissions(SCOPE, STATE, EXTRAS);
+      expect(denied(deploy, "iam:DeleteRolePermissionsBoundary", `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/dev-api-instance-abc1234`)).to.equal(true);
+      for (const action of ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion"]) {
+        expect(denied(deploy, action, BOUNDARY_ARN), action).to.equal(true);
+      }
+      expect(allowed(deploy).flatMap(actionsOf).filter((a) => /^iam:\w*(Policy(Version)?|PermissionsBoundary)$/.test(a) && !/RolePolicy$/.test(a))).to.deep.equal(["iam:PutRolePermissionsBoundary"]);
+    });
+
+    it("the boundary: what the stacks' roles are given, narrowed to the stacks, and nothing that manages IAM", () => {
+      const boundary = stackRoleBoundary(SCOPE);
+      const bySid = Object.fromEntries(boundary.Statement.map((s) => [s.Sid, s]));
+      expect(Object.keys(bySid)).to.deep.equal(["ReadStackParameters", "SessionManager", "WriteStackLogs", "RemoteWriteMetrics", "PublishAlerts", "RenderAlarms"]);
+      expect(boundary.Statement.every((s) => s.Effect === "Allow")).to.equal(true);
+      expect(bySid.ReadStackParameters!.Resource).to.deep.equal([`arn:aws:ssm:ap-northeast-2:${MOCK_ACCOUNT_ID}:parameter/trafficlab/dev/*`, `arn:aws:ssm:ap-northeast-2:${MOCK_ACCOUNT_ID}:parameter/trafficlab/prod/*`]);
+      expect(bySid.WriteStackLogs).to.deep.include({ Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`arn:aws:logs:ap-northeast-2:${MOCK_ACCOUNT_ID}:log-group:/trafficlab/dev/*`, `arn:aws:logs:ap-northeast-2:${MOCK_ACCOUNT_ID}:log-group:/trafficlab/prod/*`] });
+      expect(bySid.RemoteWriteMetrics).to.deep.include({ Action: "aps:RemoteWrite", Resource: `arn:aws:aps:ap-northeast-2:${MOCK_ACCOUNT_ID}:workspace/*` });
+      const actions = boundary.Statement.flatMap(actionsOf);
+      expect(bySid.PublishAlerts).to.deep.include({ Action: "sns:Publish", Resource: [`arn:aws:sns:ap-northeast-2:${MOCK_ACCOUNT_ID}:dev-*`, `arn:aws:sns:ap-northeast-2:${MOCK_ACCOUNT_ID}:prod-*`] });
+      for (const action of actions) expect(action).to.match(/^(ssm|ssmmessages|logs|aps|sns|cloudwatch):/);
+      expect(actions.filter((a) => a.endsWith("*"))).to.deep.equal(["cloudwatch:Describe*", "cloudwatch:Get*", "cloudwatch:List*"]);
+    });
+
+    it("creates the boundary as a managed policy of a fixed name, outputs its ARN, and the deploy role's document names it", async () => {
+      const { graph, roles, policyOf } = await build();
+      const policy = graph.one(POLICY);
+      expect(policy.inputs.name).to.equal("ci-github-stack-role-boundary");
+      expect(JSON.parse(String(policy.inputs.policy))).to.deep.equal(stackRoleBoundary(SCOPE));
+      expect(await resolveOutput(roles.stackRoleBoundaryArn)).to.equal(BOUNDARY_ARN);
+      expect(policyOf("-deploy-stacks").Statement.find((s) => s.Sid === "BoundedStackRoles")!.Condition).to.deep.equal({ StringEquals: { "iam:PermissionsBoundary": BOUNDARY_ARN } });
     });
   });
 

@@ -7,6 +7,8 @@ import { CHATBOT_GUARDRAIL_POLICY, chatbotNotificationsPolicy, serviceAssumeRole
 export interface AlarmNotificationsArgs {
   emails: string[];
   slack: { workspaceId: string; channelId: string } | undefined;
+  /** The Chatbot role's permissions boundary (an IAM managed policy's ARN); none: no boundary. */
+  permissionsBoundary?: string;
   tags: Record<string, string>;
   transform?: ChildTransform<aws.sns.TopicArgs>;
 }
@@ -65,7 +67,12 @@ export function createAlarmNotifications(name: string, args: AlarmNotificationsA
   if (args.slack) {
     const role = new aws.iam.Role(
       `${name}-chatbot`,
-      { assumeRolePolicy: JSON.stringify(serviceAssumeRolePolicy("chatbot.amazonaws.com")), inlinePolicies: [{ name: "render-alarms", policy: JSON.stringify(chatbotNotificationsPolicy()) }], tags: { ...args.tags, Name: `${name}-chatbot` } },
+      {
+        assumeRolePolicy: JSON.stringify(serviceAssumeRolePolicy("chatbot.amazonaws.com")),
+        inlinePolicies: [{ name: "render-alarms", policy: JSON.stringify(chatbotNotificationsPolicy()) }],
+        permissionsBoundary: args.permissionsBoundary,
+        tags: { ...args.tags, Name: `${name}-chatbot` },
+      },
       child,
     );
     const configuration = new aws.chatbot.SlackChannelConfiguration(

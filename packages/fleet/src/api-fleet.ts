@@ -142,7 +142,11 @@ export class ApiFleet extends pulumi.ComponentResource {
 
     const instanceRole = new aws.iam.Role(
       `${name}-instance`,
-      ...transformed(transform.instanceRole, { assumeRolePolicy: JSON.stringify(serviceAssumeRolePolicy("ec2.amazonaws.com")), description: `Instances of ${name}`, tags: tags("instance-role") }, child),
+      ...transformed(
+        transform.instanceRole,
+        { assumeRolePolicy: JSON.stringify(serviceAssumeRolePolicy("ec2.amazonaws.com")), description: `Instances of ${name}`, permissionsBoundary: settings.permissionsBoundary, tags: tags("instance-role") },
+        child,
+      ),
     );
     const instanceRolePolicies: aws.iam.RolePolicy[] = [];
     if (secrets.length > 0) {
@@ -158,7 +162,7 @@ export class ApiFleet extends pulumi.ComponentResource {
       instanceRolePolicies.push(new aws.iam.RolePolicy(`${name}-session-manager`, { role: instanceRole.id, policy: JSON.stringify(sessionManagerPolicy()) }, child));
     }
     // Alarms and alerts go to one topic, made before the role: the metrics workspace routes to it.
-    const notifications = createAlarmNotifications(name, { emails: settings.emails, slack: settings.slack, tags: baseTags, transform: transform.alarmTopic }, this);
+    const notifications = createAlarmNotifications(name, { emails: settings.emails, slack: settings.slack, permissionsBoundary: settings.permissionsBoundary, tags: baseTags, transform: transform.alarmTopic }, this);
     const region = aws.getRegionOutput({}, { parent: this }).region;
     // Metrics leave the instances: the agents may write to this workspace and nowhere else.
     const metrics = settings.metrics

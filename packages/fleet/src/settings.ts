@@ -3,7 +3,7 @@ import type * as aws from "@pulumi/aws";
 import type * as command from "@pulumi/command";
 import { HOST_INSTANCE_TYPES, architectureOf, hostInstanceAllowList, type RegistryCredentials } from "@trafficlab/api-host";
 import { NGINX_IMAGE, type NginxOptions } from "@trafficlab/edge-proxy";
-import { ArgumentChecks, componentLabel, explainRefusedType, isRegistryUsername, isTimeZone, REGISTRY_USERNAME_ALLOWED, requireIntegerInRange, requireOneOf, requirePinnedImage, requireSecretInput, type ChildTransform } from "@trafficlab/validation";
+import { ArgumentChecks, componentLabel, explainRefusedType, IAM_POLICY_ARN_ALLOWED, isIamPolicyArn, isRegistryUsername, isTimeZone, REGISTRY_USERNAME_ALLOWED, requireIntegerInRange, requireOneOf, requirePinnedImage, requireSecretInput, type ChildTransform } from "@trafficlab/validation";
 import { ALARM_KEYS, type AlarmKey } from "./alarm-specs";
 import { checkAlarmRouting } from "./alarms";
 import { FLEET_METRICS_DEFAULTS, type FleetMetricsArgs } from "./managed-prometheus";
@@ -192,6 +192,12 @@ export interface FleetArgs {
   /** Shell access through AWS Systems Manager Session Manager (only the five actions it needs, no parameter read). */
   sessionManager?: boolean;
   /**
+   * The permissions boundary of the fleet's roles (the instance role, the Chatbot role): an IAM
+   * managed policy's ARN. A deploy role that may create roles only with a boundary needs it.
+   * @default none
+   */
+  permissionsBoundary?: string;
+  /**
    * An EC2 key pair for SSH; no rule admits SSH, so add your own to instanceSecurityGroupId.
    * @default none: Session Manager instead
    */
@@ -295,6 +301,7 @@ export interface FleetSettings {
   disabledAlarms: AlarmKey[];
   secretsPath: string;
   sessionManager: boolean;
+  permissionsBoundary: string | undefined;
   waitForRefresh: boolean;
   refreshTimeoutMinutes: number;
   springProfile: string;
@@ -447,6 +454,7 @@ export function resolveFleetSettings(name: string, args: FleetArgs, stack: strin
     }
     metrics = { stack: String(metricsStack), scrapeIntervalSeconds };
   }
+  if (args.permissionsBoundary !== undefined && !isIamPolicyArn(args.permissionsBoundary)) checks.refuse("permissionsBoundary", args.permissionsBoundary, `Allowed: ${IAM_POLICY_ARN_ALLOWED}.`);
   checks.done();
   return {
     metrics,
@@ -470,6 +478,7 @@ export function resolveFleetSettings(name: string, args: FleetArgs, stack: strin
     disabledAlarms,
     secretsPath,
     sessionManager: args.sessionManager ?? d.sessionManager,
+    permissionsBoundary: args.permissionsBoundary,
     waitForRefresh: args.waitForRefresh ?? d.waitForRefresh,
     refreshTimeoutMinutes,
     springProfile,

@@ -403,6 +403,7 @@ describe("@trafficlab/fleet ApiFleet", () => {
     it("a Slack channel name instead of its id", () => reject({ alarms: { slack: { workspaceId: "T0123ABCD", channelId: "#alerts" } } }, 'alarms.slack.channelId = "#alerts"'));
     it("an unknown alarm", () => reject({ alarms: { disabled: ["cpu" as "alb-5xx"], thresholds: { "disk": 1 } as never } }, 'alarms.disabled = "cpu"', "alarms.thresholds.disk"));
     it("a secrets path under /aws", () => reject({ secretsPath: "/aws/reserved" }, 'secretsPath = "/aws/reserved"'));
+    it("a permissions boundary that is no policy ARN", () => reject({ permissionsBoundary: "arn:aws:iam::123456789012:role/boundary" }, 'permissionsBoundary = "arn:aws:iam::123456789012:role/boundary"', "IAM managed policy's ARN"));
     it("the latest image", () => reject({ app: { image: "example/api:latest" } }, 'app.image = "example/api:latest"'));
     it("a health path with a query", () => reject({ app: { image: "example/api:1", healthPath: "/health?deep=true" } }, "app.healthPath"));
     it("an unknown time zone", () => reject({ app: { image: "example/api:1", timeZone: "Mars/Olympus" } }, 'app.timeZone = "Mars/Olympus"'));

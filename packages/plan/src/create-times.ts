@@ -139,6 +139,7 @@ export const CREATE_TIMES: readonly CreateTime[] = [
   { type: "aws:iam/rolePolicy:RolePolicy", seconds: 1, source: "observed", why: "PutRolePolicy" },
   // The ci stack (packages/ci): single control-plane calls.
   { type: "aws:iam/openIdConnectProvider:OpenIdConnectProvider", seconds: 1, source: "observed", why: "CreateOpenIDConnectProvider" },
+  { type: "aws:iam/policy:Policy", seconds: 1, source: "assumed", why: "CreatePolicy, one API call (the stacks' role boundary)" },
   { type: "aws:kms/key:Key", seconds: 5, source: "provider", why: "CreateKey, then the provider waits for the key and its policy and rotation to read back (eventual consistency)" },
   { type: "aws:kms/alias:Alias", seconds: 1, source: "observed", why: "CreateAlias" },
   { type: "aws:s3/bucket:Bucket", seconds: 3, source: "observed", why: "CreateBucket, then the provider waits for it to be readable" },

@@ -31,6 +31,7 @@ export {
   publicIpWithoutElasticIp,
   privateSubnetsWithoutNat,
   githubOidcTrustNarrow,
+  iamRolesShareBoundary,
   IAM_ROLE,
   NO_SECRETS_IN_PLAIN_INPUTS,
   DEFAULT_DATA_PORTS,

@@ -645,6 +645,33 @@ export const githubOidcTrustNarrow: ResourceValidationPolicy = {
   }),
 };
 
+/**
+ * A stack that bounds its roles bounds all of them, with one boundary: a role added without it
+ * is refused by the CI deploy role (`iam:CreateRole` needs `iam:PermissionsBoundary`), or,
+ * created by a person, escapes what the boundary is for. Judged only where the boundary is known.
+ */
+export const iamRolesShareBoundary: StackValidationPolicy = {
+  name: "iam-roles-share-boundary",
+  description: "When one IAM role of the stack has a permissions boundary, every role has the same one (trafficlab:iamPermissionsBoundary).",
+  enforcementLevel: "mandatory",
+  validateStack: (args, reportViolation) => {
+    const roles = args.resources.filter((r) => r.type === IAM_ROLE);
+    const boundaryOf = (role: PolicyResource) => known(() => role.props.permissionsBoundary as unknown);
+    if (roles.some((role) => boundaryOf(role) === UNKNOWN)) return;
+    const boundaries = [...new Set(roles.map((role) => boundaryOf(role)).filter((b): b is string => typeof b === "string" && b !== ""))];
+    if (boundaries.length === 0) return;
+    for (const role of roles) {
+      const boundary = boundaryOf(role);
+      if (boundary === boundaries[0]) continue;
+      reportViolation(
+        `IAM role "${role.name}" has ${typeof boundary === "string" && boundary !== "" ? `the permissions boundary ${boundary}` : "no permissions boundary"}, ` +
+          `while the stack bounds its roles with ${boundaries[0]}: give it the same one (trafficlab:iamPermissionsBoundary; a component's role takes its permissionsBoundary argument).`,
+        role.urn,
+      );
+    }
+  },
+};
+
 /** Every trafficlab policy, in the order the README lists them. */
 export const trafficlabPolicies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   noPublicDatabase,
@@ -670,4 +697,5 @@ export const trafficlabPolicies: (ResourceValidationPolicy | StackValidationPoli
   publicIpWithoutElasticIp,
   privateSubnetsWithoutNat,
   githubOidcTrustNarrow,
+  iamRolesShareBoundary,
 ];

@@ -416,6 +416,16 @@ const BAD_CASES: BadCase[] = [
     build: () => new aws.iam.Role("ci", { assumeRolePolicy: JSON.stringify(githubTrust({ StringEquals: { [AUD]: "sts.amazonaws.com" }, StringLike: { [SUB]: "repo:octo-org/trafficlab:*" } })) }),
     fragments: ["wildcard sub", '"repo:octo-org/trafficlab:*"'],
   },
+  {
+    title: "a stack bounding one role and not another",
+    policy: "iam-roles-share-boundary",
+    build: () => {
+      const assumeRolePolicy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] });
+      new aws.iam.Role("bounded", { assumeRolePolicy, permissionsBoundary: "arn:aws:iam::123456789012:policy/ci-github-stack-role-boundary" });
+      new aws.iam.Role("forgotten", { assumeRolePolicy });
+    },
+    fragments: ['IAM role "forgotten" has no permissions boundary', "arn:aws:iam::123456789012:policy/ci-github-stack-role-boundary", "trafficlab:iamPermissionsBoundary"],
+  },
 ];
 
 describe("@trafficlab/policies: each rule fires on a bad resource", () => {

@@ -82,7 +82,7 @@ describe("the pack under Pulumi's policy runtime (cmd/run-policy-pack + ts-node 
     const policies = (info.getPoliciesList!() as Message[]).map((p) => `${p.getName!()}=${LEVELS[p.getEnforcementlevel!() as number]}`);
     expect(policies).to.include.members(["no-public-database=mandatory", "imdsv2-required=mandatory", "prod-rds-multi-az=advisory", "host-public-ip-without-eip=advisory"]);
     expect(policies).to.include("github-oidc-trust-narrow=mandatory");
-    expect(policies).to.have.length(23);
+    expect(policies).to.have.length(24);
   });
 
   it("blocks a public, unencrypted database, and applies the production rules to a stack named prod", async () => {

@@ -24,6 +24,15 @@ describe("@trafficlab/policies over our stacks (Pulumi.<stack>.yaml under mocks)
     expect(summary(violations)).to.deep.equal(["advisory private-subnets-without-nat prod-network-vpc"]);
   });
 
+  it("dev and prod with iamPermissionsBoundary: every role carries it (iam-roles-share-boundary)", async () => {
+    const boundary = { "trafficlab:iamPermissionsBoundary": "arn:aws:iam::123456789012:policy/ci-github-stack-role-boundary", "trafficlab:alarmSlackWorkspaceId": "T0123456789", "trafficlab:alarmSlackChannelId": "C0123456789" };
+    for (const stack of ["dev", "prod"] as const) {
+      const { graph } = await runTrafficlabStack(stack, boundary);
+      const violations = await runPolicies(graph.resources, { environment: stack === "prod" ? "prod" : "dev" });
+      expect(summary(mandatoryViolations(violations)), stack).to.deep.equal([]);
+    }
+  });
+
   it("ci: zero violations; its roles trust GitHub narrowly (github-oidc-trust-narrow)", async () => {
     const { graph } = await runTrafficlabStack("ci", { "trafficlab:githubRepository": "octo-org/trafficlab" });
     expect(graph.ofType("aws:iam/role:Role").map((r) => r.name).sort()).to.deep.equal(["ci-github-deploy", "ci-github-preview"]);

@@ -151,6 +151,10 @@ export function awsLikeState(
     case "aws:iam/instanceProfile:InstanceProfile":
       state.arn = `arn:aws:iam::${MOCK_ACCOUNT_ID}:${type === "aws:iam/role:Role" ? "role" : "instance-profile"}/${String(state.name)}`;
       break;
+    case "aws:cloudwatch/logGroup:LogGroup":
+      // The provider's arn has no ":*" (tf-aws v5 and later); the policies add it.
+      state.arn = `arn:aws:logs:${region}:${MOCK_ACCOUNT_ID}:log-group:${String(state.name)}`;
+      break;
     case "aws:sns/topic:Topic":
       state.arn = `arn:aws:sns:${region}:${MOCK_ACCOUNT_ID}:${String(state.name)}`;
       break;
@@ -165,7 +169,10 @@ export function awsLikeState(
     case "aws:autoscaling/group:Group":
       state.arn = `arn:aws:autoscaling:${region}:${MOCK_ACCOUNT_ID}:autoScalingGroup:${stableHex(name, 8)}-0000-0000-0000-${stableHex(`${name}/asg`, 12)}:autoScalingGroupName/${String(state.name)}`;
       break;
-    // @trafficlab/ci: the OIDC provider, ECR repository, state bucket and key, as AWS reports them.
+    // @trafficlab/ci: the OIDC provider, the boundary policy, ECR repository, state bucket and key, as AWS reports them.
+    case "aws:iam/policy:Policy":
+      state.arn = `arn:aws:iam::${MOCK_ACCOUNT_ID}:policy${String(inputs.path ?? "/")}${String(state.name)}`;
+      break;
     case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
       state.arn = `arn:aws:iam::${MOCK_ACCOUNT_ID}:oidc-provider/${String(inputs.url ?? "").replace(/^https:\/\//, "")}`;
       break;

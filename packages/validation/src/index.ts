@@ -13,3 +13,4 @@ export { transformed, type ChildTransform } from "./child-transform";
 export { editDistance, closestMatch, didYouMean } from "./closest";
 export { explainRefusedType, nearestAllowed, parseInstanceType, type AllowList } from "./instance-types";
 export { isRegistryUsername, REGISTRY_USERNAME_ALLOWED } from "./registry-login";
+export { isIamPolicyArn, IAM_POLICY_ARN_ALLOWED } from "./iam-arn";

@@ -370,6 +370,13 @@ export const REPLACE_RULES: Readonly<Record<string, readonly ReplaceRule[]>> = {
     { property: "namePrefix", source: "tf-aws v6.58.0 iam/func.resourceRole#L164" },
     { property: "path", source: "tf-aws v6.58.0 iam/func.resourceRole#L172" },
   ],
+  // The ci stack's role boundary; its `policy` changes in place (CreatePolicyVersion, func.resourcePolicyUpdate).
+  "aws:iam/policy:Policy": [
+    { property: "description", source: "tf-aws v6.58.0 iam/func.resourcePolicy#L51" },
+    { property: "name", source: "tf-aws v6.58.0 iam/func.resourcePolicy#L58" },
+    { property: "namePrefix", source: "tf-aws v6.58.0 iam/func.resourcePolicy#L66" },
+    { property: "path", source: "tf-aws v6.58.0 iam/func.resourcePolicy#L74" },
+  ],
   "aws:iam/rolePolicy:RolePolicy": [
     { property: "name", source: "tf-aws v6.58.0 iam/func.resourceRolePolicy#L37" },
     { property: "namePrefix", source: "tf-aws v6.58.0 iam/func.resourceRolePolicy#L45" },

@@ -502,6 +502,20 @@ export const SETTING_RULES: Readonly<Record<string, SettingRule>> = {
       { set: { githubOidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/gitlab.com" }, verdict: "REFUSED", refusal: "githubOidcProviderArn" },
     ],
   },
+  iamPermissionsBoundary: {
+    does: "sets, changes or removes the permissions boundary of every IAM role of the stack in place (PutRolePermissionsBoundary, DeleteRolePermissionsBoundary; the CI deploy role is denied the removal): the role, its ARN and the instance profiles stay, nothing restarts. What the roles may do is cut to the boundary at once, so a boundary narrower than their policies breaks them (the ci stack's stackRoleBoundaryArn covers them). A value that is not an IAM policy ARN is refused",
+    source: "tf-aws v6.58.0 iam/func.resourceRole#L175 (permissions_boundary, no ForceNew), iam/func.resourceRoleUpdate#L97-L115; stacks/settings.ts",
+    single: [
+      { set: { iamPermissionsBoundary: "arn:aws:iam::123456789012:policy/ci-github-stack-role-boundary" }, verdict: "OK" },
+      { set: { iamPermissionsBoundary: "ci-github-stack-role-boundary" }, verdict: "REFUSED", refusal: "iamPermissionsBoundary" },
+    ],
+    fleet: [
+      { set: { iamPermissionsBoundary: "arn:aws:iam::123456789012:policy/ci-github-stack-role-boundary" }, verdict: "OK" },
+      { from: { iamPermissionsBoundary: "arn:aws:iam::123456789012:policy/ci-github-stack-role-boundary" }, set: { iamPermissionsBoundary: "" }, verdict: "OK" },
+    ],
+    // The ci stack's own roles take none: a person deploys it.
+    ci: [{ set: { iamPermissionsBoundary: "arn:aws:iam::123456789012:policy/ci-github-stack-role-boundary" }, verdict: "NO-OP" }],
+  },
   ecrRetainImages: {
     does: "ci: the ECR lifecycle policy's count; its policy is force-new, so the policy is replaced (put again): no image is touched until ECR's next lifecycle evaluation expires the ones beyond the new count",
     source: "tf-aws v6.58.0 ecr/func.resourceLifecyclePolicy#L33-L36 (policy ForceNew); AWS ECR User Guide, Lifecycle policies (evaluated within 24 hours)",
