@@ -70,6 +70,10 @@ export const READ_ACTIONS: readonly string[] = [
   "ecr:GetLifecyclePolicy",
   "ecr:ListTagsForResource",
   "kms:DescribeKey",
+  "aps:DescribeWorkspace",
+  "aps:DescribeRuleGroupsNamespace",
+  "aps:DescribeAlertManagerDefinition",
+  "aps:ListTagsForResource",
 ];
 
 /** Read-only IAM actions, on the stack's own roles and profiles only. */
@@ -102,10 +106,24 @@ export const CREATE_ACTIONS: readonly string[] = [
   "elasticache:CreateUser",
   "elasticache:CreateUserGroup",
   "acm:RequestCertificate",
+  // The fleet's metrics (fleetMetrics): the workspace and its rule namespace take the tags at creation
+  // (Service Authorization Reference, aps: aws:RequestTag on CreateWorkspace and CreateRuleGroupsNamespace).
+  "aps:CreateWorkspace",
+  "aps:CreateRuleGroupsNamespace",
+  "aps:TagResource",
 ];
 
 /** Actions on an existing resource: allowed only on resources tagged `Stack=<one of the stacks>`. */
 export const CHANGE_ACTIONS: readonly string[] = [
+  // The fleet's AMP workspace, its rules and its Alertmanager: aws:ResourceTag on the workspace (or namespace).
+  "aps:DeleteWorkspace",
+  "aps:UpdateWorkspaceAlias",
+  "aps:PutRuleGroupsNamespace",
+  "aps:DeleteRuleGroupsNamespace",
+  "aps:CreateAlertManagerDefinition",
+  "aps:PutAlertManagerDefinition",
+  "aps:DeleteAlertManagerDefinition",
+  "aps:UntagResource",
   "ec2:ModifyVpcAttribute",
   "ec2:DeleteVpc",
   "ec2:ModifySubnetAttribute",

@@ -127,6 +127,9 @@ describe("@trafficlab/ci", () => {
       const change = deploy.Statement.find((s) => s.Sid === "ChangeStackTagged")!;
       expect(change.Condition).to.deep.equal({ StringEquals: { "aws:ResourceTag/Stack": ["dev", "prod"] } });
       expect(actionsOf(change)).to.deep.equal([...CHANGE_ACTIONS]);
+      // A fleet with fleetMetrics: its AMP workspace, rules and Alertmanager, tagged like the rest.
+      expect(actionsOf(create)).to.include.members(["aps:CreateWorkspace", "aps:CreateRuleGroupsNamespace", "aps:TagResource"]);
+      expect(actionsOf(change)).to.include.members(["aps:DeleteWorkspace", "aps:PutRuleGroupsNamespace", "aps:CreateAlertManagerDefinition", "aps:PutAlertManagerDefinition"]);
       // Every Allow on "*" that writes is conditioned on the tag, apart from the ECR login (no resource-level permission).
       for (const statement of allowed(deploy)) {
         if (statement.Resource !== "*" || statement.Sid === "DescribeStackServices" || statement.Sid === "EcrLogin") continue;
