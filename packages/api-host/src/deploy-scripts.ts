@@ -1,4 +1,5 @@
 import { InvalidArgumentError, requireIntegerInRange, requirePinnedImage } from "@trafficlab/validation";
+import { COMPOSE_PROJECT_DEFAULTS } from "./compose-project";
 import { renderHostScript, requireHostPath } from "./script-prelude";
 
 /** How errors from the deploy script functions name their source. */
@@ -116,6 +117,8 @@ export function composeUpScript(options: ComposeUpOptions = {}): string {
     "compose-up.sh",
     {
       project_dir: projectDir,
+      // compose.yaml's `name:` (renderComposeProject's default): the label its networks carry.
+      project_name: COMPOSE_PROJECT_DEFAULTS.projectName,
       wait_timeout_seconds: wait,
       poll_seconds: requireIntegerInRange(DEPLOY_SCRIPTS, "pollSeconds", options.pollSeconds ?? DEPLOY_SCRIPT_DEFAULTS.pollSeconds, 1, 60),
       lock_file: lockFile,

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # @trafficlab/api-host scripts/compose-up.sh, rendered with:
 project_dir='/srv/app'
+project_name='trafficlab'
 wait_timeout_seconds='30'
 poll_seconds='1'
 lock_file='/run/lock/app.lock'
@@ -36,11 +37,11 @@ take_host_lock() {
 # Rendered by composeUpScript (deploy-scripts.ts): the header, prelude.sh, host-lock.sh, then this file.
 set -euo pipefail
 
-# The header: the compose project's directory, seconds to wait for healthy services, seconds
+# The header: the compose project's directory and name (compose.yaml's `name:`), seconds to wait for healthy services, seconds
 # between two looks, the lock file and how long to wait for it, how many log lines to show per
 # service, and the array of files (relative to the project) that must exist before starting,
 # maybe empty.
-: "${project_dir:?}" "${wait_timeout_seconds:?}" "${poll_seconds:?}" "${lock_file:?}" "${lock_timeout_seconds:?}" "${log_lines:?}"
+: "${project_dir:?}" "${project_name:?}" "${wait_timeout_seconds:?}" "${poll_seconds:?}" "${lock_file:?}" "${lock_timeout_seconds:?}" "${log_lines:?}"
 # shellcheck disable=SC2154 # an array of the header: set -u stops the script when it is missing
 : "${#required_files[@]}"
 # An array, maybe empty: reload URLs on the host's loopback (Prometheus', Alertmanager's). Their
@@ -137,8 +138,22 @@ reload_config() {
   echo "deploy: reloaded $url"
 }
 
+# Networks compose made for services that are gone (hostMetrics off: `metrics`): `up
+# --remove-orphans` removes the containers, not their networks, and `down` would then leave them
+# too, as the file no longer names them. Volumes stay: they hold data (Prometheus' samples).
+remove_orphan_networks() {
+  local defined name key
+  defined="$(compose config --networks 2>/dev/null)" || return 0
+  while IFS='|' read -r name key; do
+    [ -n "$name" ] || continue
+    grep -qxF -- "$key" <<<"$defined" && continue
+    if as_root docker network rm "$name" >/dev/null 2>&1; then echo "deploy: removed network $name (no service uses it any more)"; fi
+  done < <(as_root docker network ls --filter "label=com.docker.compose.project=$project_name" --format '{{.Name}}|{{.Label "com.docker.compose.network"}}')
+}
+
 if start_and_wait; then
   compose ps
+  remove_orphan_networks
   for url in ${reload_urls[@]+"${reload_urls[@]}"}; do reload_config "$url" || exit 1; done
   if [ -f compose.yaml ]; then as_root cp compose.yaml "$last_healthy"; fi
   echo "deploy: all services running and healthy"
