@@ -411,7 +411,7 @@ export const SETTING_RULES: Readonly<Record<string, SettingRule>> = {
   },
   hostMetrics: {
     does:
-      "single: on (auto in prod) adds the cache's monitoring user (its own association: the app's membership is untouched), a log group per metrics service, the exporter's env file, and Prometheus with the exporters in compose (the edge front is not recreated); the API rolls blue/green with its Micrometer settings and nginx rolls a colour with the stub_status socket: no outage. off removes them (compose --remove-orphans; the prometheus-data volume stays on the host's disk). Unused by a fleet (fleetMetrics)",
+      "single: on (auto in prod) adds the cache's monitoring user (its own association: the app's membership is untouched), a log group per metrics service, the instance role's sns:Publish to the alarm topic, the exporter's env file, and Prometheus, Alertmanager and the exporters in compose (the edge front is not recreated); the API rolls blue/green with its Micrometer settings and nginx rolls a colour with the stub_status socket: no outage. off removes them (compose --remove-orphans, then their network; the prometheus-data and alertmanager-data volumes stay on the host's disk). Unused by a fleet (fleetMetrics)",
     source:
       "packages/api-host host-project.ts (metrics), app-deployment.ts (metrics-env), packages/token-cache token-cache.ts (monitor user); tf-aws internal/service/elasticache/user_group_association.go (create and delete only: ModifyUserGroup UserIdsToAdd/UserIdsToRemove); Docker Compose `up --remove-orphans`",
     single: [
