@@ -49,6 +49,11 @@ case "$*" in
     [ "\${SANDBOX_UP_EXIT:-0}" = 0 ] || echo "dependency failed to start: container trafficlab-api-1 is unhealthy" >&2
     exit "\${SANDBOX_UP_EXIT:-0}" ;;
   "compose config --services") services ;;
+  "compose config --networks") printf 'default\n' ;;
+  "network ls --filter label=com.docker.compose.project=trafficlab --format "*)
+    printf 'trafficlab_default|default\n'
+    [ "\${SANDBOX_ORPHAN_NETWORK:-0}" = 0 ] || printf 'trafficlab_metrics|metrics\n' ;;
+  "network rm "*) echo "\${*: -1}" >> "$SANDBOX_STATE/removed-networks" ;;
   "inspect --type container --format {{.State.Status}} "*)
     id="\${*: -1}"
     if [ "$id" = "id-$(services | head -n 1)" ]; then echo "$(date +%s%N)" >> "$SANDBOX_STATE/polls"; fi
@@ -230,13 +235,21 @@ describe("@trafficlab/api-host deploy scripts", () => {
       // nginx starting twice, then healthy: three looks, a poll interval apart.
       expect(calls.filter((call) => call.startsWith("docker inspect --type container --format") && call.endsWith(" id-nginx"))).to.have.length(3);
       expect(pollTimes()[2]).to.be.at.least(1.9);
-      expect(calls.at(-1)).to.equal("docker compose ps");
+      // Then the networks of services that are gone (none here): compose.yaml's own stay.
+      expect(calls.slice(-3)).to.deep.equal(["docker compose ps", "docker compose config --networks", "docker network ls --filter label=com.docker.compose.project=trafficlab --format {{.Name}}|{{.Label \"com.docker.compose.network\"}}"]);
       expect(result.stdout).to.include("deploy: docker compose up in").and.include("waiting up to 120 s for healthy services");
       expect(result.stdout).to.include("trafficlab-nginx-1   nginx     Up 3 seconds (healthy)");
       expect(result.stdout).to.include("deploy: all services running and healthy");
       expect(result.stderr).to.equal("");
       // What a later failed change goes back to.
       expect(projectFile(LAST_HEALTHY)).to.equal(projectFile("compose.yaml"));
+    });
+
+    it("removes the network compose made for services that are gone (hostMetrics off), never one compose.yaml still names", async () => {
+      const result = await composeUp({ waitTimeoutSeconds: 120 }, { SANDBOX_ORPHAN_NETWORK: "1" });
+      expect(result.code, result.stderr).to.equal(0);
+      expect(readFileSync(join(sandbox.state, "removed-networks"), "utf8")).to.equal("trafficlab_metrics\n");
+      expect(result.stdout).to.include("deploy: removed network trafficlab_metrics (no service uses it any more)");
     });
 
     it("a service that restart-loops gets the whole timeout, though caught running with no health status yet, then the report has its restarts and logs", async () => {

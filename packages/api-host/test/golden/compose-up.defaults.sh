@@ -146,7 +146,7 @@ remove_orphan_networks() {
   defined="$(compose config --networks 2>/dev/null)" || return 0
   while IFS='|' read -r name key; do
     [ -n "$name" ] || continue
-    grep -qxF -- "$key" <<<"$defined" && continue
+    [[ $'\n'$defined$'\n' == *$'\n'"$key"$'\n'* ]] && continue
     if as_root docker network rm "$name" >/dev/null 2>&1; then echo "deploy: removed network $name (no service uses it any more)"; fi
   done < <(as_root docker network ls --filter "label=com.docker.compose.project=$project_name" --format '{{.Name}}|{{.Label "com.docker.compose.network"}}')
 }
