@@ -24,7 +24,10 @@
  *
  * Environment overrides: BENCH_ROUNDS (5), BENCH_SECONDS (4), BENCH_WARMUP_SECONDS (1),
  * BENCH_CONNECTIONS (64), BENCH_THREADS (2), BENCH_NGINX_WORKERS (auto),
- * BENCH_UPSTREAM_KEEPALIVE (the shipped default, 64).
+ * BENCH_UPSTREAM_KEEPALIVE (the shipped default, 64), BENCH_VARIANTS (none: candidate edits of
+ * the tuned config, run as extra targets in the same rounds, see VARIANTS), BENCH_PIN (none;
+ * `<client cpus>:<server cpus>`, e.g. `0:1`: wrk runs on the first CPU list, every nginx and the API
+ * processes on the second, with taskset, for all targets alike).
  */
 import cluster from "node:cluster";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -43,14 +46,62 @@ const THREADS = numberFromEnv("BENCH_THREADS", 2);
 const NGINX_WORKERS: "auto" | number = process.env.BENCH_NGINX_WORKERS ? numberFromEnv("BENCH_NGINX_WORKERS", 1) : "auto";
 const UPSTREAM_KEEPALIVE = numberFromEnv("BENCH_UPSTREAM_KEEPALIVE", NGINX_DEFAULTS.upstreamKeepalive);
 const API_PROCESSES = 2;
+const PIN = parsePin(process.env.BENCH_PIN);
+
+function parsePin(raw: string | undefined): { client: string; server: string } | null {
+  if (raw === undefined || raw === "") return null;
+  const match = /^([\d,-]+):([\d,-]+)$/.exec(raw);
+  if (!match) throw new Error(`BENCH_PIN=${raw}: expected <client cpus>:<server cpus>, e.g. 0:1`);
+  return { client: match[1]!, server: match[2]! };
+}
+
+/** The command line, run on the given CPUs when BENCH_PIN says so (taskset execs it: same pid). */
+function pinned(cpus: string | undefined, command: string, args: string[]): [string, string[]] {
+  return cpus === undefined ? [command, args] : ["taskset", ["-c", cpus, command, ...args]];
+}
 
 /** The name the tuned config resolves: the rolling deploy's service alias. */
 const API_NAME = "trafficlab-api-live";
 
 const API_BODY = JSON.stringify({ id: 1, name: "Gyeongbokgung", city: "Seoul", rating: 4.7 });
 
-type Target = "tuned" | "seed" | "direct";
-const TARGETS: Target[] = ["tuned", "seed", "direct"];
+/**
+ * Candidate changes to the tuned config, each run as one more target in the same rounds
+ * (BENCH_VARIANTS=name,name): the shipped config edited by one directive, so a change is
+ * measured side by side with what it changes, under the same load. Each edit must apply.
+ */
+const VARIANTS: Record<string, (files: Record<string, string>) => Record<string, string>> = {
+  // One nginx worker instead of one per CPU.
+  workers1: (f) => edit(f, "nginx.conf", /^worker_processes \S+;$/m, "worker_processes 1;"),
+  // Each worker bound to its own CPU.
+  affinity: (f) => edit(f, "nginx.conf", /^(worker_processes \S+;)$/m, "$1\nworker_cpu_affinity auto;"),
+  // A listen socket per worker: the kernel spreads the client connections.
+  reuseport: (f) => edit(f, "conf.d/default.conf", /^( {4}listen \d+ default_server);$/m, "$1 reuseport;"),
+  // Client and upstream connections kept for 10,000 requests instead of nginx's 1,000.
+  requests10k: (f) =>
+    edit(edit(f, "nginx.conf", /^( {4}keepalive_timeout 65s;)$/m, "$1\n    keepalive_requests 10000;"), "conf.d/default.conf", /^( {4}keepalive_timeout 15s;)$/m, "$1\n    keepalive_requests 10000;"),
+  // The API's answer passed on as it arrives instead of read into a buffer first.
+  nobuffering: (f) => edit(f, "conf.d/default.conf", /^( {8}proxy_read_timeout \S+;)$/m, "$1\n        proxy_buffering off;"),
+  // gzip filter off (the 59-byte answer is below gzip_min_length anyway).
+  nogzip: (f) => edit(f, "nginx.conf", /^ {4}gzip on;$/m, "    gzip off;"),
+  // Only Host and Connection set for the API (an experiment: production needs the others).
+  fewheaders: (f) => edit(f, "conf.d/default.conf", /^ {8}proxy_set_header X-(Real-IP|Forwarded-For|Forwarded-Proto) .*\n/gm, ""),
+  // accept_mutex on: one worker at a time takes new connections.
+  acceptmutex: (f) => edit(f, "nginx.conf", /^( {4}worker_connections \d+;)$/m, "$1\n    accept_mutex on;"),
+};
+
+function edit(files: Record<string, string>, name: string, pattern: RegExp, replacement: string): Record<string, string> {
+  const before = files[name]!;
+  const after = before.replace(pattern, replacement);
+  if (after === before) throw new Error(`variant edit ${pattern} did not apply to ${name}`);
+  return { ...files, [name]: after };
+}
+
+const VARIANT_NAMES = (process.env.BENCH_VARIANTS ?? "").split(",").filter((name) => name !== "");
+for (const name of VARIANT_NAMES) if (!VARIANTS[name]) throw new Error(`BENCH_VARIANTS: unknown ${name}; known: ${Object.keys(VARIANTS).join(", ")}`);
+
+type Target = string;
+const TARGETS: Target[] = ["tuned", "seed", "direct", ...VARIANT_NAMES];
 
 /** CPU microseconds per successful request, by who spent them, in one measured run. */
 interface CpuShare {
@@ -257,7 +308,8 @@ function runWrk(wrk: string, port: number, seconds: number): Promise<WrkResult> 
   const args = [`-t${THREADS}`, `-c${CONNECTIONS}`, `-d${seconds}s`, "--latency", "--timeout", "5s", `http://127.0.0.1:${port}/api/places/1`];
   const script = '"$0" "$@"; code=$?; echo "client-cpu-ticks $(cut -d" " -f16,17 /proc/$$/stat)"; exit $code';
   return new Promise((resolve, reject) => {
-    const child = spawn("sh", ["-c", script, wrk, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    const [command, commandArgs] = pinned(PIN?.client, wrk, args);
+    const child = spawn("sh", ["-c", script, command, ...commandArgs], { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
@@ -322,46 +374,54 @@ async function main(): Promise<void> {
       });
     });
     await Promise.all(listening);
+    if (PIN) {
+      for (const worker of Object.values(cluster.workers ?? {})) {
+        const taskset = spawnSync("taskset", ["-a", "-p", "-c", PIN.server, String(worker!.process.pid)], { encoding: "utf8" });
+        if (taskset.status !== 0) throw new Error(`taskset for the API: ${taskset.stderr}`);
+      }
+    }
     await waitForHttp(apiPort, "the stub API");
 
     dns = await startLoopbackDns({ [API_NAME]: ["127.0.0.1"] });
-    const ports: Record<Target, number> = { tuned: await freeLoopbackPort(), seed: await freeLoopbackPort(), direct: apiPort };
-    const configs = {
-      tuned: (dir: string) => tunedConfig(dir, ports.tuned, apiPort, dns!.resolver),
-      seed: (dir: string) => seedConfig(dir, ports.seed, apiPort),
+    const ports: Record<Target, number> = { direct: apiPort };
+    for (const target of TARGETS) if (target !== "direct") ports[target] = await freeLoopbackPort();
+    const configs: Record<Target, (dir: string) => Record<string, string>> = {
+      tuned: (dir: string) => tunedConfig(dir, ports.tuned!, apiPort, dns!.resolver),
+      seed: (dir: string) => seedConfig(dir, ports.seed!, apiPort),
     };
-    const nginxPids = { tuned: 0, seed: 0 };
-    for (const name of ["tuned", "seed"] as const) {
+    for (const name of VARIANT_NAMES) configs[name] = (dir: string) => VARIANTS[name]!(tunedConfig(dir, ports[name]!, apiPort, dns!.resolver));
+    const nginxPids: Record<Target, number> = {};
+    for (const name of TARGETS.filter((target) => target !== "direct")) {
       const dir = join(root, name);
-      writeFiles(dir, configs[name](dir));
+      writeFiles(dir, configs[name]!(dir));
       const check = spawnSync(nginx, ["-t", "-q", "-p", dir, "-c", join(dir, "nginx.conf")], { encoding: "utf8" });
       if (check.status !== 0) throw new Error(`nginx -t rejected the ${name} config: ${check.stderr}`);
-      const child = spawn(nginx, ["-p", dir, "-c", join(dir, "nginx.conf"), "-g", "daemon off;"], { stdio: "ignore" });
+      const child = spawn(...pinned(PIN?.server, nginx, ["-p", dir, "-c", join(dir, "nginx.conf"), "-g", "daemon off;"]), { stdio: "ignore" });
       nginxes.push(child);
       nginxPids[name] = child.pid!;
-      await waitForHttp(ports[name], `nginx (${name})`, child);
+      await waitForHttp(ports[name]!, `nginx (${name})`, child);
     }
 
     const wrkVersion = (spawnSync(wrk, ["-v"], { encoding: "utf8" }).stdout.split("\n")[0] ?? "").trim();
     console.log(
       `wrk -t${THREADS} -c${CONNECTIONS} -d${SECONDS}s --latency; ${ROUNDS} rounds, warmup ${WARMUP_SECONDS}s; ` +
-        `nginx worker_processes ${NGINX_WORKERS}; tuned upstream keepalive ${UPSTREAM_KEEPALIVE}, ${API_NAME} resolved every ${NGINX_DEFAULTS.resolverValid} by ${dns.resolver}; API processes ${API_PROCESSES}`,
+        `nginx worker_processes ${NGINX_WORKERS}; ${PIN ? `wrk on CPUs ${PIN.client}, nginx and the API on CPUs ${PIN.server}; ` : ""}tuned upstream keepalive ${UPSTREAM_KEEPALIVE}, ${API_NAME} resolved every ${NGINX_DEFAULTS.resolverValid} by ${dns.resolver}; API processes ${API_PROCESSES}`,
     );
     console.log(wrkVersion);
 
-    const results: Record<Target, WrkResult[]> = { tuned: [], seed: [], direct: [] };
-    const cpu: Record<Target, CpuShare[]> = { tuned: [], seed: [], direct: [] };
+    const results: Record<Target, WrkResult[]> = Object.fromEntries(TARGETS.map((target) => [target, []]));
+    const cpu: Record<Target, CpuShare[]> = Object.fromEntries(TARGETS.map((target) => [target, []]));
     const apiPids = Object.values(cluster.workers ?? {}).map((worker) => worker!.process.pid!);
     for (let round = 0; round < ROUNDS; round++) {
       // Rotate the order each round so no target always runs first or last.
       const order = TARGETS.map((_, i) => TARGETS[(i + round) % TARGETS.length]!);
       for (const target of order) {
-        await runWrk(wrk, ports[target], WARMUP_SECONDS);
-        const proxyPids = target === "direct" ? [] : childrenOf(nginxPids[target]);
+        await runWrk(wrk, ports[target]!, WARMUP_SECONDS);
+        const proxyPids = target === "direct" ? [] : childrenOf(nginxPids[target]!);
         const before = { proxy: sum(proxyPids.map(cpuSeconds)), api: sum(apiPids.map(cpuSeconds)), machine: machineBusySeconds() };
-        const result = await runWrk(wrk, ports[target], SECONDS);
+        const result = await runWrk(wrk, ports[target]!, SECONDS);
         const after = { proxy: sum(proxyPids.map(cpuSeconds)), api: sum(apiPids.map(cpuSeconds)), machine: machineBusySeconds() };
-        results[target].push(result);
+        results[target]!.push(result);
         const ok = result.requestsPerSecond * result.seconds;
         const perRequest = (seconds: number) => (seconds * 1e6) / ok;
         const share: CpuShare = {
@@ -371,7 +431,7 @@ async function main(): Promise<void> {
           other: 0,
         };
         share.other = Math.max(0, perRequest(after.machine - before.machine) - share.client - share.proxy - share.api);
-        cpu[target].push(share);
+        cpu[target]!.push(share);
         console.log(
           `round ${round + 1} ${target.padEnd(6)} ${result.requestsPerSecond.toFixed(0).padStart(7)} req/s  p99 ${result.p99Ms.toFixed(2).padStart(7)} ms  failed ${result.failed}  ` +
             `CPU µs/request: wrk ${share.client.toFixed(1)} nginx ${share.proxy.toFixed(1)} api ${share.api.toFixed(1)} other ${share.other.toFixed(1)}`,
@@ -383,18 +443,19 @@ async function main(): Promise<void> {
       TARGETS.map((target) => [
         target,
         {
-          rps: median(results[target].map((r) => r.requestsPerSecond)),
-          p99: median(results[target].map((r) => r.p99Ms)),
-          failed: results[target].reduce((sum, r) => sum + r.failed, 0),
+          rps: median(results[target]!.map((r) => r.requestsPerSecond)),
+          p99: median(results[target]!.map((r) => r.p99Ms)),
+          failed: results[target]!.reduce((sum, r) => sum + r.failed, 0),
         },
       ]),
     ) as Record<Target, { rps: number; p99: number; failed: number }>;
+    const rps = (target: Target) => summary[target]!.rps;
 
     console.log("");
     console.log("| target | requests/s (median) | p99 latency ms (median) | failed requests (all rounds) |");
     console.log("|---|---:|---:|---:|");
     for (const target of TARGETS) {
-      const s = summary[target];
+      const s = summary[target]!;
       console.log(`| ${target} | ${s.rps.toFixed(0)} | ${s.p99.toFixed(2)} | ${s.failed} |`);
     }
     console.log("");
@@ -402,13 +463,16 @@ async function main(): Promise<void> {
     console.log("| target | wrk | nginx | api | other | total |");
     console.log("|---|---:|---:|---:|---:|---:|");
     for (const target of TARGETS) {
-      const m = (key: keyof CpuShare) => median(cpu[target].map((c) => c[key]));
-      const total = median(cpu[target].map((c) => c.client + c.proxy + c.api + c.other));
+      const m = (key: keyof CpuShare) => median(cpu[target]!.map((c) => c[key]));
+      const total = median(cpu[target]!.map((c) => c.client + c.proxy + c.api + c.other));
       console.log(`| ${target} | ${m("client").toFixed(1)} | ${m("proxy").toFixed(1)} | ${m("api").toFixed(1)} | ${m("other").toFixed(1)} | ${total.toFixed(1)} |`);
     }
     console.log("");
     console.log(`DNS queries for ${API_NAME} during the run: ${dns.queries(API_NAME)}`);
-    console.log(`tuned/seed=${(summary.tuned.rps / summary.seed.rps).toFixed(2)} tuned/direct=${(summary.tuned.rps / summary.direct.rps).toFixed(2)}`);
+    // Also the median of the ratios within each round, where the two ran a few seconds apart.
+    const paired = (name: Target) => median(results[name]!.map((r, i) => r.requestsPerSecond / results.tuned![i]!.requestsPerSecond));
+    for (const name of VARIANT_NAMES) console.log(`${name}/tuned=${(rps(name) / rps("tuned")).toFixed(2)} (median of the rounds' ratios ${paired(name).toFixed(2)})`);
+    console.log(`tuned/seed=${(rps("tuned") / rps("seed")).toFixed(2)} tuned/direct=${(rps("tuned") / rps("direct")).toFixed(2)}`);
   } finally {
     await cleanup();
   }
