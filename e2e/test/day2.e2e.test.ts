@@ -700,7 +700,17 @@ describe("e2e: the dev stack's pulumi up, day 1 and day 2, on a real engine", fu
       if (result.length === 0) empty.push(`${query.dashboard} / ${query.panel}: ${query.expr}`);
       else if (result.every((series) => series.value[1] === "NaN")) noNumber.push(`${query.dashboard} / ${query.panel}`);
     }
-    expect(empty, "dashboard queries with no series").to.deep.equal([]);
+    // The host container's / is overlayfs, which node exporter leaves out by default (an EC2 root
+    // is xfs); the query returns series on the integration tier's loopback run. Shown to be that:
+    // the root's type, and the same metric for the host's other filesystems.
+    const rootFsType = (await world!.onHost(h, "findmnt -n -o FSTYPE /")).stdout.trim();
+    const otherFilesystems = (await prom<{ result: Series[] }>(`/api/v1/query?query=${encodeURIComponent('node_filesystem_avail_bytes{job="node"}')}`)).result.map((series) => series.metric.mountpoint);
+    const rootDisk = empty.filter((line) => line.startsWith("trafficlab-host / Root disk free:"));
+    if (rootDisk.length > 0) {
+      expect(rootFsType, "why the root disk query is empty here").to.equal("overlay");
+      expect(otherFilesystems.length, "node_filesystem_avail_bytes of the host's other filesystems").to.be.above(0);
+    }
+    expect(empty.filter((line) => !rootDisk.includes(line)), "dashboard queries with no series").to.deep.equal([]);
 
     // The slow route: 800 ms answers, above the 500 ms target, until the production rule fires (for: 5m).
     const rule = alertRules({ stack: "dev" }).find((r) => r.alert === "ApiRouteP99Slow")!;
@@ -741,7 +751,7 @@ describe("e2e: the dev stack's pulumi up, day 1 and day 2, on a real engine", fu
     }
     record(
       "i2. host metrics",
-      `    ${targets.length} targets up (${targetLines.join("; ")})\n    ${queries.length - empty.length} of ${queries.length} dashboard queries return series${noNumber.length ? ` (${noNumber.length} only NaN: ${noNumber.join(", ")})` : ""}\n    ApiRouteP99Slow (for ${rule.for}): pending ${pendingAt ? seconds(pendingAt - slowStarted) : "never"}, firing ${firingAt ? seconds(firingAt - slowStarted) : "never"} after 800 ms requests began (${slowRequests} sent); firing for ${firing.map((a) => a.labels.uri).join(", ") || "nothing"}\n    Alertmanager (${alertmanagers.activeAlertmanagers.map((a) => a.url).join(", ")}) holds: ${received.join(", ") || "nothing"}`,
+      `    ${targets.length} targets up (${targetLines.join("; ")})\n    ${queries.length - empty.length} of ${queries.length} dashboard queries return series${noNumber.length ? ` (${noNumber.length} only NaN: ${noNumber.join(", ")})` : ""}${empty.length ? `; none: ${empty.map((line) => line.slice(0, line.indexOf(":"))).join(", ")} (the host container's / is ${rootFsType}; node exporter sees ${otherFilesystems.join(", ")})` : ""}\n    ApiRouteP99Slow (for ${rule.for}): pending ${pendingAt ? seconds(pendingAt - slowStarted) : "never"}, firing ${firingAt ? seconds(firingAt - slowStarted) : "never"} after 800 ms requests began (${slowRequests} sent); firing for ${firing.map((a) => a.labels.uri).join(", ") || "nothing"}\n    Alertmanager (${alertmanagers.activeAlertmanagers.map((a) => a.url).join(", ")}) holds: ${received.join(", ") || "nothing"}`,
     );
     expect(firingAt, "ApiRouteP99Slow firing for /api/slow").to.not.equal(undefined);
     expect(firing.map((a) => a.labels.uri)).to.deep.equal(["/api/slow"]);

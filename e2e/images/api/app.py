@@ -12,7 +12,8 @@ deploy depends on:
   and TZ, so a test sees which version serves; GET /api/slow?ms=N answers after N ms (<= 30 s);
   POST /api/echo (a body of at most 64 KiB) answers 200 with the info and the body's length: a
   request nginx must not retry on another container (not idempotent);
-- GET /actuator/prometheus: Micrometer's Prometheus text, with the names and labels Spring Boot 3
+- GET /actuator/prometheus, when MANAGEMENT_ENDPOINTS_WEB_EXPOSURE_INCLUDE names prometheus (as
+  in Spring Boot, whose default exposes health only; else 404): Micrometer's Prometheus text, with the names and labels Spring Boot 3
   emits, answered without MySQL or the cache. Measured here: http_server_requests_seconds
   (histogram with Micrometer's percentile buckets, 1 ms to 30 s, plus the 500 ms SLO bound;
   _count, _sum, a 2-minute _max; labels error, exception, method, outcome, status and uri, the
@@ -81,6 +82,8 @@ PORT = int(os.environ.get("SERVER_PORT", "8080"))
 ADDRESS = os.environ.get("SERVER_ADDRESS", "0.0.0.0")  # Spring Boot's server.address
 PROFILE = os.environ.get("SPRING_PROFILES_ACTIVE", "default")
 TIME_ZONE = os.environ.get("TZ", "")
+# management.endpoints.web.exposure.include: Spring Boot serves only health over HTTP unless told more.
+EXPOSED_ENDPOINTS = {name.strip() for name in os.environ.get("MANAGEMENT_ENDPOINTS_WEB_EXPOSURE_INCLUDE", "health").split(",")}
 CONNECTIONS = os.environ.get("E2E_API_CONNECTIONS", "pooled")
 SHUTDOWN_SECONDS = 30  # spring.lifecycle.timeout-per-shutdown-phase
 KEEP_ALIVE_SECONDS = 20  # Tomcat's keepAliveTimeout (connectionTimeout) default
@@ -864,7 +867,7 @@ class Handler(BaseHTTPRequestHandler):
         elif url.path in ("/actuator/health/db", "/actuator/health/redis"):
             component = health.check()["components"][url.path.rsplit("/", 1)[1]]
             self.send_json(200 if component["status"] == "UP" else 503, component, head)
-        elif url.path == "/actuator/prometheus":
+        elif url.path == "/actuator/prometheus" and ({"prometheus", "*"} & EXPOSED_ENDPOINTS):
             # Needs neither MySQL nor the cache: a scrape answers while the data tier is down.
             self.send_text(200, metrics.render(), "text/plain; version=0.0.4; charset=utf-8", head)
         elif url.path in ("/", "/api/info"):

@@ -4,6 +4,7 @@ import { gunzipSync, gzipSync, strFromU8, strToU8 } from "fflate";
 import { Document } from "yaml";
 import {
   COMPOSE_PLUGIN,
+  MICROMETER_ENVIRONMENT,
   ROLLING_DEPLOY_DEFAULTS,
   composeUpScript,
   dataTierEnvironment,
@@ -16,6 +17,7 @@ import {
   type ApiDatabase,
 } from "@trafficlab/api-host";
 import type { NginxOptions } from "@trafficlab/edge-proxy";
+import { OBSERVABILITY_DEFAULTS } from "@trafficlab/observability";
 import { InvalidArgumentError, requirePinnedImage } from "@trafficlab/validation";
 import { FLEET_METRICS_DEFAULTS, INSTANCE_ID_PLACEHOLDER, renderAgentConfig, renderMetricsCompose } from "./managed-prometheus";
 
@@ -156,7 +158,9 @@ interface WriteFile {
 export function renderCloudConfig(options: UserDataOptions): string {
   const image = requirePinnedImage(USER_DATA, "image", options.image);
   const projectDirectory = options.projectDirectory ?? ROLLING_DEPLOY_DEFAULTS.projectDir;
-  const project = renderHostProject({ projectDirectory, proxyImage: options.proxyImage, proxy: options.proxy, logs: options.logsStack ? { region: options.region, stack: options.logsStack } : undefined });
+  // With metrics the agent scrapes the API's /actuator/prometheus on the instance; nginx keeps it from the internet.
+  const proxy = options.metrics ? { ...options.proxy, privatePaths: [...(options.proxy?.privatePaths ?? []), OBSERVABILITY_DEFAULTS.apiMetricsPath] } : options.proxy;
+  const project = renderHostProject({ projectDirectory, proxyImage: options.proxyImage, proxy, logs: options.logsStack ? { region: options.region, stack: options.logsStack } : undefined });
   const bin = `${projectDirectory}/bin`;
   const registry = options.registry;
   const scripts: Record<string, string> = {
@@ -166,7 +170,8 @@ export function renderCloudConfig(options: UserDataOptions): string {
       projectDir: projectDirectory,
       image,
       // Not secret: in the script (and so the user data); the secrets come on stdin.
-      environment: { SPRING_PROFILES_ACTIVE: options.springProfile, TZ: options.timeZone, ...dataTierEnvironment(options.database, options.cache) },
+      // With metrics, Spring Boot's Prometheus endpoint and request histogram (the agent's API job, the p99 rule).
+      environment: { SPRING_PROFILES_ACTIVE: options.springProfile, TZ: options.timeZone, ...(options.metrics ? MICROMETER_ENVIRONMENT : {}), ...dataTierEnvironment(options.database, options.cache) },
       healthPath: options.healthPath,
       envFromStdin: true,
       logs: options.logsStack ? { region: options.region, stack: options.logsStack } : undefined,

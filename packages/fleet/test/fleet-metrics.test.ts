@@ -109,6 +109,10 @@ describe("@trafficlab/fleet metrics through Amazon Managed Service for Prometheu
       const boot = files.find((f) => f.path === "/opt/trafficlab/bin/boot.sh")!.content;
       expect(boot).to.include("metrics_config='/opt/trafficlab/metrics/prometheus/prometheus.yml'");
       expect(files.some((f) => f.path === "/opt/trafficlab/bin/metrics-up.sh")).to.equal(true);
+      // The API exposes what the agent scrapes (Spring Boot's default is health only), and nginx keeps it on the instance.
+      const deploy = files.find((f) => f.path === "/opt/trafficlab/bin/rolling-deploy.sh")!.content;
+      expect(deploy).to.include("MANAGEMENT_ENDPOINTS_WEB_EXPOSURE_INCLUDE=health,prometheus").and.include("MANAGEMENT_METRICS_DISTRIBUTION_PERCENTILESHISTOGRAM_HTTP_SERVER_REQUESTS=true");
+      expect(files.find((f) => f.path === "/opt/trafficlab/nginx/conf.d/default.conf")!.content).to.include("    location ^~ /actuator/prometheus {\n        return 404;\n    }");
     });
   });
 

@@ -52,7 +52,8 @@ export function dashboardSpecs(args: ObservabilityArgs = {}): DashboardSpec[] {
           { title: "Requests per second by route", unit: "reqps", queries: [prom("A", `sum by (uri) (${rate(traffic)})`, "{{uri}}")] },
         ],
         [
-          { title: "5xx share of requests", unit: "percent", threshold: s.errorRatePercent, queries: [prom("A", `100 * sum(${rate(`${traffic}, status=~"5.."`)}) / sum(${rate(traffic)})`, "5xx")] },
+          // `or vector(0)`: with no 5xx at all the numerator has no series, and the panel would say "No data", not 0 %.
+          { title: "5xx share of requests", unit: "percent", threshold: s.errorRatePercent, queries: [prom("A", `100 * (sum(${rate(`${traffic}, status=~"5.."`)}) or vector(0)) / sum(${rate(traffic)})`, "5xx")] },
           { title: "Responses by status", unit: "reqps", queries: [prom("A", `sum by (status) (${rate(traffic)})`, "{{status}}")] },
         ],
         [{ title: "Request saturation: in-flight requests (nginx)", unit: "short", queries: [prom("A", `sum(nginx_connections_active{job="${SCRAPE_JOBS.nginx}"})`, "active connections")] }],

@@ -224,6 +224,8 @@ http {
       SERVER_PORT: String(port.api),
       API_VERSION: "metrics-live",
       PYTHONUNBUFFERED: "1",
+      // What @trafficlab/api-host's MICROMETER_ENVIRONMENT gives the API: like Spring Boot, the stand-in serves only health without it.
+      MANAGEMENT_ENDPOINTS_WEB_EXPOSURE_INCLUDE: "health,prometheus",
       // No MySQL and no cache for it: the metrics endpoint must answer without them.
       SPRING_DATASOURCE_URL: `jdbc:mysql://127.0.0.1:${port.dbClosed}/trafficlab?sslMode=DISABLED`,
       SPRING_DATA_REDIS_HOST: "127.0.0.1",
