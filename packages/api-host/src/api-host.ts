@@ -225,10 +225,8 @@ export class ApiHost extends pulumi.ComponentResource {
     const installScript = onThisHost(installDockerScript());
     const metrics = args.metrics;
     // Alertmanager's file names the alarm topic, known only once it exists: written like the others, its content an Output.
-    const files: HostFile[] = [
-      ...project.files,
-      ...(metrics ? [{ path: `${settings.projectDirectory}/${ALERTMANAGER_CONFIG_FILE}`, content: pulumi.output(metrics.alarmTopicArn).apply((arn) => renderAlertmanagerConfig(arn, metrics.region)) }] : []),
-    ];
+    const alertmanagerConfig = metrics ? pulumi.output(metrics.alarmTopicArn).apply((arn) => renderAlertmanagerConfig(arn, metrics.region)) : undefined;
+    const files: HostFile[] = [...project.files, ...(alertmanagerConfig ? [{ path: `${settings.projectDirectory}/${ALERTMANAGER_CONFIG_FILE}`, content: alertmanagerConfig }] : [])];
     const fileScripts = files.map((file) => onThisHost(writeFileScript(file.path, file.mode ?? "644")));
     this.image = pulumi.output(args.app.image).apply((image) => requirePinnedImage(component, "app.image", image));
     const registry = args.app.registry;
@@ -291,7 +289,8 @@ export class ApiHost extends pulumi.ComponentResource {
     this.proxyConfigHash = project.proxyConfigHash;
     this.proxyServiceHash = project.proxyServiceHash;
     this.logs = args.logs;
-    this.metricsConfigHash = project.metricsConfigHash === undefined ? undefined : pulumi.all([project.metricsConfigHash, files[files.length - 1]!.content]).apply(([hash, alertmanagerConfig]) => sha256(`${hash}\n${alertmanagerConfig}`));
+    this.metricsConfigHash =
+      project.metricsConfigHash === undefined || alertmanagerConfig === undefined ? undefined : pulumi.all([project.metricsConfigHash, alertmanagerConfig]).apply(([hash, config]) => sha256(`${hash}\n${config}`));
     const prometheusPort = METRICS_SERVICES_DEFAULTS.prometheusLocalPort;
     // -N: no remote command, only the forward; the UI has no login of its own, so it stays on loopback at both ends.
     this.prometheusTunnelCommand = args.metrics

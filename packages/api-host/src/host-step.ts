@@ -31,7 +31,7 @@ export const STAMPS = {
   proxyService: "nginx service sha256",
   /** The nginx config's hash: nginx reloads. */
   nginxConfig: "nginx config sha256",
-  /** Prometheus' config and rule files' hash: compose-up asks Prometheus to reload them. */
+  /** The hash of Prometheus' config and rule files and Alertmanager's config: compose-up asks both to reload them. */
   metricsConfig: "prometheus config sha256",
   /** What the host steps of ApiHost will run (scripts and file contents): the host key check runs again before any of them does. */
   hostSteps: "host steps sha256",

@@ -16,6 +16,7 @@ export {
   type HttpsArgs,
   type ApiAppArgs,
   type ApiHostDeployArgs,
+  type ApiHostMetricsArgs,
   type RegistryCredentials,
   type ApiHostSettings,
   type ExistingKeyPair,
