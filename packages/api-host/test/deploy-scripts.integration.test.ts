@@ -49,11 +49,10 @@ case "$*" in
     [ "\${SANDBOX_UP_EXIT:-0}" = 0 ] || echo "dependency failed to start: container trafficlab-api-1 is unhealthy" >&2
     exit "\${SANDBOX_UP_EXIT:-0}" ;;
   "compose config --services") services ;;
-  "compose config --networks") printf 'default\n' ;;
-  "network ls --filter label=com.docker.compose.project=trafficlab --format "*)
-    printf 'trafficlab_default|default\n'
-    [ "\${SANDBOX_ORPHAN_NETWORK:-0}" = 0 ] || printf 'trafficlab_metrics|metrics\n' ;;
-  "network rm "*) echo "\${*: -1}" >> "$SANDBOX_STATE/removed-networks" ;;
+  "network prune --force --filter label=com.docker.compose.project=trafficlab")
+    # Docker removes only the project's networks no container is on: the gone service's, here.
+    echo "$*" >> "$SANDBOX_STATE/network-prunes"
+    [ "\${SANDBOX_ORPHAN_NETWORK:-0}" = 0 ] || printf 'Deleted Networks:\ntrafficlab_metrics\n' ;;
   "inspect --type container --format {{.State.Status}} "*)
     id="\${*: -1}"
     if [ "$id" = "id-$(services | head -n 1)" ]; then echo "$(date +%s%N)" >> "$SANDBOX_STATE/polls"; fi
@@ -235,8 +234,9 @@ describe("@trafficlab/api-host deploy scripts", () => {
       // nginx starting twice, then healthy: three looks, a poll interval apart.
       expect(calls.filter((call) => call.startsWith("docker inspect --type container --format") && call.endsWith(" id-nginx"))).to.have.length(3);
       expect(pollTimes()[2]).to.be.at.least(1.9);
-      // Then the networks of services that are gone (none here): compose.yaml's own stay.
-      expect(calls.slice(-3)).to.deep.equal(["docker compose ps", "docker compose config --networks", "docker network ls --filter label=com.docker.compose.project=trafficlab --format {{.Name}}|{{.Label \"com.docker.compose.network\"}}"]);
+      // Then the project's networks no container is on (none here): Docker's prune, by the project's label.
+      expect(calls.slice(-2)).to.deep.equal(["docker compose ps", "docker network prune --force --filter label=com.docker.compose.project=trafficlab"]);
+      expect(result.stdout).to.not.include("removed networks");
       expect(result.stdout).to.include("deploy: docker compose up in").and.include("waiting up to 120 s for healthy services");
       expect(result.stdout).to.include("trafficlab-nginx-1   nginx     Up 3 seconds (healthy)");
       expect(result.stdout).to.include("deploy: all services running and healthy");
@@ -245,11 +245,11 @@ describe("@trafficlab/api-host deploy scripts", () => {
       expect(projectFile(LAST_HEALTHY)).to.equal(projectFile("compose.yaml"));
     });
 
-    it("removes the network compose made for services that are gone (hostMetrics off), never one compose.yaml still names", async () => {
+    it("removes the network compose made for services that are gone (hostMetrics off), through Docker's prune of the project's unused networks", async () => {
       const result = await composeUp({ waitTimeoutSeconds: 120 }, { SANDBOX_ORPHAN_NETWORK: "1" });
       expect(result.code, result.stderr).to.equal(0);
-      expect(readFileSync(join(sandbox.state, "removed-networks"), "utf8")).to.equal("trafficlab_metrics\n");
-      expect(result.stdout).to.include("deploy: removed network trafficlab_metrics (no service uses it any more)");
+      expect(readFileSync(join(sandbox.state, "network-prunes"), "utf8")).to.equal("network prune --force --filter label=com.docker.compose.project=trafficlab\n");
+      expect(result.stdout).to.include("deploy: removed networks no service uses any more: trafficlab_metrics");
     });
 
     it("a service that restart-loops gets the whole timeout, though caught running with no health status yet, then the report has its restarts and logs", async () => {

@@ -140,15 +140,14 @@ reload_config() {
 
 # Networks compose made for services that are gone (hostMetrics off: `metrics`): `up
 # --remove-orphans` removes the containers, not their networks, and `down` would then leave them
-# too, as the file no longer names them. Volumes stay: they hold data (Prometheus' samples).
+# too, as the file no longer names them. Docker's prune removes only networks no container is
+# on, so the project's live ones stay. Volumes stay: they hold data (Prometheus' samples).
 remove_orphan_networks() {
-  local defined name key
-  defined="$(compose config --networks 2>/dev/null)" || return 0
-  while IFS='|' read -r name key; do
-    [ -n "$name" ] || continue
-    [[ $'\n'$defined$'\n' == *$'\n'"$key"$'\n'* ]] && continue
-    if as_root docker network rm "$name" >/dev/null 2>&1; then echo "deploy: removed network $name (no service uses it any more)"; fi
-  done < <(as_root docker network ls --filter "label=com.docker.compose.project=$project_name" --format '{{.Name}}|{{.Label "com.docker.compose.network"}}')
+  local output line removed=""
+  output="$(as_root docker network prune --force --filter "label=com.docker.compose.project=$project_name" 2>/dev/null)" || return 0
+  # Its output: "Deleted Networks:", then one name a line (compose names them <project>_<key>).
+  while IFS= read -r line; do [[ $line == "${project_name}_"* ]] && removed+=" $line"; done <<<"$output"
+  if [ -n "$removed" ]; then echo "deploy: removed networks no service uses any more:$removed"; fi
 }
 
 if start_and_wait; then
