@@ -10,6 +10,7 @@ import { join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
 import { expect } from "chai";
 import { findTool, freeLoopbackPort, requireTools } from "@trafficlab/testing";
+import { MONITORING_ACCESS_STRING } from "@trafficlab/token-cache";
 import { ALERT_RULES_FILE, alertRules, dashboardQueries, renderAlertRules, renderPrometheusConfig, renderRedisExporterEnv, withGrafanaVariables, type PanelQuery } from "../src";
 
 const APP = resolve(__dirname, "../../../e2e/images/api/app.py");
@@ -69,6 +70,10 @@ describe("@trafficlab/observability on a real Prometheus, scraping the stand-in 
   const port: Record<string, number> = {};
   let prometheusUrl = "";
   let traffic: { stop: () => Promise<number> } | undefined;
+  /** One command as the monitoring user, over TLS; the password in redis-cli's environment, never an argument. */
+  let asMonitor: (...command: string[]) => string = () => {
+    throw new Error("before() did not start the cache");
+  };
 
   function start(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): Running {
     // Its own process group, so after() stops it with whatever it forked (nginx's worker).
@@ -132,11 +137,12 @@ describe("@trafficlab/observability on a real Prometheus, scraping the stand-in 
 
   before(async function () {
     this.timeout(60_000);
-    const [nginx, prometheus, redisServer, openssl, nodeExporter, nginxExporter, redisExporter] = requireTools(
+    const [nginx, prometheus, redisServer, redisCliPath, openssl, nodeExporter, nginxExporter, redisExporter] = requireTools(
       this,
       "nginx",
       "prometheus",
       "redis-server",
+      "redis-cli",
       "openssl",
       "prometheus-node-exporter",
       "prometheus-nginx-exporter",
@@ -172,12 +178,21 @@ describe("@trafficlab/observability on a real Prometheus, scraping the stand-in 
         'save ""',
         "appendonly no",
         "user default off",
-        `user ${MONITOR_USER} on >${password} -@all +ping +info`,
+        // TokenCache's own access string for the user, so the test covers what ElastiCache is given.
+        `user ${MONITOR_USER} ${MONITORING_ACCESS_STRING} >${password}`,
         "",
       ].join("\n"),
       { mode: 0o600 },
     );
     const cache = { host: "127.0.0.1", port: port.redis };
+    asMonitor = (...command: string[]) => {
+      const result = spawnSync(redisCliPath!, ["--tls", "--cacert", join(dir, "ca.crt"), "-h", cache.host, "-p", String(cache.port), "--user", MONITOR_USER, ...command], {
+        encoding: "utf8",
+        timeout: 10_000,
+        env: { ...process.env, REDISCLI_AUTH: password },
+      });
+      return `${result.stdout}${result.stderr}`.trim();
+    };
     // What the host's compose hands the exporter as its env file: the same variables, here as the process's environment.
     const redisExporterEnv = Object.fromEntries(
       renderRedisExporterEnv({ ...cache, user: MONITOR_USER }, password)
@@ -233,7 +248,6 @@ http {
     });
     const web = start("nginx", nginx!, ["-p", join(dir, "nginx"), "-c", join(dir, "nginx", "nginx.conf"), "-e", join(dir, "nginx", "error.log"), "-g", "daemon off;"]);
     const redis = start("redis-server", redisServer!, [join(dir, "redis.conf")]);
-    const nginxExp = start("nginx exporter", nginxExporter!, [`-nginx.scrape-uri=http://127.0.0.1:${port.stubStatus}/stub_status`, `-web.listen-address=127.0.0.1:${port.nginxExporter}`]);
     const redisExp = start("redis exporter", redisExporter!, [`-tls-ca-cert-file=${join(dir, "ca.crt")}`, `-web.listen-address=127.0.0.1:${port.redisExporter}`], redisExporterEnv);
     const node = start("node exporter", nodeExporter!, [`--web.listen-address=127.0.0.1:${port.nodeExporter}`]);
     const prometheusProcess = start("prometheus", prometheus!, [
@@ -244,6 +258,8 @@ http {
     prometheusUrl = `http://127.0.0.1:${port.prometheus}`;
     await waitFor(api, `http://127.0.0.1:${port.api}/actuator/prometheus`);
     await waitFor(web, `http://127.0.0.1:${port.stubStatus}/stub_status`);
+    // Only now: bookworm's nginx exporter (0.11) exits when stub_status does not answer at its start.
+    const nginxExp = start("nginx exporter", nginxExporter!, [`-nginx.scrape-uri=http://127.0.0.1:${port.stubStatus}/stub_status`, `-web.listen-address=127.0.0.1:${port.nginxExporter}`]);
     await waitFor(nginxExp, `http://127.0.0.1:${port.nginxExporter}/metrics`);
     await waitFor(redisExp, `http://127.0.0.1:${port.redisExporter}/metrics`);
     await waitFor(node, `http://127.0.0.1:${port.nodeExporter}/metrics`);
@@ -289,6 +305,14 @@ http {
     // The exporter logged in over TLS as the monitoring user: INFO's numbers are there.
     expect(exporter).to.match(/^redis_up 1$/m);
     expect(exporter).to.match(/^redis_memory_used_bytes \d+/m);
+  });
+
+  it("gives the monitoring user PING and INFO, and refuses it keys, writes, configuration and ACLs", () => {
+    expect(asMonitor("PING")).to.equal("PONG");
+    expect(asMonitor("INFO", "memory")).to.match(/^used_memory:\d+/m);
+    for (const command of [["GET", "refresh:1"], ["SET", "refresh:1", "x"], ["KEYS", "*"], ["SCAN", "0"], ["CONFIG", "GET", "maxmemory"], ["ACL", "LIST"], ["FLUSHALL"], ["SUBSCRIBE", "events"]]) {
+      expect(asMonitor(...command), command.join(" ")).to.match(/NOPERM/);
+    }
   });
 
   it("has every scrape target up (Prometheus' /api/v1/targets)", async () => {

@@ -21,7 +21,7 @@ export function findTool(name: string): string | undefined {
 }
 
 /** Debian packages of the tools the tests use, for the message that says how to get one. */
-const DEBIAN_PACKAGE: Record<string, string> = { flock: "util-linux", nginx: "nginx-light", promtool: "prometheus", amtool: "prometheus-alertmanager" };
+const DEBIAN_PACKAGE: Record<string, string> = { flock: "util-linux", nginx: "nginx-light", promtool: "prometheus", amtool: "prometheus-alertmanager", "redis-cli": "redis-tools" };
 
 /**
  * The path of each real tool a test needs. A missing tool skips the test with a message that

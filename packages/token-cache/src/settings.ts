@@ -71,6 +71,9 @@ export interface TokenCacheTransforms {
   replicationGroup?: ChildTransform<aws.elasticache.ReplicationGroupArgs>;
 }
 
+/** The monitoring user's ACL: PING and INFO (memory, evictions, clients), no key, no channel, no admin command. */
+export const MONITORING_ACCESS_STRING = "on -@all +ping +info";
+
 export const TOKEN_CACHE_DEFAULTS = {
   engine: "valkey",
   nodeType: "cache.t4g.micro",

@@ -4,7 +4,7 @@ import { privateTierSecurityGroup } from "@trafficlab/network";
 import { transformed } from "@trafficlab/validation";
 import * as random from "@pulumi/random";
 import { RESERVED_MEMORY_PERCENT } from "./sizing";
-import { TOKEN_CACHE_DEFAULTS, TOKEN_CACHE_TYPE, resolveTokenCacheSettings, type TokenCacheArgs, type TokenCacheSettings } from "./settings";
+import { MONITORING_ACCESS_STRING, TOKEN_CACHE_DEFAULTS, TOKEN_CACHE_TYPE, resolveTokenCacheSettings, type TokenCacheArgs, type TokenCacheSettings } from "./settings";
 
 /**
  * The ids ElastiCache does not name for us (users, user group): lowercase letters, digits and
@@ -164,7 +164,7 @@ export class TokenCache extends pulumi.ComponentResource {
               userId,
               userName: userId,
               engine: settings.engine,
-              accessString: "on -@all +ping +info",
+              accessString: MONITORING_ACCESS_STRING,
               authenticationMode: { type: "password", passwords: [pulumi.secret(monitorPassword.result)] },
               tags: tags("monitor-user"),
             },
